@@ -1,0 +1,43 @@
+# The two quick-start commands:  make demo   and   make test
+# Each one creates .venv, installs the project with what it needs, and
+# installs the system Graphviz (`dot`) when it is missing.
+
+PYTHON ?= python3
+VENV   := .venv
+BIN    := $(VENV)/bin
+SUDO   := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
+OUT    ?= out
+
+.PHONY: demo test setup graphviz docs bench lint clean
+
+demo: setup
+	$(BIN)/micrograd-lite demo --out $(OUT)
+
+test: setup
+	$(BIN)/ruff check micrograd_lite tests examples benchmarks docs
+	$(BIN)/python -m pytest micrograd_lite tests README.md
+
+docs: setup
+	$(BIN)/python docs/build.py
+
+bench: setup
+	$(BIN)/python benchmarks/bench.py
+
+setup: graphviz $(VENV)/installed
+
+$(VENV)/installed: pyproject.toml
+	$(PYTHON) -m venv $(VENV)
+	$(BIN)/python -m pip install --quiet -e ".[dev]"
+	touch $@
+
+graphviz:
+	@command -v dot >/dev/null 2>&1 || { \
+	  echo "Graphviz's dot is missing: installing it"; \
+	  if command -v apt-get >/dev/null 2>&1; then \
+	    $(SUDO) apt-get update -qq && $(SUDO) apt-get install -y -qq graphviz; \
+	  elif command -v brew >/dev/null 2>&1; then brew install graphviz; \
+	  elif command -v conda >/dev/null 2>&1; then conda install -y -c conda-forge graphviz; \
+	  else echo "Please install Graphviz (https://graphviz.org/download/)"; exit 1; fi; }
+
+clean:
+	rm -rf $(VENV) $(OUT) *.egg-info .pytest_cache .ruff_cache .hypothesis

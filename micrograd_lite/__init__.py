@@ -1,0 +1,32 @@
+"""micrograd_lite: a small, readable, fast scalar autodiff engine.
+
+>>> from micrograd_lite import Value
+>>> x = Value(3.0, "x")
+>>> y = x * x + 2 * x
+>>> y.backward()
+>>> x.grad          # dy/dx = 2x + 2
+8.0
+"""
+
+from .engine import Value, leaves, topological_order, zero_grad
+from .gradcheck import GradcheckReport, gradcheck
+from .nn import MLP, SGD, Layer, Module, Neuron, half_sum_squared_error, mse
+
+__version__ = "0.1.0"
+
+__all__ = [
+    "Value",
+    "topological_order",
+    "leaves",
+    "zero_grad",
+    "gradcheck",
+    "GradcheckReport",
+    "Module",
+    "Neuron",
+    "Layer",
+    "MLP",
+    "SGD",
+    "half_sum_squared_error",
+    "mse",
+    "__version__",
+]

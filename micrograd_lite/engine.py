@@ -1,0 +1,319 @@
+"""A scalar automatic-differentiation engine, written to be read.
+
+Every arithmetic operation on a :class:`Value` returns a new Value that
+remembers three things:
+
+* ``children``    -- the operand Values it was computed from, in operand order;
+* ``op``          -- the name of the operation, as you wrote it (``"*"``, ``"exp"``);
+* ``local_grads`` -- the local derivative of the result with respect to each
+  child, computed right away, next to the forward value.
+
+That is the whole computation graph. :meth:`Value.backward` then walks the
+graph from the result back to the leaves and applies the chain rule::
+
+    child.grad += local_grad * node.grad
+
+Example:
+
+>>> a, b = Value(2.0, "a"), Value(-3.0, "b")
+>>> c = a * b + a          # dc/da = b + 1 = -2,  dc/db = a = 2
+>>> c.backward()
+>>> a.grad, b.grad
+(-2.0, 2.0)
+"""
+
+from __future__ import annotations
+
+import math
+import numbers
+from collections.abc import Iterable
+from typing import Union
+
+Number = Union[int, float]  # noqa: UP007 (a runtime alias, Python 3.10)
+Operand = Union["Value", Number]  # noqa: UP007
+
+# Local gradients shared by every node of an operation whose derivative does
+# not depend on the data: no tuple is allocated per node for them.
+_PLUS = (1.0, 1.0)  # d(a+b)/da, d(a+b)/db
+_MINUS = (1.0, -1.0)  # d(a-b)/da, d(a-b)/db
+_NEGATE = (-1.0,)  # d(-a)/da
+
+
+class Value:
+    """A scalar that records how it was computed, so it can be differentiated.
+
+    >>> w = Value(0.15, label="w1")
+    >>> w
+    Value(data=0.15, grad=0.0, label='w1')
+    """
+
+    __slots__ = ("data", "grad", "label", "op", "children", "local_grads")
+
+    def __init__(self, data: float, label: str = "") -> None:
+        self.data = _as_float(data)
+        self.grad = 0.0
+        self.label = label
+        self.op = ""  # a leaf: no operation produced it
+        self.children: tuple[Value, ...] = ()
+        self.local_grads: tuple[float, ...] = ()
+
+    def __repr__(self) -> str:
+        label = f", label={self.label!r}" if self.label else ""
+        return f"Value(data={self.data!r}, grad={self.grad!r}{label})"
+
+    # ------------------------------------------------------------------
+    # Arithmetic: each operation states its forward value and its local
+    # derivatives side by side.
+    # ------------------------------------------------------------------
+
+    def __add__(self, other: Operand) -> Value:
+        other = _as_value(other)
+        if other is NotImplemented:
+            return NotImplemented
+        return _result(self.data + other.data, (self, other), "+", _PLUS)
+
+    def __sub__(self, other: Operand) -> Value:
+        other = _as_value(other)
+        if other is NotImplemented:
+            return NotImplemented
+        return _result(self.data - other.data, (self, other), "-", _MINUS)
+
+    def __mul__(self, other: Operand) -> Value:
+        other = _as_value(other)
+        if other is NotImplemented:
+            return NotImplemented
+        # d(a*b)/da = b,  d(a*b)/db = a
+        return _result(self.data * other.data, (self, other), "*", (other.data, self.data))
+
+    def __truediv__(self, other: Operand) -> Value:
+        other = _as_value(other)
+        if other is NotImplemented:
+            return NotImplemented
+        a, b = self.data, other.data
+        if b == 0.0:
+            raise ZeroDivisionError(f"division by zero: {a!r} / {b!r}")
+        # d(a/b)/da = 1/b,  d(a/b)/db = -a/b**2
+        return _result(a / b, (self, other), "/", (1.0 / b, -a / (b * b)))
+
+    def __pow__(self, exponent: Operand) -> Value:
+        if isinstance(exponent, Value):
+            return self._pow_value(exponent)
+        if not _is_real(exponent):
+            return NotImplemented
+        a, n = self.data, float(exponent)
+        out = _power(a, n)
+        if a == 0.0 and 0.0 < n < 1.0:
+            raise ValueError(f"power: the derivative of x**{n!r} is infinite at x=0.0")
+        # d(a**n)/da = n * a**(n-1)
+        local = n * _power(a, n - 1.0) if n != 0.0 else 0.0
+        shown = int(n) if n.is_integer() else n
+        return _result(out, (self,), f"**{shown}", (local,))
+
+    def _pow_value(self, exponent: Value) -> Value:
+        """``a ** b`` with both sides in the graph: d/db needs ln a."""
+        a, b = self.data, exponent.data
+        out = _power(a, b)
+        d_da = b * _power(a, b - 1.0) if b != 0.0 else 0.0
+        if a > 0.0:
+            d_db = out * math.log(a)  # d(a**b)/db = a**b * ln a
+        elif a == 0.0 and b > 0.0:
+            d_db = 0.0  # a**b is 0 on a whole neighbourhood of b
+        else:
+            raise ValueError(
+                f"power: d(a**b)/db = a**b * ln(a) is undefined for base a={a!r} "
+                f"(exponent b={b!r}); use a number exponent or a positive base"
+            )
+        return _result(out, (self, exponent), "**", (d_da, d_db))
+
+    def __neg__(self) -> Value:
+        return _result(-self.data, (self,), "-", _NEGATE)
+
+    def __pos__(self) -> Value:
+        return self
+
+    # Reverse operators: ``2 - v`` calls ``v.__rsub__(2)``.
+    def __radd__(self, other: Number) -> Value:
+        other = _as_value(other)
+        return NotImplemented if other is NotImplemented else other + self
+
+    def __rsub__(self, other: Number) -> Value:
+        other = _as_value(other)
+        return NotImplemented if other is NotImplemented else other - self
+
+    def __rmul__(self, other: Number) -> Value:
+        other = _as_value(other)
+        return NotImplemented if other is NotImplemented else other * self
+
+    def __rtruediv__(self, other: Number) -> Value:
+        other = _as_value(other)
+        return NotImplemented if other is NotImplemented else other / self
+
+    def __rpow__(self, other: Number) -> Value:
+        other = _as_value(other)
+        return NotImplemented if other is NotImplemented else other._pow_value(self)
+
+    # ------------------------------------------------------------------
+    # Functions of one Value.
+    # ------------------------------------------------------------------
+
+    def exp(self) -> Value:
+        try:
+            out = math.exp(self.data)
+        except OverflowError:
+            raise OverflowError(f"exp overflow: exp({self.data!r}) exceeds the largest float") from None
+        return _result(out, (self,), "exp", (out,))  # d(e**x)/dx = e**x
+
+    def log(self) -> Value:
+        x = self.data
+        if x <= 0.0:
+            raise ValueError(f"log of a non-positive value: log({x!r}) is undefined")
+        return _result(math.log(x), (self,), "log", (1.0 / x,))  # d(ln x)/dx = 1/x
+
+    def sqrt(self) -> Value:
+        x = self.data
+        if x <= 0.0:
+            what = "undefined" if x < 0.0 else "defined, but its derivative is infinite"
+            raise ValueError(f"sqrt: sqrt({x!r}) is {what}")
+        out = math.sqrt(x)
+        return _result(out, (self,), "sqrt", (0.5 / out,))  # d(sqrt x)/dx = 1/(2 sqrt x)
+
+    def tanh(self) -> Value:
+        t = math.tanh(self.data)  # math.tanh never overflows
+        return _result(t, (self,), "tanh", (1.0 - t * t,))  # d(tanh x)/dx = 1 - tanh(x)**2
+
+    def sigmoid(self) -> Value:
+        x = self.data
+        # The stable form: exp is only ever taken of a non-positive number,
+        # so sigmoid(1000) is 1.0 and sigmoid(-1000) is 0.0, with no overflow.
+        if x >= 0.0:
+            s = 1.0 / (1.0 + math.exp(-x))
+        else:
+            z = math.exp(x)
+            s = z / (1.0 + z)
+        return _result(s, (self,), "sigmoid", (s * (1.0 - s),))  # dσ/dx = σ(1-σ)
+
+    def relu(self) -> Value:
+        x = self.data
+        return _result(x if x > 0.0 else 0.0, (self,), "relu", (1.0 if x > 0.0 else 0.0,))
+
+    def abs(self) -> Value:
+        x = self.data
+        sign = 1.0 if x > 0.0 else -1.0 if x < 0.0 else 0.0  # 0 at the kink, as PyTorch
+        return _result(abs(x), (self,), "abs", (sign,))
+
+    __abs__ = abs
+
+    # ------------------------------------------------------------------
+    # The backward pass.
+    # ------------------------------------------------------------------
+
+    def backward(self) -> None:
+        """Fill in ``grad`` of every node with d(self)/d(node), by the chain rule.
+
+        Leaves (Values you made yourself) *accumulate* their gradient over
+        repeated calls, as in PyTorch; call ``zero_grad`` between steps.
+        Interior nodes are recomputed from zero on every call, so a second
+        call never sends stale gradients down the graph again.
+        """
+        order = topological_order(self)
+        for node in order:
+            if node.children:
+                node.grad = 0.0
+        self.grad += 1.0  # d(self)/d(self)
+        for node in reversed(order):  # from the result back to the leaves
+            grad = node.grad
+            for child, local_grad in zip(node.children, node.local_grads):
+                child.grad += local_grad * grad  # the chain rule
+
+
+def topological_order(root: Value) -> list[Value]:
+    """Every node reachable from ``root``, each after all of its children.
+
+    An iterative depth-first search (no recursion, so graphs of millions
+    of nodes are fine). Children are visited in operand order, so the
+    order is deterministic.
+    """
+    order: list[Value] = []
+    seen = {root}
+    stack = [(root, iter(root.children))]
+    while stack:
+        node, children = stack[-1]
+        for child in children:
+            if child not in seen:
+                seen.add(child)
+                stack.append((child, iter(child.children)))
+                break
+        else:  # every child is done: the node is done
+            stack.pop()
+            order.append(node)
+    return order
+
+
+def leaves(root: Value) -> list[Value]:
+    """The leaves (inputs, parameters, constants) that ``root`` depends on."""
+    return [node for node in topological_order(root) if not node.children]
+
+
+def zero_grad(values: Iterable[Value]) -> None:
+    """Set ``grad`` of each value back to 0.0 (before the next backward)."""
+    for v in values:
+        v.grad = 0.0
+
+
+# ----------------------------------------------------------------------
+# Helpers.
+# ----------------------------------------------------------------------
+
+_new_value = object.__new__
+
+
+def _result(data: float, children: tuple, op: str, local_grads: tuple) -> Value:
+    """A Value produced by an operation (no type checks: inputs are Values)."""
+    out = _new_value(Value)
+    out.data = data
+    out.grad = 0.0
+    out.label = ""
+    out.op = op
+    out.children = children
+    out.local_grads = local_grads
+    return out
+
+
+def _is_real(x: object) -> bool:
+    """True for ints, floats and anything else that converts like a real number."""
+    if isinstance(x, (str, bytes, bytearray)):
+        return False
+    if isinstance(x, numbers.Complex) and not isinstance(x, numbers.Real):
+        return False
+    return hasattr(type(x), "__float__")
+
+
+def _as_float(data: object) -> float:
+    if type(data) is float:
+        return data
+    if isinstance(data, Value):
+        raise TypeError("Value(data) needs a number, got a Value; use the Value itself")
+    if not _is_real(data):
+        raise TypeError(f"Value(data) needs a real number, got {type(data).__name__}: {data!r}")
+    return float(data)
+
+
+def _as_value(x: object) -> Value:
+    """Wrap a plain number as a constant leaf; NotImplemented for anything else."""
+    if isinstance(x, Value):
+        return x
+    if _is_real(x):
+        return Value(x)
+    return NotImplemented
+
+
+def _power(a: float, n: float) -> float:
+    """``a ** n`` as a real number, or a clear error."""
+    if a < 0.0 and not n.is_integer():
+        raise ValueError(f"power: negative base to a non-integer power, {a!r} ** {n!r}, is not real")
+    try:
+        return a**n
+    except ZeroDivisionError:
+        raise ZeroDivisionError(f"power: 0.0 ** {n!r} divides by zero") from None
+    except OverflowError:
+        raise OverflowError(f"power overflow: {a!r} ** {n!r} exceeds the largest float") from None

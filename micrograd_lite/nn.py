@@ -1,0 +1,186 @@
+"""A tiny neural-network layer on top of :class:`~micrograd_lite.engine.Value`.
+
+>>> model = MLP(2, [16, 16, 1], activation="relu", seed=0)
+>>> len(model.parameters())
+337
+>>> optimizer = SGD(model.parameters(), lr=0.05)
+>>> loss = mse([model([0.5, -1.0])], [1.0])
+>>> optimizer.zero_grad(); loss.backward(); optimizer.step()
+"""
+
+from __future__ import annotations
+
+import math
+import random
+from collections.abc import Sequence
+from typing import Optional
+
+from .engine import Operand, Value
+
+Activation = Optional[str]  # noqa: UP045 (a runtime alias, Python 3.10)
+ACTIVATIONS = ("sigmoid", "tanh", "relu", None)
+
+
+def _check_activation(name: Activation) -> None:
+    if name not in ACTIVATIONS:
+        raise ValueError(f"activation must be one of {ACTIVATIONS}, got {name!r}")
+
+
+class Module:
+    """Anything with parameters: a neuron, a layer, a network."""
+
+    def parameters(self) -> list[Value]:
+        return []
+
+    def zero_grad(self) -> None:
+        for p in self.parameters():
+            p.grad = 0.0
+
+
+class Neuron(Module):
+    """``activation(w · x + b)`` for an input vector ``x``."""
+
+    def __init__(
+        self,
+        nin: int,
+        activation: Activation = "tanh",
+        bias: bool = True,
+        rng: random.Random | None = None,
+    ) -> None:
+        _check_activation(activation)
+        rng = rng or random.Random(0)
+        scale = 1.0 / math.sqrt(nin)  # keeps w · x of order 1 whatever nin is
+        self.w = [Value(rng.uniform(-scale, scale)) for _ in range(nin)]
+        self.b = Value(0.0) if bias else None
+        self.activation = activation
+
+    def __call__(self, x: Sequence[Operand]) -> Value:
+        if len(x) != len(self.w):
+            raise ValueError(f"Neuron expects {len(self.w)} inputs, got {len(x)}")
+        terms = [wi * xi for wi, xi in zip(self.w, x)]
+        if self.b is not None:
+            terms.append(self.b)
+        total = _add_all(terms)
+        if self.activation is None:
+            return total
+        return getattr(total, self.activation)()
+
+    def parameters(self) -> list[Value]:
+        return self.w + ([self.b] if self.b is not None else [])
+
+    def __repr__(self) -> str:
+        return f"Neuron({len(self.w)}, activation={self.activation!r})"
+
+
+class Layer(Module):
+    """``nout`` neurons that all see the same inputs."""
+
+    def __init__(self, nin: int, nout: int, **neuron_options) -> None:
+        self.neurons = [Neuron(nin, **neuron_options) for _ in range(nout)]
+
+    def __call__(self, x: Sequence[Operand]) -> Value | list[Value]:
+        out = [n(x) for n in self.neurons]
+        return out[0] if len(out) == 1 else out
+
+    def parameters(self) -> list[Value]:
+        return [p for n in self.neurons for p in n.parameters()]
+
+    def __repr__(self) -> str:
+        return f"Layer([{', '.join(map(repr, self.neurons))}])"
+
+
+class MLP(Module):
+    """A multi-layer perceptron: ``MLP(2, [16, 16, 1])`` maps 2 inputs to 1 output.
+
+    ``activation`` is used by the hidden layers and ``output_activation`` by
+    the last one. Weights are drawn from a private ``random.Random(seed)``:
+    the same seed gives the same network, and the global random state is
+    left alone.
+    """
+
+    def __init__(
+        self,
+        nin: int,
+        nouts: Sequence[int],
+        activation: Activation = "tanh",
+        output_activation: Activation = None,
+        bias: bool = True,
+        seed: int | None = 0,
+    ) -> None:
+        _check_activation(activation)
+        _check_activation(output_activation)
+        rng = random.Random(seed)
+        sizes = [nin, *nouts]
+        self.layers = [
+            Layer(
+                sizes[i],
+                sizes[i + 1],
+                activation=activation if i < len(nouts) - 1 else output_activation,
+                bias=bias,
+                rng=rng,
+            )
+            for i in range(len(nouts))
+        ]
+
+    def __call__(self, x: Sequence[Operand]) -> Value | list[Value]:
+        for layer in self.layers:
+            x = layer(x)
+            if isinstance(x, Value):
+                x = [x]
+        return x[0] if len(x) == 1 else x
+
+    def parameters(self) -> list[Value]:
+        return [p for layer in self.layers for p in layer.parameters()]
+
+    def __repr__(self) -> str:
+        return f"MLP([{', '.join(map(repr, self.layers))}])"
+
+
+def _pairs(predictions, targets) -> list[tuple]:
+    if isinstance(predictions, Value) or not isinstance(predictions, Sequence):
+        predictions = [predictions]
+    if isinstance(targets, Value) or not isinstance(targets, Sequence):
+        targets = [targets]
+    if len(predictions) != len(targets):
+        raise ValueError(f"{len(predictions)} predictions but {len(targets)} targets")
+    if not predictions:
+        raise ValueError("a loss needs at least one prediction")
+    return list(zip(predictions, targets))
+
+
+def _add_all(terms: Sequence[Value]) -> Value:
+    """``terms[0] + terms[1] + ...`` without the extra ``0 +`` node of ``sum``."""
+    total = terms[0]
+    for term in terms[1:]:
+        total = total + term
+    return total
+
+
+def half_sum_squared_error(predictions, targets) -> Value:
+    """The course's loss: Σ ½·(t − y)², whose derivative is simply (y − t)."""
+    return _add_all([0.5 * (t - y) ** 2 for y, t in _pairs(predictions, targets)])
+
+
+def mse(predictions, targets) -> Value:
+    """Mean squared error: (1/n)·Σ (t − y)²."""
+    pairs = _pairs(predictions, targets)
+    return _add_all([(t - y) ** 2 for y, t in pairs]) / len(pairs)
+
+
+class SGD:
+    """Plain gradient descent: ``p ← p − lr · ∂loss/∂p`` for every parameter."""
+
+    def __init__(self, params: Sequence[Value], lr: float) -> None:
+        if not lr > 0:
+            raise ValueError(f"SGD: learning rate must be positive, got {lr!r}")
+        self.params = list(params)
+        self.lr = float(lr)
+
+    def step(self) -> None:
+        lr = self.lr
+        for p in self.params:
+            p.data -= lr * p.grad
+
+    def zero_grad(self) -> None:
+        for p in self.params:
+            p.grad = 0.0
