@@ -1,15 +1,19 @@
 """The ``micrograd-lite`` command line.
 
-Every failure is reported on one line, with exit status 2, never a traceback.
+Every failure is reported on one line, with exit status 2, never a traceback,
+and no output file is left half-written.
 """
 
 from __future__ import annotations
 
 import argparse
+import math
 import sys
 from collections.abc import Sequence
+from pathlib import Path
 
 from . import __version__
+from . import sheet as course
 
 
 class CLIError(Exception):
@@ -23,13 +27,253 @@ class _Parser(argparse.ArgumentParser):
         raise CLIError(message)
 
 
+# ----------------------------------------------------------------------
+# Argument types.
+# ----------------------------------------------------------------------
+
+
+def positive_float(text: str) -> float:
+    try:
+        x = float(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"not a number: {text!r}") from None
+    if not (math.isfinite(x) and x > 0):
+        raise argparse.ArgumentTypeError(f"must be a positive number, got {text!r}")
+    return x
+
+
+def positive_int(text: str) -> int:
+    try:
+        n = int(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"not a whole number: {text!r}") from None
+    if n < 1:
+        raise argparse.ArgumentTypeError(f"must be at least 1, got {text!r}")
+    return n
+
+
+def assignment(text: str) -> tuple[str, float]:
+    name, sep, value = text.partition("=")
+    if not sep or not name.isidentifier():
+        raise argparse.ArgumentTypeError(f"expected NAME=NUMBER, got {text!r}")
+    try:
+        return name, float(value)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"{name}: not a number: {value!r}") from None
+
+
+# ----------------------------------------------------------------------
+# Commands.
+# ----------------------------------------------------------------------
+
+
+def seed_network():
+    """The course network after one forward and backward pass (the sheet's epoch 0)."""
+    network = course.build_network()
+    network["E_total"].backward()
+    return network
+
+
+def draw_options(args) -> dict:
+    return {
+        "rankdir": args.rankdir,
+        "show_grad": not args.no_grad,
+        "precision": args.precision,
+        "max_nodes": args.max_nodes,
+    }
+
+
+def cmd_graph(args) -> None:
+    from .expr import parse_expression
+    from .viz import render_graph
+
+    if args.expr is None:
+        if args.variables:
+            raise CLIError("NAME=VALUE assignments need --expr")
+        network = seed_network()
+        root = network["E_total"]
+        params = [network[w] for w in course.WEIGHT_NAMES]
+    else:
+        root = parse_expression(args.expr, dict(args.variables))
+        root.backward()
+        params = ()
+    path = render_graph(root, args.out, params=params, **draw_options(args))
+    print(f"wrote {path}")
+
+
+def cmd_sheet(args) -> None:
+    if args.compare:
+        return compare_sheet(args)
+    outputs = [p for p in (args.csv, args.xlsx) if p]
+    check_outputs(outputs)
+    lr = args.lr or DEFAULT_LR
+    rows = course.train(lr, args.epochs)
+    print_sheet(rows, all_columns=args.all_columns)
+    if args.check:
+        worst = course.largest_formula_disagreement(rows)
+        print(
+            f"hand-derived formulas vs backward(), {len(rows)} rows x 8 gradients: "
+            f"largest disagreement {worst.error:.3g} ({worst.column}, epoch {worst.epoch:g})"
+        )
+    if args.csv:
+        write_csv(args.csv, rows)
+    if args.xlsx:
+        from .workbook import write_workbook
+
+        write_workbook(args.xlsx, rows, lr)
+    for path in outputs:
+        print(f"wrote {path}")
+
+
+def compare_sheet(args) -> None:
+    rows = course.read_sheet(args.compare)
+    found = course.check_sheet(rows, lr=args.lr, rtol=args.rtol)  # lr given: check the updates too
+    if found is None:
+        print(f"{args.compare}: all {len(rows)} rows agree with the engine (rtol {args.rtol:g})")
+        return
+    raise CLIError(f"{args.compare}: first disagreement at {found}")
+
+
+def cmd_sweep(args) -> None:
+    from .plots import plot_loss_curves
+
+    check_outputs([args.out])
+    curves = course.sweep(args.lrs, args.epochs)
+    plot_loss_curves(curves, args.out, log_scale=args.log)
+    print_final_losses(curves)
+    print(f"wrote {args.out}")
+
+
+def cmd_demo(args) -> None:
+    """The main job: the sheet, the learning-rate sweep and the network picture, into one folder."""
+    from .plots import plot_loss_curves
+    from .viz import render_graph
+    from .workbook import write_workbook
+
+    out = Path(args.out)
+    out.mkdir(parents=True, exist_ok=True)
+    lr, epochs = DEFAULT_LR, args.epochs
+    rows = course.train(lr, epochs)
+    print(f"The course sheet, lr = {lr:g}, {epochs} epochs (first rows):")
+    print_sheet(rows[:5], all_columns=False)
+    worst = course.largest_formula_disagreement(rows)
+    print(f"hand-derived gradient formulas vs backward(): largest disagreement {worst.error:.3g}\n")
+    curves = course.sweep(course.LEARNING_RATES, epochs)
+    print_final_losses(curves)
+
+    network = seed_network()
+    params = [network[w] for w in course.WEIGHT_NAMES]
+    written = {
+        "the sheet, every column, full precision": write_csv(out / "sheet.csv", rows),
+        "the sheet as a workbook with its loss chart": write_workbook(out / "sheet.xlsx", rows, lr),
+    }
+    rates = ", ".join(f"{x:g}" for x in curves)
+    for name, log in (("loss_curves.png", False), ("loss_curves_log.png", True)):
+        plot_loss_curves(curves, out / name, log_scale=log)
+        written[f"E_total per epoch for lr {rates}" + (", log scale" if log else "")] = out / name
+    for suffix in ("svg", "png"):
+        path = render_graph(network["E_total"], out / f"network.{suffix}", params=params)
+        written[f"the network's graph at epoch 0 with values and gradients ({suffix})"] = path
+    print("\nWrote:")
+    for what, path in written.items():
+        print(f"  {path}  {what}")
+
+
+# ----------------------------------------------------------------------
+# Output helpers.
+# ----------------------------------------------------------------------
+
+DEFAULT_LR = 0.5
+COMPACT_COLUMNS = ("epoch", "w1", "w5", "a_o1", "a_o2", "E_total", "dE_dw1", "dE_dw5")
+
+
+def print_sheet(rows, all_columns: bool) -> None:
+    """The sheet as a terminal table, numbers rounded (the files keep full precision)."""
+    columns = course.COLUMNS if all_columns else COMPACT_COLUMNS
+    try:
+        from rich.console import Console
+        from rich.table import Table
+    except ImportError:
+        raise CLIError("the table needs rich: pip install 'micrograd-lite[spreadsheets]'") from None
+    table = Table(show_lines=False, header_style="bold", pad_edge=False)
+    for column in columns:
+        table.add_column(column, justify="right", no_wrap=True, min_width=len(column))
+    for row in rows:
+        table.add_row(*(f"{row[c]:d}" if c == "epoch" else f"{row[c]:.5g}" for c in columns))
+    Console().print(table)
+
+
+def print_final_losses(curves) -> None:
+    print("learning rate   final E_total")
+    for lr, losses in curves.items():
+        print(f"{lr:>13g}   {losses[-1]:.6g}")
+
+
+def write_csv(path, rows) -> Path:
+    from .files import write_atomically
+
+    write_atomically(path, course.rows_to_csv(rows).encode())
+    return Path(path)
+
+
+def check_outputs(paths) -> None:
+    from .files import check_writable
+
+    try:
+        check_writable(paths)
+    except OSError as error:
+        raise CLIError(str(error)) from None
+
+
+# ----------------------------------------------------------------------
+# The parser.
+# ----------------------------------------------------------------------
+
+
 def build_parser() -> argparse.ArgumentParser:
     parser = _Parser(
         prog="micrograd-lite",
         description="A readable scalar autodiff engine: draw graphs, reproduce the backprop sheet.",
     )
     parser.add_argument("--version", action="version", version=f"micrograd-lite {__version__}")
-    parser.add_subparsers(dest="command", metavar="COMMAND", parser_class=_Parser)
+    commands = parser.add_subparsers(dest="command", metavar="COMMAND", parser_class=_Parser)
+
+    demo = commands.add_parser("demo", help="the main job: sheet, workbook, loss curves, network graph")
+    demo.add_argument("--out", default="out", help="folder for every file (default: out)")
+    demo.add_argument("--epochs", type=positive_int, default=100)
+    demo.set_defaults(run=cmd_demo)
+
+    graph = commands.add_parser("graph", help="draw a graph with every value and gradient")
+    graph.add_argument("--out", required=True, help="picture file: .svg, .png, .pdf or .dot")
+    graph.add_argument("--expr", help='an expression, e.g. "tanh(x*w + b)" (default: the course network)')
+    graph.add_argument("variables", nargs="*", type=assignment, metavar="NAME=VALUE")
+    graph.add_argument("--rankdir", choices=("LR", "TB"), default="LR")
+    graph.add_argument("--no-grad", action="store_true", help="hide the gradients")
+    graph.add_argument("--precision", type=positive_int, default=4, help="significant digits (default 4)")
+    graph.add_argument("--max-nodes", type=positive_int, default=10_000)
+    graph.set_defaults(run=cmd_graph)
+
+    sheet = commands.add_parser("sheet", help="the course sheet: one row per epoch")
+    sheet.add_argument("--lr", type=positive_float, default=None, help="learning rate (default 0.5)")
+    sheet.add_argument("--epochs", type=positive_int, default=100)
+    sheet.add_argument("--csv", help="write every column, full precision, to this CSV")
+    sheet.add_argument("--xlsx", help="write the workbook (inputs block, formulas, table, chart)")
+    sheet.add_argument("--all-columns", action="store_true", help="print every column")
+    sheet.add_argument(
+        "--check", action="store_true", help="compare the hand-derived formulas with backward()"
+    )
+    sheet.add_argument(
+        "--compare", metavar="FILE", help="point at the first cell of your CSV/xlsx that is wrong"
+    )
+    sheet.add_argument("--rtol", type=positive_float, default=1e-9, help="tolerance for --compare")
+    sheet.set_defaults(run=cmd_sheet)
+
+    sweep = commands.add_parser("sweep", help="loss curves for several learning rates")
+    sweep.add_argument("--lrs", type=positive_float, nargs="+", default=list(course.LEARNING_RATES))
+    sweep.add_argument("--epochs", type=positive_int, default=100)
+    sweep.add_argument("--out", default="loss.png", help="figure file (.png, .svg, .pdf)")
+    sweep.add_argument("--log", action="store_true", help="log-scale loss axis")
+    sweep.set_defaults(run=cmd_sweep)
     return parser
 
 
@@ -40,8 +284,9 @@ def main(argv: Sequence[str] | None = None) -> int:
         if args.command is None:
             parser.print_help()
             return 0
-        return args.run(args) or 0
-    except CLIError as error:
+        args.run(args)
+        return 0
+    except (CLIError, ValueError, ArithmeticError, OSError, ImportError, RuntimeError) as error:
         print(f"micrograd-lite: error: {error}", file=sys.stderr)
         return 2
     except KeyboardInterrupt:
