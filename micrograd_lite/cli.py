@@ -200,7 +200,10 @@ def print_sheet(rows, all_columns: bool) -> None:
         table.add_column(column, justify="right", no_wrap=True, min_width=len(column))
     for row in rows:
         table.add_row(*(f"{row[c]:d}" if c == "epoch" else f"{row[c]:.5g}" for c in columns))
-    Console().print(table)
+    console = Console()
+    if all_columns:  # every column at full width: wider than the terminal, like a spreadsheet
+        console = Console(width=max(console.width, 13 * len(columns)))
+    console.print(table)
 
 
 def print_final_losses(curves) -> None:
@@ -259,12 +262,8 @@ def build_parser() -> argparse.ArgumentParser:
     sheet.add_argument("--csv", help="write every column, full precision, to this CSV")
     sheet.add_argument("--xlsx", help="write the workbook (inputs block, formulas, table, chart)")
     sheet.add_argument("--all-columns", action="store_true", help="print every column")
-    sheet.add_argument(
-        "--check", action="store_true", help="compare the hand-derived formulas with backward()"
-    )
-    sheet.add_argument(
-        "--compare", metavar="FILE", help="point at the first cell of your CSV/xlsx that is wrong"
-    )
+    sheet.add_argument("--check", action="store_true", help="compare the hand-derived formulas with backward()")
+    sheet.add_argument("--compare", metavar="FILE", help="point at the first cell of your CSV/xlsx that is wrong")
     sheet.add_argument("--rtol", type=positive_float, default=1e-9, help="tolerance for --compare")
     sheet.set_defaults(run=cmd_sheet)
 

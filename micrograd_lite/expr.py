@@ -79,9 +79,10 @@ def _build(node: ast.AST, leaves: dict[str, Value], text: str) -> Value | float:
         return getattr(arg if isinstance(arg, Value) else Value(arg), node.func.id)()
     if isinstance(node, ast.Call) and isinstance(node.func, ast.Name):
         raise ExpressionError(
-            f"unsupported function {node.func.id!r} in {text!r}; "
-            f"use one of {', '.join(FUNCTIONS)} with one argument"
+            f"unsupported function {node.func.id!r} in {text!r}; use one of {', '.join(FUNCTIONS)} with one argument"
         )
+    if isinstance(node, ast.Call) and isinstance(node.func, ast.Attribute):
+        node = node.func  # a method call: report the attribute access
     what = _DESCRIPTIONS.get(type(node), type(node).__name__)
     snippet = ast.get_source_segment(text.strip(), node) or what
     raise ExpressionError(f"{what} is not supported in expressions: {snippet!r}")

@@ -236,12 +236,11 @@ def read_sheet(path: str | os.PathLike) -> list[dict[str, float]]:
 
 
 def _rows_from_table(table: list[list], path: Path) -> list[dict[str, float]]:
-    for start, header in enumerate(table):
-        names = [str(h).strip() if h is not None else "" for h in header]
-        if "epoch" in names:
-            break
-    else:
+    cells_as_names = [[str(h).strip() if h is not None else "" for h in row] for row in table]
+    start = next((i for i, names in enumerate(cells_as_names) if "epoch" in names), None)
+    if start is None:
         raise ValueError(f"{path}: no header row with an 'epoch' column")
+    names = cells_as_names[start]
     missing = [c for c in COLUMNS if c not in names]
     if missing:
         raise ValueError(f"{path}: missing columns {', '.join(missing)}")
@@ -255,9 +254,7 @@ def _rows_from_table(table: list[list], path: Path) -> list[dict[str, float]]:
                 try:
                     row[name] = float(cell)
                 except (TypeError, ValueError):
-                    raise ValueError(
-                        f"{path}: row {line_number}, column {name}: not a number: {cell!r}"
-                    ) from None
+                    raise ValueError(f"{path}: row {line_number}, column {name}: not a number: {cell!r}") from None
         rows.append(row)
     if not rows:
         raise ValueError(f"{path}: the sheet has no data rows")

@@ -48,9 +48,7 @@ def _graphviz():
     try:
         import graphviz
     except ImportError:
-        raise ImportError(
-            "drawing graphs needs the graphviz package: pip install 'micrograd-lite[graphviz]'"
-        ) from None
+        raise ImportError("drawing graphs needs the graphviz package: pip install 'micrograd-lite[graphviz]'") from None
     return graphviz
 
 
@@ -61,7 +59,7 @@ def format_number(x: float, precision: int = 4) -> str:
 
 def _escape_record(text: str) -> str:
     """Escape the characters that structure a Graphviz record label."""
-    for ch in '\\{}|<>"':
+    for ch in "\\{}|<>":
         text = text.replace(ch, "\\" + ch)
     return text
 
@@ -137,9 +135,7 @@ def render_dot(dot, path: str | os.PathLike) -> Path:
     path = Path(path)
     fmt = FORMATS.get(path.suffix.lower())
     if fmt is None:
-        raise ValueError(
-            f"render: unsupported file type {path.suffix!r} for {path}; use one of {sorted(FORMATS)}"
-        )
+        raise ValueError(f"render: unsupported file type {path.suffix!r} for {path}; use one of {sorted(FORMATS)}")
     if fmt == "dot":
         data = dot.source.encode()
     else:

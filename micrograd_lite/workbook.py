@@ -8,8 +8,10 @@ line chart of E_total against epoch. Every number is a full double.
 from __future__ import annotations
 
 import io
+import math
 import os
 from collections.abc import Mapping, Sequence
+from contextlib import contextmanager
 from pathlib import Path
 
 from .files import write_atomically
@@ -20,9 +22,7 @@ def _openpyxl():
     try:
         import openpyxl
     except ImportError:
-        raise ImportError(
-            "writing workbooks needs openpyxl: pip install 'micrograd-lite[spreadsheets]'"
-        ) from None
+        raise ImportError("writing workbooks needs openpyxl: pip install 'micrograd-lite[spreadsheets]'") from None
     return openpyxl
 
 
@@ -70,16 +70,40 @@ def workbook_bytes(rows: Sequence[Mapping[str, float]], lr: float) -> bytes:
     chart.x_axis.title = "epoch"
     chart.y_axis.title = "E_total"
     e_total = COLUMNS.index("E_total") + 1
-    chart.add_data(
-        Reference(ws, min_col=e_total, min_row=header_row, max_row=last_row), titles_from_data=True
-    )
+    chart.add_data(Reference(ws, min_col=e_total, min_row=header_row, max_row=last_row), titles_from_data=True)
     chart.set_categories(Reference(ws, min_col=1, min_row=header_row + 1, max_row=last_row))
     chart.width, chart.height = 18, 9
     ws.add_chart(chart, "D3")
 
     out = io.BytesIO()
-    wb.save(out)
+    with _full_precision_floats():
+        wb.save(out)
     return out.getvalue()
+
+
+@contextmanager
+def _full_precision_floats():
+    """Make openpyxl write every float as ``repr`` (17 significant digits when needed).
+
+    openpyxl formats numbers with ``"%.16g"``, which does not read back as the
+    same double for every value (0.027500000000000004 becomes 0.0275). The
+    sheet promises exact round-trips, so while saving we swap in a formatter
+    that uses ``repr`` for floats and openpyxl's own for everything else.
+    """
+    from openpyxl.cell import _writer
+
+    original = _writer.safe_string
+
+    def exact(value):
+        if type(value) is float and math.isfinite(value):
+            return repr(value)
+        return original(value)
+
+    _writer.safe_string = exact
+    try:
+        yield
+    finally:
+        _writer.safe_string = original
 
 
 def write_workbook(path: str | os.PathLike, rows: Sequence[Mapping[str, float]], lr: float) -> Path:
