@@ -11,6 +11,7 @@
 from .engine import Value, leaves, topological_order, zero_grad
 from .gradcheck import GradcheckReport, gradcheck
 from .nn import MLP, SGD, Layer, Module, Neuron, half_sum_squared_error, mse
+from .viz import GraphvizNotFound, draw_dot, render_graph  # graphviz itself is imported on first draw
 
 __version__ = "0.1.0"
 
@@ -28,5 +29,8 @@ __all__ = [
     "SGD",
     "half_sum_squared_error",
     "mse",
+    "draw_dot",
+    "render_graph",
+    "GraphvizNotFound",
     "__version__",
 ]

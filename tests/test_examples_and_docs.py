@@ -1,0 +1,46 @@
+"""The examples run, and the docs' generated tables are current."""
+
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+ROOT = Path(__file__).resolve().parent.parent
+EXAMPLES = sorted((ROOT / "examples").glob("*.py"))
+QUICK = {"05_classifier.py": ["--epochs", "3", "--points", "20"]}
+
+
+@pytest.mark.parametrize("script", EXAMPLES, ids=[p.name for p in EXAMPLES])
+def test_example_runs(script, tmp_path):
+    result = subprocess.run(
+        [sys.executable, str(script), *QUICK.get(script.name, [])],
+        cwd=tmp_path,
+        capture_output=True,
+        text=True,
+        timeout=300,
+    )
+    assert result.returncode == 0, result.stderr
+    for line in result.stdout.splitlines():
+        if line.startswith("wrote "):
+            assert (tmp_path / line.split(" ", 1)[1]).stat().st_size > 0
+
+
+def test_there_are_examples_for_each_topic():
+    names = " ".join(p.name for p in EXAMPLES)
+    for topic in ("gradient", "draw", "sheet", "sweep", "classifier"):
+        assert topic in names
+
+
+def test_docs_generated_tables_are_current():
+    result = subprocess.run(
+        [sys.executable, str(ROOT / "docs" / "build.py"), "--check"], capture_output=True, text=True
+    )
+    assert result.returncode == 0, result.stdout + result.stderr
+
+
+def test_docs_pictures_exist_and_are_referenced():
+    text = (ROOT / "docs" / "sheet.md").read_text() + (ROOT / "README.md").read_text()
+    for image in ("network.svg", "loss_curves.png", "loss_curves_log.png"):
+        assert (ROOT / "docs" / "images" / image).stat().st_size > 0
+        assert f"images/{image}" in text
