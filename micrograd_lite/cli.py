@@ -179,6 +179,22 @@ def cmd_demo(args) -> None:
         print(f"  {path}  {what}")
 
 
+def cmd_compile(args) -> None:
+    from .compile import compile_graph
+
+    network = course.build_network()
+    inputs = [network[name] for name in (*course.INPUTS, *course.TARGETS)]
+    params = [network[w] for w in course.WEIGHT_NAMES]
+    compiled = compile_graph(network["E_total"], inputs=inputs, params=params)
+    if args.show:
+        print(compiled.source, end="")
+    value, _, grads = compiled([*course.INPUTS.values(), *course.TARGETS.values()], list(course.WEIGHTS.values()))
+    eager = network["E_total"]
+    eager.backward()
+    same = value == eager.data and list(grads) == [p.grad for p in params]
+    print(f"# replay at the sheet's epoch 0: E_total = {value!r}; equal to the eager engine bit for bit: {same}")
+
+
 # ----------------------------------------------------------------------
 # Output helpers.
 # ----------------------------------------------------------------------
@@ -273,6 +289,10 @@ def build_parser() -> argparse.ArgumentParser:
     sweep.add_argument("--out", default="loss.png", help="figure file (.png, .svg, .pdf)")
     sweep.add_argument("--log", action="store_true", help="log-scale loss axis")
     sweep.set_defaults(run=cmd_sweep)
+
+    compiled = commands.add_parser("compile", help="the course network as generated straight-line Python")
+    compiled.add_argument("--show", action="store_true", help="print the generated code")
+    compiled.set_defaults(run=cmd_compile)
     return parser
 
 

@@ -188,14 +188,7 @@ class Value:
         return _result(t, (self,), "tanh", (1.0 - t * t,))  # d(tanh x)/dx = 1 - tanh(x)**2
 
     def sigmoid(self) -> Value:
-        x = self.data
-        # The stable form: exp is only ever taken of a non-positive number,
-        # so sigmoid(1000) is 1.0 and sigmoid(-1000) is 0.0, with no overflow.
-        if x >= 0.0:
-            s = 1.0 / (1.0 + math.exp(-x))
-        else:
-            z = math.exp(x)
-            s = z / (1.0 + z)
+        s = sigmoid(self.data)  # the stable form, below
         return _result(s, (self,), "sigmoid", (s * (1.0 - s),))  # dσ/dx = σ(1-σ)
 
     def relu(self) -> Value:
@@ -269,6 +262,19 @@ def zero_grad(values: Iterable[Value]) -> None:
 # ----------------------------------------------------------------------
 # Helpers.
 # ----------------------------------------------------------------------
+
+
+def sigmoid(x: float) -> float:
+    """σ(x) = 1 / (1 + e^-x) in its stable form.
+
+    exp is only ever taken of a non-positive number, so sigmoid(1000) is 1.0
+    and sigmoid(-1000) is 0.0, with no overflow.
+    """
+    if x >= 0.0:
+        return 1.0 / (1.0 + math.exp(-x))
+    z = math.exp(x)
+    return z / (1.0 + z)
+
 
 _new_value = object.__new__
 

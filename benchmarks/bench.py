@@ -1,0 +1,317 @@
+"""micrograd_lite against its peers, interleaved in one process run.
+
+    python benchmarks/bench.py                 # full run (a few minutes)
+    python benchmarks/bench.py --quick         # seconds: CI runs this so the script cannot rot
+    python benchmarks/bench.py --write docs/performance.md
+
+Peers: Karpathy's micrograd (``pip install micrograd==0.1.0``), hand-derived
+closed-form Python for the sheet network (no autodiff: the pure-Python limit),
+and PyTorch 0-dim float64 tensors when torch is installed. Every repeat runs
+every implementation in turn; the printed figures are medians over repeats and
+ratios between implementations, which hold on a noisy machine where absolute
+times do not. The garbage collector stays on, as users run it.
+"""
+
+from __future__ import annotations
+
+import argparse
+import datetime
+import gc
+import math
+import os
+import platform
+import random
+import statistics
+import sys
+import time
+import tracemalloc
+from pathlib import Path
+
+from micrograd_lite import MLP, Value
+from micrograd_lite import sheet as course
+from micrograd_lite.compile import compile_graph
+from micrograd_lite.engine import sigmoid
+
+try:
+    import micrograd.engine as mg_engine
+    import micrograd.nn as mg_nn
+except ImportError:
+    mg_engine = mg_nn = None
+try:
+    import torch
+except ImportError:
+    torch = None
+
+INITIAL = [*course.WEIGHTS.values()]
+I1, I2, T1, T2 = course.INPUTS["i1"], course.INPUTS["i2"], course.TARGETS["t1"], course.TARGETS["t2"]
+
+
+# ----------------------------------------------------------------------
+# Workload 1: the sheet network, gradient descent at lr 0.5.
+# ----------------------------------------------------------------------
+
+
+def sheet_lite(epochs, lr=0.5):
+    weights = dict(course.WEIGHTS)
+    for _ in range(epochs):
+        net = course.build_network(weights)
+        net["E_total"].backward()
+        for w in course.WEIGHT_NAMES:
+            weights[w] -= lr * net[w].grad
+    return net["E_total"].data
+
+
+def sheet_compiled(epochs, lr=0.5):
+    net = course.build_network()
+    replay = compile_graph(net["E_total"], params=[net[w] for w in course.WEIGHT_NAMES])
+    weights = list(INITIAL)
+    for _ in range(epochs):
+        loss, _, grads = replay((), weights)
+        weights = [w - lr * g for w, g in zip(weights, grads)]
+    return loss
+
+
+def sheet_closed_form(epochs, lr=0.5):
+    """The seeds' formulas, by hand: no graph at all."""
+    w1, w2, w3, w4, w5, w6, w7, w8 = INITIAL
+    sig = sigmoid
+    for _ in range(epochs):
+        a_h1, a_h2 = sig(w1 * I1 + w2 * I2), sig(w3 * I1 + w4 * I2)
+        a_o1, a_o2 = sig(w5 * a_h1 + w6 * a_h2), sig(w7 * a_h1 + w8 * a_h2)
+        loss = 0.5 * (T1 - a_o1) ** 2 + 0.5 * (T2 - a_o2) ** 2
+        d1, d2 = (a_o1 - T1) * a_o1 * (1 - a_o1), (a_o2 - T2) * a_o2 * (1 - a_o2)
+        dh1, dh2 = (d1 * w5 + d2 * w7) * a_h1 * (1 - a_h1), (d1 * w6 + d2 * w8) * a_h2 * (1 - a_h2)
+        w1, w2, w3, w4 = w1 - lr * dh1 * I1, w2 - lr * dh1 * I2, w3 - lr * dh2 * I1, w4 - lr * dh2 * I2
+        w5, w6, w7, w8 = w5 - lr * d1 * a_h1, w6 - lr * d1 * a_h2, w7 - lr * d2 * a_h1, w8 - lr * d2 * a_h2
+    return loss
+
+
+def mg_sigmoid(v):
+    """sigmoid in micrograd's own style (0.1.0 has no exp): a node with a _backward closure."""
+    s = 1 / (1 + math.exp(-v.data))
+    out = mg_engine.Value(s, (v,), "sigmoid")
+
+    def _backward():
+        v.grad += s * (1 - s) * out.grad
+
+    out._backward = _backward
+    return out
+
+
+def sheet_micrograd(epochs, lr=0.5):
+    V = mg_engine.Value
+    weights = list(INITIAL)
+    for _ in range(epochs):
+        w1, w2, w3, w4, w5, w6, w7, w8 = ws = [V(w) for w in weights]
+        i1, i2, t1, t2 = V(I1), V(I2), V(T1), V(T2)
+        a_h1, a_h2 = mg_sigmoid(w1 * i1 + w2 * i2), mg_sigmoid(w3 * i1 + w4 * i2)
+        a_o1, a_o2 = mg_sigmoid(w5 * a_h1 + w6 * a_h2), mg_sigmoid(w7 * a_h1 + w8 * a_h2)
+        loss = 0.5 * (t1 - a_o1) ** 2 + 0.5 * (t2 - a_o2) ** 2
+        loss.backward()
+        weights = [w.data - lr * w.grad for w in ws]
+    return loss.data
+
+
+def sheet_torch(epochs, lr=0.5):
+    ws = [torch.tensor(w, dtype=torch.float64, requires_grad=True) for w in INITIAL]
+    for _ in range(epochs):
+        w1, w2, w3, w4, w5, w6, w7, w8 = ws
+        a_h1, a_h2 = torch.sigmoid(w1 * I1 + w2 * I2), torch.sigmoid(w3 * I1 + w4 * I2)
+        a_o1, a_o2 = torch.sigmoid(w5 * a_h1 + w6 * a_h2), torch.sigmoid(w7 * a_h1 + w8 * a_h2)
+        loss = 0.5 * (T1 - a_o1) ** 2 + 0.5 * (T2 - a_o2) ** 2
+        loss.backward()
+        with torch.no_grad():
+            for w in ws:
+                w -= lr * w.grad
+                w.grad = None
+    return loss.item()
+
+
+# ----------------------------------------------------------------------
+# Workload 2: MLP(2, [16, 16, 1]) with relu, forward + backward over 100 points.
+# ----------------------------------------------------------------------
+
+rng = random.Random(0)
+POINTS = [([rng.uniform(-1, 1), rng.uniform(-1, 1)], rng.choice([-1.0, 1.0])) for _ in range(100)]
+
+
+def mlp_lite():
+    model = MLP(2, [16, 16, 1], activation="relu", seed=0)
+    loss = sum((model(x) - y) ** 2 for x, y in POINTS)
+    loss.backward()
+    return loss.data
+
+
+class CompiledMLP:
+    """One traced sample graph, replayed for every point."""
+
+    def __init__(self):
+        self.model = MLP(2, [16, 16, 1], activation="relu", seed=0)
+        x1, x2, y = Value(0.0, "x1"), Value(0.0, "x2"), Value(0.0, "y")
+        sample_loss = (self.model([x1, x2]) - y) ** 2
+        self.replay = compile_graph(sample_loss, inputs=[x1, x2, y], params=self.model.parameters())
+
+    def __call__(self):
+        params = [p.data for p in self.model.parameters()]
+        total, grads = 0.0, [0.0] * len(params)
+        for (x1, x2), y in POINTS:
+            loss, _, g = self.replay((x1, x2, y), params)
+            total += loss
+            grads = [a + b for a, b in zip(grads, g)]
+        return total
+
+
+def mlp_micrograd():
+    model = mg_nn.MLP(2, [16, 16, 1])
+    loss = sum((model([mg_engine.Value(a) for a in x]) - y) ** 2 for x, y in POINTS)
+    loss.backward()
+    return loss.data
+
+
+# ----------------------------------------------------------------------
+# Workload 3: chains of n nodes, and bytes per node.
+# ----------------------------------------------------------------------
+
+
+def chain(V, n):
+    c = V(1.0000001)
+    v = V(0.5)
+    for _ in range(n):
+        v = v * c
+    return v
+
+
+def time_chain(V, n):
+    """(forward seconds per node, backward seconds per node or the error's name)."""
+    t0 = time.perf_counter()
+    v = chain(V, n)
+    t1 = time.perf_counter()
+    try:
+        v.backward()
+        backward = (time.perf_counter() - t1) / n
+    except RecursionError:
+        backward = "RecursionError"
+    del v
+    return (t1 - t0) / n, backward
+
+
+def bytes_per_node(V, n=100_000):
+    gc.collect()
+    tracemalloc.start()
+    v = chain(V, n)
+    used, _ = tracemalloc.get_traced_memory()
+    tracemalloc.stop()
+    del v
+    return used / n
+
+
+# ----------------------------------------------------------------------
+# Running and reporting.
+# ----------------------------------------------------------------------
+
+
+def interleaved(implementations: dict, repeats: int):
+    """Median seconds of each implementation, running them in turn on every repeat."""
+    times = {name: [] for name in implementations}
+    results = {}
+    for _ in range(repeats):
+        for name, fn in implementations.items():
+            t0 = time.perf_counter()
+            results[name] = fn()
+            times[name].append(time.perf_counter() - t0)
+    return {name: statistics.median(ts) for name, ts in times.items()}, results
+
+
+def table(headers, rows) -> str:
+    lines = ["| " + " | ".join(headers) + " |", "|" + "---|" * len(headers)]
+    lines += ["| " + " | ".join(str(c) for c in row) + " |" for row in rows]
+    return "\n".join(lines)
+
+
+def main(argv=None) -> int:
+    parser = argparse.ArgumentParser(description="micrograd_lite benchmarks")
+    parser.add_argument("--quick", action="store_true", help="tiny sizes, one repeat (seconds)")
+    parser.add_argument("--write", metavar="FILE", help="also write the report (Markdown) to FILE")
+    args = parser.parse_args(argv)
+    quick = args.quick
+    epochs = 50 if quick else 1000
+    repeats = 1 if quick else 5
+    chain_sizes = [10**3, 10**4] if quick else [10**3, 10**4, 10**5, 10**6]
+    report = []
+
+    def say(text=""):
+        print(text, flush=True)
+        report.append(text)
+
+    say(f"Machine: {platform.machine()}, {os.cpu_count()} cores, Python {platform.python_version()},")
+    say(f"date {datetime.date.today()}, command `python {' '.join(['benchmarks/bench.py', *sys.argv[1:]])}`")
+    torch_version = torch.__version__ if torch else "not installed"
+    say(f"Peers: micrograd {'installed' if mg_engine else 'NOT installed'}, torch {torch_version}")
+
+    # 1. the sheet network
+    sheet_impls = {"closed form (no autodiff)": lambda: sheet_closed_form(epochs)}
+    sheet_impls["micrograd_lite eager"] = lambda: sheet_lite(epochs)
+    sheet_impls["micrograd_lite compiled"] = lambda: sheet_compiled(epochs)
+    if mg_engine:
+        sheet_impls["micrograd"] = lambda: sheet_micrograd(epochs)
+    if torch:
+        sheet_impls["torch float64 scalars"] = lambda: sheet_torch(epochs)
+    times, finals = interleaved(sheet_impls, repeats)
+    say(f"\n## The sheet network, {epochs} epochs of gradient descent at lr 0.5 (median of {repeats})\n")
+    base = times.get("micrograd")
+    closed = times["closed form (no autodiff)"]
+    rows = []
+    for name, t in times.items():
+        rows.append(
+            [
+                name,
+                f"{t * 1e3:.1f} ms",
+                f"{base / t:.1f}x" if base else "-",
+                f"{t / closed:.2f}x",
+                repr(finals[name]),
+            ]
+        )
+    say(table(["implementation", "time", "speed vs micrograd", "time vs closed form", "final E_total"], rows))
+
+    # 2. the MLP step
+    mlp_impls = {"micrograd_lite eager": mlp_lite, "micrograd_lite compiled (replay per point)": CompiledMLP()}
+    if mg_nn:
+        mlp_impls["micrograd"] = mlp_micrograd
+    times, _ = interleaved(mlp_impls, repeats)
+    say(f"\n## MLP(2, [16, 16, 1]) relu, forward + backward over {len(POINTS)} points (median of {repeats})\n")
+    base = times.get("micrograd")
+    rows = [[n, f"{t * 1e3:.1f} ms", f"{base / t:.1f}x" if base else "-"] for n, t in times.items()]
+    say(table(["implementation", "time", "speed vs micrograd"], rows))
+    say("(the compiled time excludes the one-off trace and compile, which is reported by `--quick` in CI)")
+
+    # 3. chains
+    say("\n## Chains of n multiplications: time per node (ns)\n")
+    peers = {"micrograd_lite": Value}
+    if mg_engine:
+        peers["micrograd"] = mg_engine.Value
+    rows = []
+    for n in chain_sizes:
+        for name, V in peers.items():
+            forward, backward = time_chain(V, n)
+            shown = f"{backward * 1e9:.0f}" if isinstance(backward, float) else f"fails: {backward}"
+            rows.append([f"{n:,}", name, f"{forward * 1e9:.0f}", shown])
+            gc.collect()
+    say(table(["n", "engine", "forward ns/node", "backward ns/node"], rows))
+
+    # 4. memory
+    n = 10**4 if quick else 10**5
+    say(f"\n## Bytes per node, a chain of {n:,} (tracemalloc)\n")
+    rows = [[name, f"{bytes_per_node(V, n):.0f}"] for name, V in peers.items()]
+    say(table(["engine", "bytes per node"], rows))
+    if mg_engine:
+        ratio = bytes_per_node(Value, n) / bytes_per_node(mg_engine.Value, n)
+        say(f"\nmicrograd_lite uses {ratio:.2f} of micrograd's bytes per node.")
+
+    if args.write:
+        Path(args.write).write_text("\n".join(report) + "\n")
+        print(f"\nwrote {args.write}")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
