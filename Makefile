@@ -21,7 +21,7 @@ docs: setup
 	$(BIN)/python docs/build.py
 
 bench: setup
-	$(BIN)/python benchmarks/bench.py
+	$(BIN)/python benchmarks/bench.py --write docs/performance.md
 
 setup: graphviz $(VENV)/installed
 

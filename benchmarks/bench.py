@@ -228,6 +228,15 @@ def table(headers, rows) -> str:
     return "\n".join(lines)
 
 
+def write_report(path: Path, results: str) -> None:
+    """Put the results between the markers of ``path`` (hand-written text around them stays)."""
+    begin, end = "<!-- results -->", "<!-- end results -->"
+    text = path.read_text() if path.exists() else f"{begin}\n{end}\n"
+    head, _, rest = text.partition(begin)
+    _, _, tail = rest.partition(end)
+    path.write_text(f"{head}{begin}\n{results}\n{end}{tail}")
+
+
 def main(argv=None) -> int:
     parser = argparse.ArgumentParser(description="micrograd_lite benchmarks")
     parser.add_argument("--quick", action="store_true", help="tiny sizes, one repeat (seconds)")
@@ -308,7 +317,7 @@ def main(argv=None) -> int:
         say(f"\nmicrograd_lite uses {ratio:.2f} of micrograd's bytes per node.")
 
     if args.write:
-        Path(args.write).write_text("\n".join(report) + "\n")
+        write_report(Path(args.write), "\n".join(report))
         print(f"\nwrote {args.write}")
     return 0
 
