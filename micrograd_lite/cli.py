@@ -195,6 +195,56 @@ def cmd_compile(args) -> None:
     print(f"# replay at the sheet's epoch 0: E_total = {value!r}; equal to the eager engine bit for bit: {same}")
 
 
+def cmd_explain(args) -> None:
+    from . import explain
+    from .files import write_atomically
+
+    if args.expr is None:
+        if args.variables:
+            raise CLIError("NAME=VALUE assignments need --expr")
+        network = seed_network()
+        root, named = network["E_total"], network
+        default_wrt, params = list(course.WEIGHT_NAMES), [network[w] for w in course.WEIGHT_NAMES]
+    else:
+        from .engine import leaves
+        from .expr import parse_expression
+
+        root = parse_expression(args.expr, dict(args.variables))
+        root.label = root.label or "f"
+        root.backward()
+        named = {leaf.label: leaf for leaf in leaves(root) if leaf.label}
+        default_wrt, params = list(named), ()
+    outputs = [p for p in (args.html, args.trace_csv, args.trace_md) if p]
+    check_outputs(outputs)
+    for name in args.wrt or default_wrt:
+        if name not in named:
+            raise CLIError(f"--wrt {name}: no such variable (choose from {', '.join(default_wrt)})")
+        derivation = explain.derive(root, named[name])
+        print(derivation.latex() if args.latex else derivation.text())
+        print(f"{'':4}= {named[name].grad!r}  (backward)\n")
+    if args.trace or args.trace_csv or args.trace_md or args.frames or args.html:
+        if args.frames or args.html:
+            steps, frames = explain.trace_frames(root, params=params)
+        else:
+            steps, frames = explain.trace_backward(root), []
+        if args.trace:
+            print(explain.trace_markdown(steps))
+        if args.trace_csv:
+            write_atomically(args.trace_csv, explain.trace_csv(steps).encode())
+        if args.trace_md:
+            write_atomically(args.trace_md, explain.trace_markdown(steps).encode())
+        if args.frames:
+            folder = Path(args.frames)
+            folder.mkdir(parents=True, exist_ok=True)
+            for i, svg in enumerate(frames, start=1):
+                write_atomically(folder / f"step_{i:03d}.svg", svg.encode())
+            print(f"wrote {len(frames)} frames to {folder}/")
+        if args.html:
+            write_atomically(args.html, explain.trace_html(steps, frames).encode())
+        for path in outputs:
+            print(f"wrote {path}")
+
+
 # ----------------------------------------------------------------------
 # Output helpers.
 # ----------------------------------------------------------------------
@@ -289,6 +339,18 @@ def build_parser() -> argparse.ArgumentParser:
     sweep.add_argument("--out", default="loss.png", help="figure file (.png, .svg, .pdf)")
     sweep.add_argument("--log", action="store_true", help="log-scale loss axis")
     sweep.set_defaults(run=cmd_sweep)
+
+    explain = commands.add_parser("explain", help="derive gradients by the chain rule; trace the backward pass")
+    explain.add_argument("--wrt", action="append", help="the variable to differentiate by (repeatable; default: all)")
+    explain.add_argument("--expr", help="an expression (default: the course network's E_total)")
+    explain.add_argument("variables", nargs="*", type=assignment, metavar="NAME=VALUE")
+    explain.add_argument("--latex", action="store_true", help="print LaTeX (for Markdown) instead of plain text")
+    explain.add_argument("--trace", action="store_true", help="print the backward pass step by step (Markdown table)")
+    explain.add_argument("--trace-csv", metavar="FILE", help="write the trace as CSV")
+    explain.add_argument("--trace-md", metavar="FILE", help="write the trace as Markdown")
+    explain.add_argument("--frames", metavar="DIR", help="one SVG per backward step")
+    explain.add_argument("--html", metavar="FILE", help="one self-contained page to step through")
+    explain.set_defaults(run=cmd_explain)
 
     compiled = commands.add_parser("compile", help="the course network as generated straight-line Python")
     compiled.add_argument("--show", action="store_true", help="print the generated code")

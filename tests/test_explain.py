@@ -1,0 +1,122 @@
+"""Derivations evaluate to backward()'s gradients; the trace adds up; the pages are complete."""
+
+import math
+import re
+import shutil
+import subprocess
+
+import pytest
+from hypothesis import given
+
+from micrograd_lite import Value
+from micrograd_lite import sheet as course
+from micrograd_lite.cli import main
+from micrograd_lite.explain import derive, evaluate, trace_backward, trace_csv, trace_frames, trace_html, trace_markdown
+
+from .test_properties import inputs, programs, run
+
+SEED_FORMULAS = {
+    "w1": "((a_o1 − t1) · a_o1 · (1 − a_o1) · w5 + (a_o2 − t2) · a_o2 · (1 − a_o2) · w7) · a_h1 · (1 − a_h1) · i1",
+    "w3": "((a_o1 − t1) · a_o1 · (1 − a_o1) · w6 + (a_o2 − t2) · a_o2 · (1 − a_o2) · w8) · a_h2 · (1 − a_h2) · i1",
+    "w5": "(a_o1 − t1) · a_o1 · (1 − a_o1) · a_h1",
+    "w8": "(a_o2 − t2) · a_o2 · (1 − a_o2) · a_h2",
+}
+
+
+def trained_network(epoch=7):
+    weights = {w: course.train(0.5, epoch + 1)[-1][w] for w in course.WEIGHT_NAMES}
+    net = course.build_network(weights)
+    net["E_total"].backward()
+    return net
+
+
+def test_sheet_derivations_reproduce_the_seeds_formulas():
+    net = trained_network()
+    for w, formula in SEED_FORMULAS.items():
+        assert derive(net["E_total"], net[w]).expanded == formula
+    chain = derive(net["E_total"], net["w5"]).chain
+    assert chain == "∂E_total/∂E1 · ∂E1/∂a_o1 · ∂a_o1/∂o1 · ∂o1/∂w5"
+
+
+@pytest.mark.parametrize("w", course.WEIGHT_NAMES)
+def test_every_weights_formula_evaluates_to_backward(w):
+    net = trained_network()
+    d = derive(net["E_total"], net[w])
+    assert math.isclose(evaluate(d, net["E_total"]), net[w].grad, rel_tol=1e-12)
+    assert d.latex().startswith("$$\\frac{\\partial E_{total}}{\\partial w")
+
+
+@given(programs, inputs)
+def test_random_graph_derivations_evaluate_to_backward(program, xs):
+    leaves = [Value(x, f"x{i}") for i, x in enumerate(xs)]
+    root = run(program, leaves)
+    root.backward()
+    for leaf in leaves:
+        value = evaluate(derive(root, leaf), root)
+        assert math.isclose(value, leaf.grad, rel_tol=1e-9, abs_tol=1e-12)
+
+
+@given(programs, inputs)
+def test_trace_products_sum_to_the_final_gradients(program, xs):
+    leaves = [Value(x) for x in xs]
+    root = run(program, leaves)
+    steps = trace_backward(root)
+    traced = [leaf.grad for leaf in leaves]
+    sums = [sum(s.product for s in steps if s.child_ref is leaf) for leaf in leaves]
+    for leaf in leaves:
+        leaf.grad = 0.0
+    root.backward()
+    expected = [leaf.grad for leaf in leaves]
+    assert traced == expected
+    for total, g in zip(sums, expected):
+        assert math.isclose(total, g, rel_tol=1e-9, abs_tol=1e-12)
+    for s in steps:
+        assert s.product == s.local * s.upstream
+
+
+def test_trace_tables():
+    net = course.build_network()
+    steps = trace_backward(net["E_total"])
+    assert trace_csv(steps).splitlines()[0].startswith("step,node,op")
+    md = trace_markdown(steps)
+    assert md.count("\n") == len(steps) + 2 and "| 0 | E_total | + | 1.0 | E1 |" in md
+
+
+def test_frames_and_html_page(tmp_path):
+    net = course.build_network()
+    steps, frames = trace_frames(net["E_total"], params=[net[w] for w in course.WEIGHT_NAMES])
+    n_turns = len({s.index for s in steps})
+    assert len(frames) == n_turns and all("<svg" in f for f in frames)
+    assert "red" in frames[0]  # the active edges
+    page = trace_html(steps, frames)
+    assert page.count('<section class="frame"') == n_turns
+    assert page.count("<svg") == n_turns and "<script" in page and "src=" not in page  # self-contained
+    path = tmp_path / "trace.html"
+    path.write_text(page)
+    browser = shutil.which("chromium") or shutil.which("chromium-browser") or shutil.which("google-chrome")
+    if browser:
+        dom = subprocess.run(
+            [browser, "--headless", "--no-sandbox", "--disable-gpu", "--dump-dom", path.as_uri()],
+            capture_output=True,
+            text=True,
+            timeout=120,
+        ).stdout
+        assert f"step 1 / {n_turns}" in dom  # the page's script ran
+
+
+def test_cli_explain(tmp_path, capsys):
+    assert main(["explain", "--wrt", "w5"]) == 0
+    assert SEED_FORMULAS["w5"] in capsys.readouterr().out
+    assert main(["explain"]) == 0
+    out = capsys.readouterr().out
+    assert all(f"∂E_total/∂{w} =" in out for w in course.WEIGHT_NAMES)
+    html_path, csv_path = tmp_path / "t.html", tmp_path / "t.csv"
+    args = ["explain", "--expr", "tanh(x*w + b)", "x=0.5", "w=-3", "b=2", "--wrt", "x", "--trace"]
+    args += ["--html", str(html_path), "--trace-csv", str(csv_path), "--frames", str(tmp_path / "frames")]
+    assert main(args) == 0
+    out = capsys.readouterr().out
+    assert "(1 − f**2) · w" in out and "| step |" in out
+    assert html_path.read_text().count("<svg") == 3
+    assert len(list((tmp_path / "frames").glob("step_*.svg"))) == 3
+    assert re.search(r"^0,f,tanh,1.0,", csv_path.read_text(), re.M)
+    assert main(["explain", "--wrt", "nope"]) == 2
