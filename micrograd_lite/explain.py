@@ -21,7 +21,16 @@ from dataclasses import dataclass, field
 from .engine import Value, topological_order
 from .viz import format_number
 
-INLINE_LIMIT = 24  # unlabelled nodes with a longer expression get a generated name
+INLINE_LIMIT = 24
+FUNCTIONS = (
+    "exp",
+    "log",
+    "sqrt",
+    "tanh",
+    "sigmoid",
+    "relu",
+    "abs",
+)  # unlabelled nodes with a longer expression get a generated name
 
 
 # ----------------------------------------------------------------------
@@ -49,7 +58,7 @@ class Namer:
             return format_number(node.data, 6)
         text = self.expression(node)
         if len(text) <= INLINE_LIMIT:
-            return f"({text})" if node.op in ("+", "-", "/", "*") else text
+            return text if node.op in FUNCTIONS else f"({text})"  # so x**y**2 cannot misparse
         generated = f"n{len(self.definitions) + 1}"
         self.definitions.append((generated, text))
         return generated
