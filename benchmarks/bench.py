@@ -74,10 +74,9 @@ def sheet_compiled(epochs, lr=0.5):
 def sheet_closed_form(epochs, lr=0.5):
     """The seeds' formulas, by hand: no graph at all."""
     w1, w2, w3, w4, w5, w6, w7, w8 = INITIAL
-    sig = sigmoid
     for _ in range(epochs):
-        a_h1, a_h2 = sig(w1 * I1 + w2 * I2), sig(w3 * I1 + w4 * I2)
-        a_o1, a_o2 = sig(w5 * a_h1 + w6 * a_h2), sig(w7 * a_h1 + w8 * a_h2)
+        a_h1, a_h2 = sigmoid(w1 * I1 + w2 * I2), sigmoid(w3 * I1 + w4 * I2)
+        a_o1, a_o2 = sigmoid(w5 * a_h1 + w6 * a_h2), sigmoid(w7 * a_h1 + w8 * a_h2)
         loss = 0.5 * (T1 - a_o1) ** 2 + 0.5 * (T2 - a_o2) ** 2
         d1, d2 = (a_o1 - T1) * a_o1 * (1 - a_o1), (a_o2 - T2) * a_o2 * (1 - a_o2)
         dh1, dh2 = (d1 * w5 + d2 * w7) * a_h1 * (1 - a_h1), (d1 * w6 + d2 * w8) * a_h2 * (1 - a_h2)

@@ -57,8 +57,7 @@ def fill(text: str, blocks: dict[str, str]) -> str:
 
 def build_images() -> list[Path]:
     IMAGES.mkdir(exist_ok=True)
-    network = course.build_network()
-    network["E_total"].backward()
+    network = course.backpropagated_network()
     params = [network[w] for w in course.WEIGHT_NAMES]
     written = [
         render_graph(network["E_total"], IMAGES / "network.svg", params=params),

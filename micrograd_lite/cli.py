@@ -67,13 +67,6 @@ def assignment(text: str) -> tuple[str, float]:
 # ----------------------------------------------------------------------
 
 
-def seed_network():
-    """The course network after one forward and backward pass (the sheet's epoch 0)."""
-    network = course.build_network()
-    network["E_total"].backward()
-    return network
-
-
 def draw_options(args) -> dict:
     return {
         "rankdir": args.rankdir,
@@ -90,7 +83,7 @@ def cmd_graph(args) -> None:
     if args.expr is None:
         if args.variables:
             raise CLIError("NAME=VALUE assignments need --expr")
-        network = seed_network()
+        network = course.backpropagated_network()
         root = network["E_total"]
         params = [network[w] for w in course.WEIGHT_NAMES]
     else:
@@ -161,7 +154,7 @@ def cmd_demo(args) -> None:
     curves = course.sweep(course.LEARNING_RATES, epochs)
     print_final_losses(curves)
 
-    network = seed_network()
+    network = course.backpropagated_network()
     params = [network[w] for w in course.WEIGHT_NAMES]
     written = {
         "the sheet, every column, full precision": write_csv(out / "sheet.csv", rows),
@@ -189,9 +182,8 @@ def cmd_compile(args) -> None:
     if args.show:
         print(compiled.source, end="")
     value, _, grads = compiled([*course.INPUTS.values(), *course.TARGETS.values()], list(course.WEIGHTS.values()))
-    eager = network["E_total"]
-    eager.backward()
-    same = value == eager.data and list(grads) == [p.grad for p in params]
+    network["E_total"].backward()
+    same = value == network["E_total"].data and list(grads) == [p.grad for p in params]
     print(f"# replay at the sheet's epoch 0: E_total = {value!r}; equal to the eager engine bit for bit: {same}")
 
 
@@ -202,7 +194,7 @@ def cmd_explain(args) -> None:
     if args.expr is None:
         if args.variables:
             raise CLIError("NAME=VALUE assignments need --expr")
-        network = seed_network()
+        network = course.backpropagated_network()
         root, named = network["E_total"], network
         default_wrt, params = list(course.WEIGHT_NAMES), [network[w] for w in course.WEIGHT_NAMES]
     else:

@@ -231,7 +231,7 @@ def derive(root: Value, leaf: Value) -> Derivation:
     terms: list[Term] = []
     # iterative depth-first walk over every path root -> leaf
     stack = [(root, 1.0, [], [root])]
-    reaches = _reaches(root, leaf)
+    reaches = _reaches(name.order, leaf)
     while stack:
         node, coefficient, factors, path = stack.pop()
         if node is leaf:
@@ -248,10 +248,10 @@ def derive(root: Value, leaf: Value) -> Derivation:
     return Derivation(name(root), name(leaf), terms, name.definitions, name)
 
 
-def _reaches(root: Value, leaf: Value) -> set[int]:
-    """Nodes from which ``leaf`` can be reached (``leaf`` included)."""
+def _reaches(order: list[Value], leaf: Value) -> set[int]:
+    """Nodes (of a topological ``order``) from which ``leaf`` can be reached, ``leaf`` included."""
     reaches = {id(leaf)}
-    for node in topological_order(root):
+    for node in order:
         if any(id(c) in reaches for c in node.children):
             reaches.add(id(node))
     return reaches

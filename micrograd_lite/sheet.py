@@ -74,6 +74,17 @@ def build_network(
     return v
 
 
+def backpropagated_network(
+    weights: Mapping[str, float] = WEIGHTS,
+    inputs: Mapping[str, float] = INPUTS,
+    targets: Mapping[str, float] = TARGETS,
+) -> dict[str, Value]:
+    """The network after one forward and one backward pass: every grad is ∂E_total/∂node."""
+    network = build_network(weights, inputs, targets)
+    network["E_total"].backward()
+    return network
+
+
 def sheet_row(epoch: int, network: dict[str, Value]) -> dict[str, float]:
     """One row of the sheet from a network whose E_total has been backpropagated."""
     row: dict[str, float] = {"epoch": epoch}
@@ -97,8 +108,7 @@ def train(
     weights = dict(weights)
     rows = []
     for epoch in range(epochs):
-        network = build_network(weights, inputs, targets)
-        network["E_total"].backward()
+        network = backpropagated_network(weights, inputs, targets)
         rows.append(sheet_row(epoch, network))
         for w in WEIGHT_NAMES:
             weights[w] -= lr * network[w].grad
@@ -186,12 +196,11 @@ def check_sheet(
     row's update ``w − lr·∂E/∂w``.
     """
     for index, row in enumerate(rows):
-        network = build_network(
+        network = backpropagated_network(
             {w: row[w] for w in WEIGHT_NAMES},
             {i: row[i] for i in INPUTS},
             {t: row[t] for t in TARGETS},
         )
-        network["E_total"].backward()
         expected = sheet_row(row["epoch"], network)
         if lr is not None and index > 0:
             previous = rows[index - 1]
