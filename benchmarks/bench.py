@@ -17,7 +17,6 @@ from __future__ import annotations
 import argparse
 import datetime
 import gc
-import math
 import os
 import platform
 import random
@@ -51,20 +50,31 @@ I1, I2, T1, T2 = course.INPUTS["i1"], course.INPUTS["i2"], course.TARGETS["t1"],
 # ----------------------------------------------------------------------
 
 
-def sheet_lite(epochs, lr=0.5):
-    weights = dict(course.WEIGHTS)
-    for _ in range(epochs):
-        net = course.build_network(weights)
-        net["E_total"].backward()
-        for w in course.WEIGHT_NAMES:
-            weights[w] -= lr * net[w].grad
-    return net["E_total"].data
+def sheet_graph(V, activation, weights):
+    """The sheet network written once, for any engine: (E_total, the eight weight leaves)."""
+    w1, w2, w3, w4, w5, w6, w7, w8 = ws = [V(w) for w in weights]
+    i1, i2, t1, t2 = V(I1), V(I2), V(T1), V(T2)
+    a_h1, a_h2 = activation(w1 * i1 + w2 * i2), activation(w3 * i1 + w4 * i2)
+    a_o1, a_o2 = activation(w5 * a_h1 + w6 * a_h2), activation(w7 * a_h1 + w8 * a_h2)
+    E_total = 0.5 * (t1 - a_o1) ** 2 + 0.5 * (t2 - a_o2) ** 2
+    return E_total, ws
 
 
-def sheet_compiled(epochs, lr=0.5):
-    net = course.build_network()
-    replay = compile_graph(net["E_total"], params=[net[w] for w in course.WEIGHT_NAMES])
+def sheet_eager(V, activation, epochs, lr=0.5):
+    """Gradient descent, the graph built anew every epoch (identical code for every engine)."""
     weights = list(INITIAL)
+    for _ in range(epochs):
+        E_total, ws = sheet_graph(V, activation, weights)
+        E_total.backward()
+        weights = [w.data - lr * w.grad for w in ws]
+    return E_total.data
+
+
+def sheet_compiled(activation, epochs, lr=0.5):
+    """Traced once, replayed every epoch (the trace and compile are included in the time)."""
+    E_total, ws = sheet_graph(Value, activation, INITIAL)
+    replay = compile_graph(E_total, params=ws)
+    weights = INITIAL
     for _ in range(epochs):
         loss, _, grads = replay((), weights)
         weights = [w - lr * g for w, g in zip(weights, grads)]
@@ -72,7 +82,7 @@ def sheet_compiled(epochs, lr=0.5):
 
 
 def sheet_closed_form(epochs, lr=0.5):
-    """The seeds' formulas, by hand: no graph at all."""
+    """The seeds' formulas, by hand: no graph at all (the pure-Python limit)."""
     w1, w2, w3, w4, w5, w6, w7, w8 = INITIAL
     for _ in range(epochs):
         a_h1, a_h2 = sigmoid(w1 * I1 + w2 * I2), sigmoid(w3 * I1 + w4 * I2)
@@ -83,32 +93,6 @@ def sheet_closed_form(epochs, lr=0.5):
         w1, w2, w3, w4 = w1 - lr * dh1 * I1, w2 - lr * dh1 * I2, w3 - lr * dh2 * I1, w4 - lr * dh2 * I2
         w5, w6, w7, w8 = w5 - lr * d1 * a_h1, w6 - lr * d1 * a_h2, w7 - lr * d2 * a_h1, w8 - lr * d2 * a_h2
     return loss
-
-
-def mg_sigmoid(v):
-    """sigmoid in micrograd's own style (0.1.0 has no exp): a node with a _backward closure."""
-    s = 1 / (1 + math.exp(-v.data))
-    out = mg_engine.Value(s, (v,), "sigmoid")
-
-    def _backward():
-        v.grad += s * (1 - s) * out.grad
-
-    out._backward = _backward
-    return out
-
-
-def sheet_micrograd(epochs, lr=0.5):
-    V = mg_engine.Value
-    weights = list(INITIAL)
-    for _ in range(epochs):
-        w1, w2, w3, w4, w5, w6, w7, w8 = ws = [V(w) for w in weights]
-        i1, i2, t1, t2 = V(I1), V(I2), V(T1), V(T2)
-        a_h1, a_h2 = mg_sigmoid(w1 * i1 + w2 * i2), mg_sigmoid(w3 * i1 + w4 * i2)
-        a_o1, a_o2 = mg_sigmoid(w5 * a_h1 + w6 * a_h2), mg_sigmoid(w7 * a_h1 + w8 * a_h2)
-        loss = 0.5 * (t1 - a_o1) ** 2 + 0.5 * (t2 - a_o2) ** 2
-        loss.backward()
-        weights = [w.data - lr * w.grad for w in ws]
-    return loss.data
 
 
 def sheet_torch(epochs, lr=0.5):
@@ -215,10 +199,25 @@ def interleaved(implementations: dict, repeats: int):
     results = {}
     for _ in range(repeats):
         for name, fn in implementations.items():
+            gc.collect()  # nobody pays for the previous implementation's garbage (micrograd's cycles)
             t0 = time.perf_counter()
             results[name] = fn()
             times[name].append(time.perf_counter() - t0)
     return {name: statistics.median(ts) for name, ts in times.items()}, results
+
+
+def ratio_table(times: dict, finals: dict, base: str | None) -> str:
+    """Median time of each implementation, its speed relative to ``base``, and its final loss."""
+    closed = next((t for name, t in times.items() if name.startswith("closed form")), None)
+    rows = []
+    for name, t in times.items():
+        row = [name, f"{t * 1e3:.1f} ms"]
+        row += [f"{times[base] / t:.1f}x"] if base else []
+        row += [f"{t / closed:.2f}x"] if closed else []
+        rows.append(row + [repr(finals[name])])
+    headers = ["implementation", "time"] + ([f"speed vs {base}"] if base else [])
+    headers += ["time vs closed form"] if closed else []
+    return table(headers + ["final E_total"], rows)
 
 
 def table(headers, rows) -> str:
@@ -256,30 +255,23 @@ def main(argv=None) -> int:
     torch_version = torch.__version__ if torch else "not installed"
     say(f"Peers: micrograd {'installed' if mg_engine else 'NOT installed'}, torch {torch_version}")
 
-    # 1. the sheet network
+    # 1. the sheet network, sigmoid (micrograd 0.1.0 has no exp, so it sits this one out)
     sheet_impls = {"closed form (no autodiff)": lambda: sheet_closed_form(epochs)}
-    sheet_impls["micrograd_lite eager"] = lambda: sheet_lite(epochs)
-    sheet_impls["micrograd_lite compiled"] = lambda: sheet_compiled(epochs)
-    if mg_engine:
-        sheet_impls["micrograd"] = lambda: sheet_micrograd(epochs)
+    sheet_impls["micrograd_lite eager"] = lambda: sheet_eager(Value, Value.sigmoid, epochs)
+    sheet_impls["micrograd_lite compiled"] = lambda: sheet_compiled(Value.sigmoid, epochs)
     if torch:
         sheet_impls["torch float64 scalars"] = lambda: sheet_torch(epochs)
-    times, finals = interleaved(sheet_impls, repeats)
-    say(f"\n## The sheet network, {epochs} epochs of gradient descent at lr 0.5 (median of {repeats})\n")
-    base = times.get("micrograd")
-    closed = times["closed form (no autodiff)"]
-    rows = []
-    for name, t in times.items():
-        rows.append(
-            [
-                name,
-                f"{t * 1e3:.1f} ms",
-                f"{base / t:.1f}x" if base else "-",
-                f"{t / closed:.2f}x",
-                repr(finals[name]),
-            ]
-        )
-    say(table(["implementation", "time", "speed vs micrograd", "time vs closed form", "final E_total"], rows))
+    say(f"\n## The sheet network (sigmoid), {epochs} epochs of gradient descent at lr 0.5 (median of {repeats})\n")
+    say(ratio_table(*interleaved(sheet_impls, repeats), base=None))
+
+    # 1b. the same network with relu, the activation micrograd has: the same code in both engines
+    relu_impls = {"micrograd_lite eager": lambda: sheet_eager(Value, Value.relu, epochs)}
+    relu_impls["micrograd_lite eager"] = lambda: sheet_eager(Value, Value.relu, epochs)
+    relu_impls["micrograd_lite compiled"] = lambda: sheet_compiled(Value.relu, epochs)
+    if mg_engine:
+        relu_impls["micrograd"] = lambda: sheet_eager(mg_engine.Value, mg_engine.Value.relu, epochs)
+    say(f"\n## The sheet network with relu (micrograd has no exp), {epochs} epochs (median of {repeats})\n")
+    say(ratio_table(*interleaved(relu_impls, repeats), base="micrograd" if mg_engine else None))
 
     # 2. the MLP step
     mlp_impls = {"micrograd_lite eager": mlp_lite, "micrograd_lite compiled (replay per point)": CompiledMLP()}

@@ -8,7 +8,7 @@
 8.0
 """
 
-from .engine import Value, leaves, topological_order, zero_grad
+from .engine import Value, leaves, sum_values, topological_order, zero_grad
 from .gradcheck import GradcheckReport, gradcheck
 from .nn import MLP, SGD, Layer, Module, Neuron, half_sum_squared_error, mse
 from .viz import GraphvizNotFound, draw_dot, render_graph  # graphviz itself is imported on first draw
@@ -17,6 +17,7 @@ __version__ = "0.1.0"
 
 __all__ = [
     "Value",
+    "sum_values",
     "topological_order",
     "leaves",
     "zero_grad",

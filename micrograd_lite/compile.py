@@ -29,7 +29,7 @@ from __future__ import annotations
 import keyword
 import math
 import re
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 
 from .engine import Value, sigmoid, topological_order
 
@@ -57,7 +57,8 @@ RULES = {
 NAMESPACE = {"exp": math.exp, "log": math.log, "sqrt": math.sqrt, "tanh": math.tanh, "sigmoid": sigmoid}
 RESERVED = set(NAMESPACE) | {"abs", "inf", "nan", "inputs", "params", "replay"}
 
-_CODE_CACHE: dict[str, object] = {}
+_CACHE: dict[tuple, Callable] = {}  # graph structure -> its compiled replay
+CACHE_SIZE = 256
 
 
 def _rule(node: Value) -> tuple[str, tuple[str, ...]]:
@@ -66,42 +67,48 @@ def _rule(node: Value) -> tuple[str, tuple[str, ...]]:
         return RULES["neg"]
     if op.startswith("**") and len(node.children) == 1:  # a number exponent, e.g. "**2"
         n = float(op[2:])
-        local = f"{n!r} * {{a}} ** {n - 1.0!r}" if n != 0.0 else "0.0"
+        power = "{a}" if n - 1.0 == 1.0 else f"{{a}} ** {n - 1.0!r}"  # the engine's _power(a, 1.0) is a
+        local = f"{n!r} * {power}" if n != 0.0 else "0.0"
         return f"{{a}} ** {n!r}", (local,)
+    if op == "+" and len(node.children) > 2:  # a sum of many terms (sum_values)
+        n = len(node.children)
+        return " + ".join(f"{{c{i}}}" for i in range(n)), ("1.0",) * n
     if op not in RULES:
         raise ValueError(f"compile: no rule for operation {op!r}")
     return RULES[op]
 
 
-class CompiledGraph:
-    """A traced graph as a Python function: ``value, input_grads, param_grads = g(inputs, params)``.
+def _load(source: str):
+    """The ``replay`` function defined by generated source."""
+    namespace = dict(NAMESPACE, inf=math.inf, nan=math.nan)
+    exec(compile(source, "<micrograd_lite.compile>", "exec"), namespace)  # our own source, never user text
+    replay = namespace["replay"]
+    replay.source = source
+    return replay
 
-    The gradients are those of this call alone (nothing accumulates), in the
-    order of the ``inputs`` and ``params`` given to :func:`compile_graph`.
-    ``source`` is the generated code.
+
+def _structure(order: list[Value], inputs: list[Value], params: list[Value]) -> tuple:
+    """What the generated code depends on: ops, wiring, labels, constants and which leaves vary.
+
+    Two traces with the same structure (the same network, other numbers in its
+    inputs and params) share one compiled function.
     """
-
-    def __init__(self, source: str, n_inputs: int, n_params: int) -> None:
-        self.source = source
-        self.n_inputs, self.n_params = n_inputs, n_params
-        code = _CODE_CACHE.get(source)
-        if code is None:
-            code = _CODE_CACHE[source] = compile(source, "<micrograd_lite.compile>", "exec")
-        namespace = dict(NAMESPACE, inf=math.inf, nan=math.nan)
-        exec(code, namespace)  # our own generated source, never user text
-        self._replay = namespace["replay"]
-
-    def __call__(self, inputs: Sequence[float] = (), params: Sequence[float] = ()):
-        if len(inputs) != self.n_inputs or len(params) != self.n_params:
-            raise ValueError(
-                f"compiled graph takes {self.n_inputs} inputs and {self.n_params} params, "
-                f"got {len(inputs)} and {len(params)}"
-            )
-        return self._replay(inputs, params)
+    position = {id(node): i for i, node in enumerate(order)}
+    variables = {id(v) for v in inputs + params}
+    nodes = tuple(
+        (node.op, tuple(position[id(c)] for c in node.children), node.label)
+        if node.children
+        else ("", node.label, None if id(node) in variables else repr(node.data))
+        for node in order
+    )
+    return nodes, tuple(position[id(v)] for v in inputs), tuple(position[id(v)] for v in params)
 
 
-def compile_graph(root: Value, inputs: Sequence[Value] = (), params: Sequence[Value] = ()) -> CompiledGraph:
-    """Trace ``root``'s graph into a :class:`CompiledGraph`.
+def compile_graph(root: Value, inputs: Sequence[Value] = (), params: Sequence[Value] = ()) -> Callable:
+    """Trace ``root``'s graph into a function ``replay(inputs, params) -> (value, input_grads, param_grads)``.
+
+    The gradients are those of one call alone (nothing accumulates), in the
+    order of ``inputs`` and ``params``; ``replay.source`` is the generated code.
 
     ``inputs`` and ``params`` are leaves whose values change between calls;
     every other leaf is a constant, written into the code. Gradients are
@@ -114,7 +121,18 @@ def compile_graph(root: Value, inputs: Sequence[Value] = (), params: Sequence[Va
         if leaf.children:
             raise ValueError(f"compile: inputs and params must be leaves, but {leaf!r} is the result of {leaf.op!r}")
     unused = [v for v in inputs + params if id(v) not in in_graph]  # their gradient is 0.0
-    names = _names(order + unused, inputs + params)
+    order += unused
+    key = _structure(order, inputs, params)
+    if key not in _CACHE:
+        if len(_CACHE) >= CACHE_SIZE:
+            del _CACHE[next(iter(_CACHE))]  # forget the oldest
+        _CACHE[key] = _load(_generate(root, order, inputs, params))
+    return _CACHE[key]
+
+
+def _generate(root: Value, order: list[Value], inputs: list[Value], params: list[Value]) -> str:
+    """The source of ``replay``: one line per node forward, one per edge backward."""
+    names = _names(order, inputs + params)
     wanted = {id(v) for v in inputs + params}
     needed = set(wanted)  # nodes whose gradient leads to an input or a param
     for node in order:
@@ -124,51 +142,59 @@ def compile_graph(root: Value, inputs: Sequence[Value] = (), params: Sequence[Va
     def name(node: Value) -> str:
         return names[id(node)]
 
-    lines = ["def replay(inputs, params):"]
-    if inputs:
-        lines.append(f"    {_tuple(map(name, inputs))} = inputs")
-    if params:
-        lines.append(f"    {_tuple(map(name, params))} = params")
+    lines = ["def replay(inputs=(), params=()):"]
+    if inputs or params:  # unpacking checks the counts; the message says what was expected
+        lines.append("    try:")
+        lines += [
+            f"        {_tuple(map(name, group))} = {text}"
+            for group, text in ((inputs, "inputs"), (params, "params"))
+            if group
+        ]
+        lines.append("    except ValueError:")
+        expected = f"compiled graph takes {len(inputs)} inputs and {len(params)} params"
+        lines.append(f'        raise ValueError(f"{expected}, got {{len(inputs)}} and {{len(params)}}") from None')
     variables = {id(v) for v in inputs + params}
+    local_texts: dict[int, list[str]] = {}  # each node's local derivatives, written in names
     lines.append("    # forward: one line per node")
     for node in order:
         if not node.children and node.label and id(node) not in variables:
             lines.append(f"    {name(node)} = {_literal(node.data)}  # a constant")
         elif node.children:
-            forward, _ = _rule(node)
-            lines.append(f"    {name(node)} = {forward.format(**_operands(node, name))}")
+            forward, locals_ = _rule(node)
+            operands = _operands(node, name)
+            lines.append(f"    {name(node)} = {forward.format(**operands)}")
+            local_texts[id(node)] = [local.format(**operands) for local in locals_]
     lines.append(f"    # backward: d{name(root)}/d(node), the chain rule from {name(root)} back to the leaves")
-    assigned = set()
+    grad_of: dict[int, str] = {}  # where each node's gradient is so far: a variable, another's, or a number
     if id(root) in needed:
-        lines.append(f"    d_{name(root)} = 1.0")
-        assigned.add(id(root))
+        grad_of[id(root)] = "1.0"
     for node in reversed(order):
         if not node.children or id(node) not in needed:
             continue
-        _, locals_ = _rule(node)
-        operands = _operands(node, name)
-        for child, local in zip(node.children, locals_):
+        for child, local in zip(node.children, local_texts[id(node)]):
             if id(child) not in needed:
                 continue
-            term = _times(local.format(**operands), f"d_{name(node)}")
-            target = f"d_{name(child)}"
-            if id(child) in assigned:
+            term = _times(local, grad_of[id(node)])
+            target, previous = f"d_{name(child)}", grad_of.get(id(child))
+            if previous is None and _is_plain(term):
+                grad_of[id(child)] = term  # d_child would only copy it: no line
+                continue
+            if previous is None:
+                lines.append(f"    {target} = {term}")
+            elif previous == target:
                 lines.append(f"    {target} += {term}")
             else:
-                lines.append(f"    {target} = {term}")
-                assigned.add(id(child))
-    for leaf in inputs + params:
-        if id(leaf) not in assigned:
-            lines.append(f"    d_{name(leaf)} = 0.0  # does not reach {name(root)}")
-            assigned.add(id(leaf))
-    input_grads, param_grads = (_tuple(f"d_{name(v)}" for v in group) for group in (inputs, params))
+                lines.append(f"    {target} = {previous} + {term}")
+            grad_of[id(child)] = target
+    input_grads, param_grads = (_tuple(grad_of.get(id(v), "0.0") for v in group) for group in (inputs, params))
     lines.append(f"    return {name(root)}, {input_grads}, {param_grads}")
-    return CompiledGraph("\n".join(lines) + "\n", len(inputs), len(params))
+    return "\n".join(lines) + "\n"
 
 
 def _operands(node: Value, name) -> dict[str, str]:
     children = [name(c) for c in node.children]
-    return {"a": children[0], "b": children[1] if len(children) > 1 else "", "out": name(node)}
+    operands = {f"c{i}": child for i, child in enumerate(children)}
+    return {"a": children[0], "b": children[1] if len(children) > 1 else "", "out": name(node), **operands}
 
 
 def _tuple(names) -> str:
@@ -177,14 +203,34 @@ def _tuple(names) -> str:
 
 
 def _times(local: str, grad: str) -> str:
-    """``local * grad`` as the engine computes it; ×1 and ×(−1) are exact, so shown plainly."""
+    """``local * grad`` as the engine computes it, written as simply as exactness allows.
+
+    Multiplying by 1.0 or -1.0 is exact, and so is a product of two numbers
+    done here instead of at run time: the result is bit for bit the same.
+    """
+    if grad == "1.0":
+        return local
     if local == "1.0":
         return grad
     if local == "-1.0":
         return f"-{grad}"
+    if _number(local) is not None and _number(grad) is not None:
+        return _literal(_number(local) * _number(grad))
     if any(ch in local for ch in " +-/") and not local.startswith("("):
         local = f"({local})"
     return f"{local} * {grad}"
+
+
+def _number(text: str) -> float | None:
+    try:
+        return float(text.strip("()"))
+    except ValueError:
+        return None
+
+
+def _is_plain(term: str) -> bool:
+    """A name or a number: something a new variable would only copy."""
+    return term.isidentifier() or _number(term) is not None
 
 
 def _literal(x: float) -> str:

@@ -24,9 +24,11 @@ Example:
 
 from __future__ import annotations
 
+import gc
 import math
 import numbers
-from collections.abc import Iterable
+from collections.abc import Iterable, Sequence
+from contextlib import contextmanager
 from typing import Union
 
 Number = Union[int, float]  # noqa: UP007 (a runtime alias, Python 3.10)
@@ -73,28 +75,32 @@ class Value:
     # ------------------------------------------------------------------
 
     def __add__(self, other: Operand) -> Value:
-        other = _as_value(other)
-        if other is NotImplemented:
-            return NotImplemented
+        if not isinstance(other, Value):
+            other = _as_value(other)  # a number becomes a constant leaf
+            if other is NotImplemented:
+                return NotImplemented
         return _result(self.data + other.data, (self, other), "+", _PLUS)
 
     def __sub__(self, other: Operand) -> Value:
-        other = _as_value(other)
-        if other is NotImplemented:
-            return NotImplemented
+        if not isinstance(other, Value):
+            other = _as_value(other)  # a number becomes a constant leaf
+            if other is NotImplemented:
+                return NotImplemented
         return _result(self.data - other.data, (self, other), "-", _MINUS)
 
     def __mul__(self, other: Operand) -> Value:
-        other = _as_value(other)
-        if other is NotImplemented:
-            return NotImplemented
+        if not isinstance(other, Value):
+            other = _as_value(other)  # a number becomes a constant leaf
+            if other is NotImplemented:
+                return NotImplemented
         # d(a*b)/da = b,  d(a*b)/db = a
         return _result(self.data * other.data, (self, other), "*", (other.data, self.data))
 
     def __truediv__(self, other: Operand) -> Value:
-        other = _as_value(other)
-        if other is NotImplemented:
-            return NotImplemented
+        if not isinstance(other, Value):
+            other = _as_value(other)  # a number becomes a constant leaf
+            if other is NotImplemented:
+                return NotImplemented
         a, b = self.data, other.data
         if b == 0.0:
             raise ZeroDivisionError(f"division by zero: {a!r} / {b!r}")
@@ -214,15 +220,15 @@ class Value:
         Interior nodes are recomputed from zero on every call, so a second
         call never sends stale gradients down the graph again.
         """
-        order = topological_order(self)
-        for node in order:
-            if node.children:
+        with _cycle_collector_paused():
+            interior = [node for node in topological_order(self) if node.children]
+            for node in interior:
                 node.grad = 0.0
-        self.grad += 1.0  # d(self)/d(self)
-        for node in reversed(order):  # from the result back to the leaves
-            grad = node.grad
-            for child, local_grad in zip(node.children, node.local_grads):
-                child.grad += local_grad * grad  # the chain rule
+            self.grad += 1.0  # d(self)/d(self)
+            for node in reversed(interior):  # from the result back to the leaves
+                grad = node.grad
+                for child, local_grad in zip(node.children, node.local_grads):
+                    child.grad += local_grad * grad  # the chain rule
 
 
 def topological_order(root: Value) -> list[Value]:
@@ -240,12 +246,33 @@ def topological_order(root: Value) -> list[Value]:
         for child in children:
             if child not in seen:
                 seen.add(child)
-                stack.append((child, iter(child.children)))
-                break
+                if child.children:  # visit its children first
+                    stack.append((child, iter(child.children)))
+                    break
+                order.append(child)  # a leaf is done at once
         else:  # every child is done: the node is done
             stack.pop()
             order.append(node)
     return order
+
+
+def sum_values(terms: Sequence[Operand]) -> Value:
+    """``terms[0] + terms[1] + ...`` as ONE ``+`` node with a child per term.
+
+    The derivative of a sum with respect to each term is 1, so one node does
+    the work of a chain of ``len(terms) - 1`` additions (a neuron's weighted
+    sum is built this way: half the nodes, half the time).
+
+    >>> sum_values([Value(1.0), 2, Value(3.0)])
+    Value(data=6.0, grad=0.0)
+    """
+    children = tuple(t if isinstance(t, Value) else Value(t) for t in terms)
+    if not children:
+        raise ValueError("sum_values: needs at least one term")
+    if len(children) == 1:
+        return children[0]
+    data = [child.data for child in children]
+    return _result(sum(data[1:], data[0]), children, "+", _ones(len(children)))
 
 
 def leaves(root: Value) -> list[Value]:
@@ -276,7 +303,32 @@ def sigmoid(x: float) -> float:
     return z / (1.0 + z)
 
 
+@contextmanager
+def _cycle_collector_paused():
+    """Pause Python's cycle collector while a backward pass runs.
+
+    A backward pass makes no reference cycles, so the collector would find
+    nothing; left on, it re-walks every live node of a big graph again and
+    again, and time per node grows with the graph.
+    """
+    was_enabled = gc.isenabled()
+    gc.disable()
+    try:
+        yield
+    finally:
+        if was_enabled:
+            gc.enable()
+
+
 _new_value = object.__new__
+_ONES: dict[int, tuple[float, ...]] = {}
+
+
+def _ones(n: int) -> tuple[float, ...]:
+    """The local gradients of an n-term sum, one shared tuple per n."""
+    if n not in _ONES:
+        _ONES[n] = (1.0,) * n
+    return _ONES[n]
 
 
 def _result(data: float, children: tuple, op: str, local_grads: tuple) -> Value:
@@ -314,6 +366,8 @@ def _as_value(x: object) -> Value:
     """Wrap a plain number as a constant leaf; NotImplemented for anything else."""
     if isinstance(x, Value):
         return x
+    if type(x) is float or type(x) is int:
+        return _result(float(x), (), "", ())  # the common case, without the checks of Value()
     if _is_real(x):
         return Value(x)
     return NotImplemented
@@ -321,6 +375,8 @@ def _as_value(x: object) -> Value:
 
 def _power(a: float, n: float) -> float:
     """``a ** n`` as a real number, or a clear error."""
+    if n == 1.0:
+        return a  # exactly: so d(a**2)/da is 2*a, with no pow() call
     if a < 0.0 and not n.is_integer():
         raise ValueError(f"power: negative base to a non-integer power, {a!r} ** {n!r}, is not real")
     try:

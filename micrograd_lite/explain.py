@@ -69,8 +69,10 @@ class Namer:
         op = node.op
         if op == "-" and len(c) == 1:
             return f"−{c[0]}"
-        if op in ("+", "-", "*", "/"):
-            symbol = {"+": "+", "-": "−", "*": "·", "/": "/"}[op]
+        if op == "+":
+            return " + ".join(c)
+        if op in ("-", "*", "/"):
+            symbol = {"-": "−", "*": "·", "/": "/"}[op]
             return f"{c[0]} {symbol} {c[1]}"
         if op.startswith("**"):
             return f"{c[0]}**{op[2:] or c[1]}"

@@ -15,7 +15,7 @@ import random
 from collections.abc import Sequence
 from typing import Optional
 
-from .engine import Operand, Value
+from .engine import Operand, Value, sum_values
 
 Activation = Optional[str]  # noqa: UP045 (a runtime alias, Python 3.10)
 ACTIVATIONS = ("sigmoid", "tanh", "relu", None)
@@ -60,7 +60,7 @@ class Neuron(Module):
         terms = [wi * xi for wi, xi in zip(self.w, x)]
         if self.b is not None:
             terms.append(self.b)
-        total = _add_all(terms)
+        total = sum_values(terms)
         if self.activation is None:
             return total
         return getattr(total, self.activation)()
@@ -148,23 +148,15 @@ def _pairs(predictions, targets) -> list[tuple]:
     return list(zip(predictions, targets))
 
 
-def _add_all(terms: Sequence[Value]) -> Value:
-    """``terms[0] + terms[1] + ...`` without the extra ``0 +`` node of ``sum``."""
-    total = terms[0]
-    for term in terms[1:]:
-        total = total + term
-    return total
-
-
 def half_sum_squared_error(predictions, targets) -> Value:
     """The course's loss: Σ ½·(t − y)², whose derivative is simply (y − t)."""
-    return _add_all([0.5 * (t - y) ** 2 for y, t in _pairs(predictions, targets)])
+    return sum_values([0.5 * (t - y) ** 2 for y, t in _pairs(predictions, targets)])
 
 
 def mse(predictions, targets) -> Value:
     """Mean squared error: (1/n)·Σ (t − y)²."""
     pairs = _pairs(predictions, targets)
-    return _add_all([(t - y) ** 2 for y, t in pairs]) / len(pairs)
+    return sum_values([(t - y) ** 2 for y, t in pairs]) / len(pairs)
 
 
 class SGD:

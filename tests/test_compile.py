@@ -65,7 +65,12 @@ def test_mlp_sample_graph_replayed_per_point():
 def test_generated_code_reads_like_the_course_equations():
     net = course.build_network()
     source = compile_graph(net["E_total"], params=[net[w] for w in course.WEIGHT_NAMES]).source
-    for line in ("a_h1 = sigmoid(h1)", "E_total = E1 + E2", "i1 = 0.05  # a constant", "d_E_total = 1.0"):
+    for line in (
+        "a_h1 = sigmoid(h1)",
+        "E_total = E1 + E2",
+        "i1 = 0.05  # a constant",
+        "d_o1 = (a_o1 * (1.0 - a_o1)) * d_a_o1",
+    ):
         assert line in source
     assert "d_w5 = a_h1 * d_" in source and "d_a_h1 += w5 * d_" in source
     assert "eval" not in source and "exec" not in source
@@ -95,7 +100,7 @@ def test_compile_errors():
 def test_cli_compile_show(capsys):
     assert main(["compile", "--show"]) == 0
     out = capsys.readouterr().out
-    assert "def replay(inputs, params):" in out and "bit for bit: True" in out
+    assert "def replay(inputs=(), params=()):" in out and "bit for bit: True" in out
 
 
 def test_benchmark_quick_mode_runs():
@@ -104,3 +109,13 @@ def test_benchmark_quick_mode_runs():
     )
     assert result.returncode == 0, result.stderr
     assert "speed vs micrograd" in result.stdout and "bytes per node" in result.stdout
+
+
+def test_one_compiled_function_per_graph_structure():
+    def trace(w_value, constant):
+        x, w = Value(0.5, "x"), Value(w_value, "w")
+        return compile_graph((x * w + constant).tanh(), inputs=[x], params=[w])
+
+    assert trace(-3.0, 2.0) is trace(7.0, 2.0)  # other values of the variables: the same code
+    assert trace(-3.0, 2.0) is not trace(-3.0, 2.5)  # another constant: other code
+    assert "2.5" in trace(-3.0, 2.5).source

@@ -271,3 +271,30 @@ def test_gradcheck_on_a_random_polynomial_is_independent_of_the_engine_rules():
         poly(v).backward()
         exact = sum(k * c * x ** (k - 1) for k, c in enumerate(coeffs) if k)
         assert close(v.grad, exact, rtol=1e-12, atol=1e-12)
+
+
+def test_sum_values_is_one_node_with_unit_local_gradients():
+    from micrograd_lite import sum_values
+
+    xs = [Value(x) for x in (0.5, -1.25, 2.0)]
+    total = sum_values([*xs, 3, xs[0]])
+    assert total.op == "+" and len(total.children) == 5 and total.data == 0.5 - 1.25 + 2.0 + 3 + 0.5
+    (total * total).backward()
+    assert [x.grad for x in xs] == [2 * total.data * 2, 2 * total.data, 2 * total.data]
+    assert sum_values([xs[1]]) is xs[1]
+    with pytest.raises(ValueError, match="at least one term"):
+        sum_values([])
+
+
+def test_backward_leaves_the_cycle_collector_as_it_found_it():
+    import gc
+
+    v = Value(2.0)
+    (v * v).backward()
+    assert gc.isenabled()
+    gc.disable()
+    try:
+        (v * v).backward()
+        assert not gc.isenabled()
+    finally:
+        gc.enable()

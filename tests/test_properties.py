@@ -5,7 +5,7 @@ import math
 from hypothesis import given
 from hypothesis import strategies as st
 
-from micrograd_lite import Value, gradcheck
+from micrograd_lite import Value, gradcheck, sum_values
 
 # Operations that are smooth everywhere on the values they can meet, so a
 # central difference is a fair reference. Each takes two pool entries.
@@ -26,6 +26,7 @@ OPS = {
     "pow_value": lambda a, b: (1 + a * a) ** b.tanh(),
     "rpow": lambda a, b: 2 ** a.tanh(),
     "neg": lambda a, b: -a,
+    "sum3": lambda a, b: sum_values([a, b, 0.5, a]),
 }
 
 programs = st.lists(
