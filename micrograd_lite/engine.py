@@ -117,8 +117,7 @@ class Value:
             raise ValueError(f"power: the derivative of x**{n!r} is infinite at x=0.0")
         # d(a**n)/da = n * a**(n-1)
         local = n * _power(a, n - 1.0) if n != 0.0 else 0.0
-        shown = int(n) if n.is_integer() else n
-        return _result(out, (self,), f"**{shown}", (local,))
+        return _result(out, (self,), _power_op(n), (local,))
 
     def _pow_value(self, exponent: Value) -> Value:
         """``a ** b`` with both sides in the graph: d/db needs ln a."""
@@ -347,6 +346,8 @@ def _result(data: float, children: tuple, op: str, local_grads: tuple) -> Value:
 
 def _is_real(x: object) -> bool:
     """True for ints, floats and anything else that converts like a real number."""
+    if type(x) is float or type(x) is int:
+        return True
     if isinstance(x, (str, bytes, bytearray)):
         return False
     if isinstance(x, numbers.Complex) and not isinstance(x, numbers.Real):
@@ -371,6 +372,19 @@ def _as_value(x: object) -> Value:
     if _is_real(x):
         return Value(x)
     return NotImplemented
+
+
+_POWER_OPS: dict[float, str] = {}
+
+
+def _power_op(n: float) -> str:
+    """The op name of ``x ** n`` as you wrote it: "**2", "**0.5" (made once per exponent)."""
+    op = _POWER_OPS.get(n)
+    if op is None:
+        op = f"**{int(n) if n.is_integer() else n!r}"
+        if len(_POWER_OPS) < 1024:
+            _POWER_OPS[n] = op
+    return op
 
 
 def _power(a: float, n: float) -> float:
