@@ -219,9 +219,11 @@ class Value:
         call never sends stale gradients down the graph again.
         """
         with _cycle_collector_paused():
-            interior = [node for node in topological_order(self) if node.children]
-            for node in interior:
-                node.grad = 0.0
+            interior = []  # the nodes made by operations, each after its operands
+            for node in topological_order(self):
+                if node.children:
+                    node.grad = 0.0
+                    interior.append(node)
             self.grad += 1.0  # d(self)/d(self)
             for node in reversed(interior):  # from the result back to the leaves
                 grad = node.grad
