@@ -220,7 +220,7 @@ def cmd_explain(args) -> None:
         else:
             steps, frames = explain.trace_backward(root), []
         if args.trace:
-            print(explain.trace_markdown(steps))
+            print_table(explain.TRACE_COLUMNS, explain.trace_rows(steps, digits=6), full_width=True)
         if args.trace_csv:
             write_atomically(args.trace_csv, explain.trace_csv(steps).encode())
         if args.trace_md:
@@ -248,19 +248,26 @@ COMPACT_COLUMNS = ("epoch", "w1", "w5", "a_o1", "a_o2", "E_total", "dE_dw1", "dE
 def print_sheet(rows, all_columns: bool) -> None:
     """The sheet as a terminal table, numbers rounded (the files keep full precision)."""
     columns = course.COLUMNS if all_columns else COMPACT_COLUMNS
+    cells = [[f"{row[c]:d}" if c == "epoch" else f"{row[c]:.5g}" for c in columns] for row in rows]
+    print_table(columns, cells, full_width=all_columns)
+
+
+def print_table(headers, rows, full_width: bool = False) -> None:
+    """A right-aligned terminal table (rich); ``full_width``: wider than the terminal if it must be."""
     try:
         from rich.console import Console
         from rich.table import Table
     except ImportError:
         raise CLIError("the table needs rich: pip install 'micrograd-lite[spreadsheets]'") from None
     table = Table(show_lines=False, header_style="bold", pad_edge=False)
-    for column in columns:
-        table.add_column(column, justify="right", no_wrap=True, min_width=len(column))
+    for header in headers:
+        table.add_column(header, justify="right", no_wrap=True, min_width=len(header))
     for row in rows:
-        table.add_row(*(f"{row[c]:d}" if c == "epoch" else f"{row[c]:.5g}" for c in columns))
+        table.add_row(*row)
     console = Console()
-    if all_columns:  # every column at full width: wider than the terminal, like a spreadsheet
-        console = Console(width=max(console.width, 13 * len(columns)))
+    if full_width:  # every column at full width, like a spreadsheet, even if wider than the terminal
+        widths = [max(len(str(cell)) for cell in column) for column in zip(headers, *rows)]
+        console = Console(width=max(console.width, sum(widths) + 3 * len(widths) + 1))
     console.print(table)
 
 

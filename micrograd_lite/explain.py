@@ -328,8 +328,15 @@ def trace_backward(root: Value, on_step: Callable[[int, list[Step]], None] | Non
 TRACE_COLUMNS = ("step", "node", "op", "upstream ∂/∂node", "child", "local ∂node/∂child", "sent to child")
 
 
-def trace_rows(steps: list[Step]) -> list[list[str]]:
-    return [[str(s.index), s.node, s.op, repr(s.upstream), s.child, repr(s.local), repr(s.product)] for s in steps]
+def trace_rows(steps: list[Step], digits: int | None = None) -> list[list[str]]:
+    """The trace as text cells: numbers in full precision, or to ``digits`` significant digits."""
+
+    def number(x: float) -> str:
+        return repr(x) if digits is None else format_number(x, digits)
+
+    return [
+        [str(s.index), s.node, s.op, number(s.upstream), s.child, number(s.local), number(s.product)] for s in steps
+    ]
 
 
 def trace_csv(steps: list[Step]) -> str:

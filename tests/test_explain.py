@@ -115,7 +115,7 @@ def test_cli_explain(tmp_path, capsys):
     args += ["--html", str(html_path), "--trace-csv", str(csv_path), "--frames", str(tmp_path / "frames")]
     assert main(args) == 0
     out = capsys.readouterr().out
-    assert "(1 − f**2) · w" in out and "| step |" in out
+    assert "(1 − f**2) · w" in out and "upstream ∂/∂node" in out
     assert html_path.read_text().count("<svg") == 3
     assert len(list((tmp_path / "frames").glob("step_*.svg"))) == 3
     assert re.search(r"^0,f,tanh,1.0,", csv_path.read_text(), re.M)
