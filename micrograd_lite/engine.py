@@ -219,40 +219,46 @@ class Value:
         call never sends stale gradients down the graph again.
         """
         with _cycle_collector_paused():
-            interior = []  # the nodes made by operations, each after its operands
-            for node in topological_order(self):
-                if node.children:
-                    node.grad = 0.0
-                    interior.append(node)
+            operations = topological_order(self, include_leaves=False)  # each after its operands
+            for node in operations:
+                node.grad = 0.0
             self.grad += 1.0  # d(self)/d(self)
-            for node in reversed(interior):  # from the result back to the leaves
+            for node in reversed(operations):  # from the result back to the leaves
                 grad = node.grad
-                for child, local_grad in zip(node.children, node.local_grads):
-                    child.grad += local_grad * grad  # the chain rule
+                local_grads = node.local_grads
+                for i, child in enumerate(node.children):
+                    child.grad += local_grads[i] * grad  # the chain rule
 
 
-def topological_order(root: Value) -> list[Value]:
+def topological_order(root: Value, include_leaves: bool = True) -> list[Value]:
     """Every node reachable from ``root``, each after all of its children.
 
     An iterative depth-first search (no recursion, so graphs of millions
-    of nodes are fine). Children are visited in operand order, so the
-    order is deterministic.
+    of nodes are fine): ``path`` holds the nodes being visited, and
+    ``unvisited`` the iterator over each one's remaining children. Children
+    are visited in operand order, so the order is deterministic. With
+    ``include_leaves=False`` only the nodes made by operations are listed
+    (all that backward needs to walk).
     """
+    if not root.children:  # a leaf on its own
+        return [root] if include_leaves else []
     order: list[Value] = []
     seen = {root}
-    stack = [(root, iter(root.children))]
-    while stack:
-        node, children = stack[-1]
-        for child in children:
+    path = [root]
+    unvisited = [iter(root.children)]
+    while path:
+        for child in unvisited[-1]:
             if child not in seen:
                 seen.add(child)
                 if child.children:  # visit its children first
-                    stack.append((child, iter(child.children)))
+                    path.append(child)
+                    unvisited.append(iter(child.children))
                     break
-                order.append(child)  # a leaf is done at once
+                if include_leaves:
+                    order.append(child)  # a leaf is done at once
         else:  # every child is done: the node is done
-            stack.pop()
-            order.append(node)
+            unvisited.pop()
+            order.append(path.pop())
     return order
 
 

@@ -226,6 +226,16 @@ def test_children_keep_operand_order_and_topological_order_is_deterministic():
     assert len(order) == len({id(n) for n in order}) == 5
 
 
+def test_topological_order_without_leaves_lists_just_the_operations_in_the_same_order():
+    a, b = Value(1.0, "a"), Value(2.0, "b")
+    out = (a * b + b).tanh() * a
+    operations = topological_order(out, include_leaves=False)
+    assert operations == [n for n in topological_order(out) if n.children]
+    assert [n.op for n in operations] == ["*", "+", "tanh", "*"]
+    assert topological_order(a, include_leaves=False) == []
+    assert topological_order(a) == [a]
+
+
 def test_million_node_chain_backpropagates_without_recursion():
     x = Value(0.5)
     node = x
