@@ -8,7 +8,7 @@ BIN    := $(VENV)/bin
 SUDO   := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
 OUT    ?= out
 
-.PHONY: demo test setup graphviz docs bench lint clean
+.PHONY: demo test setup graphviz docs bench bench-torch clean
 
 demo: setup
 	$(BIN)/micrograd-lite demo --out $(OUT)
@@ -21,6 +21,11 @@ docs: setup
 	$(BIN)/python docs/build.py
 
 bench: setup
+	$(BIN)/python benchmarks/bench.py --write docs/performance.md
+
+# The same with PyTorch as a third peer: the CPU build only ("+cpu": never a CUDA build).
+bench-torch: setup
+	$(BIN)/python -m pip install --quiet "torch==2.13.0+cpu"
 	$(BIN)/python benchmarks/bench.py --write docs/performance.md
 
 setup: graphviz $(VENV)/installed
