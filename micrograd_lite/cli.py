@@ -76,20 +76,25 @@ def draw_options(args) -> dict:
     }
 
 
-def cmd_graph(args) -> None:
-    from .expr import parse_expression
-    from .viz import render_graph
-
+def chosen_graph(args) -> tuple:
+    """``(root, named nodes, params)`` after backward: ``--expr`` with its NAME=VALUE leaves, or the course network."""
     if args.expr is None:
         if args.variables:
             raise CLIError("NAME=VALUE assignments need --expr")
         network = course.backpropagated_network()
-        root = network["E_total"]
-        params = [network[w] for w in course.WEIGHT_NAMES]
-    else:
-        root = parse_expression(args.expr, dict(args.variables))
-        root.backward()
-        params = ()
+        return network["E_total"], network, [network[w] for w in course.WEIGHT_NAMES]
+    from .engine import leaves
+    from .expr import parse_expression
+
+    root = parse_expression(args.expr, dict(args.variables))
+    root.backward()
+    return root, {leaf.label: leaf for leaf in leaves(root) if leaf.label}, ()
+
+
+def cmd_graph(args) -> None:
+    from .viz import render_graph
+
+    root, _, params = chosen_graph(args)
     path = render_graph(root, args.out, params=params, **draw_options(args))
     print(f"wrote {path}")
 
@@ -191,21 +196,9 @@ def cmd_explain(args) -> None:
     from . import explain
     from .files import write_atomically
 
-    if args.expr is None:
-        if args.variables:
-            raise CLIError("NAME=VALUE assignments need --expr")
-        network = course.backpropagated_network()
-        root, named = network["E_total"], network
-        default_wrt, params = list(course.WEIGHT_NAMES), [network[w] for w in course.WEIGHT_NAMES]
-    else:
-        from .engine import leaves
-        from .expr import parse_expression
-
-        root = parse_expression(args.expr, dict(args.variables))
-        root.label = root.label or "f"
-        root.backward()
-        named = {leaf.label: leaf for leaf in leaves(root) if leaf.label}
-        default_wrt, params = list(named), ()
+    root, named, params = chosen_graph(args)
+    root.label = root.label or "f"  # an expression's result, named for the derivations
+    default_wrt = list(course.WEIGHT_NAMES) if args.expr is None else list(named)
     outputs = [p for p in (args.html, args.trace_csv, args.trace_md) if p]
     check_outputs(outputs)
     for name in args.wrt or default_wrt:
@@ -344,7 +337,7 @@ def build_parser() -> argparse.ArgumentParser:
     explain.add_argument("--expr", help="an expression (default: the course network's E_total)")
     explain.add_argument("variables", nargs="*", type=assignment, metavar="NAME=VALUE")
     explain.add_argument("--latex", action="store_true", help="print LaTeX (for Markdown) instead of plain text")
-    explain.add_argument("--trace", action="store_true", help="print the backward pass step by step (Markdown table)")
+    explain.add_argument("--trace", action="store_true", help="print the backward pass step by step (a table)")
     explain.add_argument("--trace-csv", metavar="FILE", help="write the trace as CSV")
     explain.add_argument("--trace-md", metavar="FILE", help="write the trace as Markdown")
     explain.add_argument("--frames", metavar="DIR", help="one SVG per backward step")

@@ -31,7 +31,7 @@ import math
 import re
 from collections.abc import Callable, Sequence
 
-from .engine import Value, sigmoid, topological_order
+from .engine import Value, depending_on, sigmoid, topological_order
 
 # op -> (forward expression, local derivative of each child), over the names
 # {a} and {b} of the children and {out} of the result. They are the engine's
@@ -133,11 +133,8 @@ def compile_graph(root: Value, inputs: Sequence[Value] = (), params: Sequence[Va
 def _generate(root: Value, order: list[Value], inputs: list[Value], params: list[Value]) -> str:
     """The source of ``replay``: one line per node forward, one per edge backward."""
     names = _names(order, inputs + params)
-    wanted = {id(v) for v in inputs + params}
-    needed = set(wanted)  # nodes whose gradient leads to an input or a param
-    for node in order:
-        if any(id(c) in needed for c in node.children):
-            needed.add(id(node))
+    variables = {id(v) for v in inputs + params}
+    needed = depending_on(order, inputs + params)  # nodes whose gradient leads to an input or a param
 
     def name(node: Value) -> str:
         return names[id(node)]
@@ -153,7 +150,6 @@ def _generate(root: Value, order: list[Value], inputs: list[Value], params: list
         lines.append("    except ValueError:")
         expected = f"compiled graph takes {len(inputs)} inputs and {len(params)} params"
         lines.append(f'        raise ValueError(f"{expected}, got {{len(inputs)}} and {{len(params)}}") from None')
-    variables = {id(v) for v in inputs + params}
     local_texts: dict[int, list[str]] = {}  # each node's local derivatives, written in names
     lines.append("    # forward: one line per node")
     for node in order:

@@ -286,6 +286,19 @@ def leaves(root: Value) -> list[Value]:
     return [node for node in topological_order(root) if not node.children]
 
 
+def depending_on(order: Sequence[Value], targets: Iterable[Value]) -> set[int]:
+    """The ids of the nodes of a topological ``order`` that depend on any of ``targets`` (targets included).
+
+    The nodes whose gradient leads somewhere: one pass suffices, because every
+    node comes after its children.
+    """
+    found = {id(t) for t in targets}
+    for node in order:
+        if any(id(child) in found for child in node.children):
+            found.add(id(node))
+    return found
+
+
 def zero_grad(values: Iterable[Value]) -> None:
     """Set ``grad`` of each value back to 0.0 (before the next backward)."""
     for v in values:

@@ -18,19 +18,11 @@ import math
 from collections.abc import Callable
 from dataclasses import dataclass, field
 
-from .engine import Value, topological_order
+from .engine import Value, depending_on, topological_order
 from .viz import format_number
 
-INLINE_LIMIT = 24
-FUNCTIONS = (
-    "exp",
-    "log",
-    "sqrt",
-    "tanh",
-    "sigmoid",
-    "relu",
-    "abs",
-)  # unlabelled nodes with a longer expression get a generated name
+INLINE_LIMIT = 24  # unlabelled nodes with a longer expression get a generated name
+FUNCTIONS = ("exp", "log", "sqrt", "tanh", "sigmoid", "relu", "abs")  # written f(x): no parentheses needed
 
 
 # ----------------------------------------------------------------------
@@ -233,7 +225,7 @@ def derive(root: Value, leaf: Value) -> Derivation:
     terms: list[Term] = []
     # iterative depth-first walk over every path root -> leaf
     stack = [(root, 1.0, [], [root])]
-    reaches = _reaches(name.order, leaf)
+    reaches = depending_on(name.order, [leaf])
     while stack:
         node, coefficient, factors, path = stack.pop()
         if node is leaf:
@@ -248,15 +240,6 @@ def derive(root: Value, leaf: Value) -> Derivation:
             steps.append((child, coefficient * c, factors + f, labelled))
         stack.extend(reversed(steps))
     return Derivation(name(root), name(leaf), terms, name.definitions, name)
-
-
-def _reaches(order: list[Value], leaf: Value) -> set[int]:
-    """Nodes (of a topological ``order``) from which ``leaf`` can be reached, ``leaf`` included."""
-    reaches = {id(leaf)}
-    for node in order:
-        if any(id(c) in reaches for c in node.children):
-            reaches.add(id(node))
-    return reaches
 
 
 def evaluate(derivation: Derivation, root: Value) -> float:

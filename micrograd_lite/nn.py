@@ -15,7 +15,7 @@ import random
 from collections.abc import Sequence
 from typing import Optional
 
-from .engine import Operand, Value, sum_values
+from .engine import Operand, Value, sum_values, zero_grad
 
 Activation = Optional[str]  # noqa: UP045 (a runtime alias, Python 3.10)
 ACTIVATIONS = ("sigmoid", "tanh", "relu", None)
@@ -33,8 +33,7 @@ class Module:
         return []
 
     def zero_grad(self) -> None:
-        for p in self.parameters():
-            p.grad = 0.0
+        zero_grad(self.parameters())
 
 
 class Neuron(Module):
@@ -174,5 +173,4 @@ class SGD:
             p.data -= lr * p.grad
 
     def zero_grad(self) -> None:
-        for p in self.params:
-            p.grad = 0.0
+        zero_grad(self.params)
