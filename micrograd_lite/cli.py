@@ -14,10 +14,7 @@ from pathlib import Path
 
 from . import __version__
 from . import sheet as course
-
-
-class CLIError(Exception):
-    """A problem with the user's request: printed as one line, exit status 2."""
+from .errors import CLIError
 
 
 class _Parser(argparse.ArgumentParser):
@@ -194,7 +191,7 @@ def cmd_compile(args) -> None:
 
 def cmd_explain(args) -> None:
     from . import explain
-    from .files import write_atomically
+    from .util import write_atomically
 
     root, named, params = chosen_graph(args)
     root.label = root.label or "f"  # an expression's result, named for the derivations
@@ -271,14 +268,14 @@ def print_final_losses(curves) -> None:
 
 
 def write_csv(path, rows) -> Path:
-    from .files import write_atomically
+    from .util import write_atomically
 
     write_atomically(path, course.rows_to_csv(rows).encode())
     return Path(path)
 
 
 def check_outputs(paths) -> None:
-    from .files import check_writable
+    from .util import check_writable
 
     try:
         check_writable(paths)

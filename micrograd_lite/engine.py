@@ -62,12 +62,6 @@ class Value:
         label = f", label={self.label!r}" if self.label else ""
         return f"Value(data={self.data!r}, grad={self.grad!r}{label})"
 
-    def _repr_mimebundle_(self, include=None, exclude=None) -> dict:
-        """In Jupyter a Value shows its graph; Graphviz is imported only then."""
-        from .viz import repr_mimebundle
-
-        return repr_mimebundle(self, include, exclude)
-
     # ------------------------------------------------------------------
     # Arithmetic: each operation states its forward value and its local
     # derivatives side by side.

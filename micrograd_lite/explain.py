@@ -19,7 +19,7 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 
 from .engine import Value, depending_on, topological_order
-from .viz import format_number
+from .util import format_number
 
 INLINE_LIMIT = 24  # unlabelled nodes with a longer expression get a generated name
 FUNCTIONS = ("exp", "log", "sqrt", "tanh", "sigmoid", "relu", "abs")  # written f(x): no parentheses needed

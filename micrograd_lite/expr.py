@@ -15,6 +15,7 @@ import ast
 import operator
 
 from .engine import Value
+from .errors import ExpressionError
 
 FUNCTIONS = ("exp", "log", "sqrt", "tanh", "sigmoid", "relu", "abs")
 BINARY = {
@@ -35,10 +36,6 @@ _DESCRIPTIONS = {
     ast.IfExp: "if-else",
     ast.Call: "this call",
 }
-
-
-class ExpressionError(ValueError):
-    """The expression cannot be turned into Values; the message says why."""
 
 
 def parse_expression(text: str, variables: dict[str, float]) -> Value:

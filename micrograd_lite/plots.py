@@ -6,17 +6,14 @@ import io
 import os
 from collections.abc import Mapping, Sequence
 
-from .files import write_atomically
+from .util import optional_import, write_atomically
 
 FIGSIZE = (8.0, 5.0)  # inches
 DPI = 100  # so a PNG is 800 x 500 pixels
 
 
 def _pyplot():
-    try:
-        import matplotlib
-    except ImportError:
-        raise ImportError("plotting needs matplotlib: pip install 'micrograd-lite[plots]'") from None
+    matplotlib = optional_import("matplotlib", "plots", "plotting")
     matplotlib.use("Agg")  # files only: no window, works without a display
     import matplotlib.pyplot as plt
 

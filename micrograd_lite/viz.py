@@ -19,7 +19,8 @@ from collections.abc import Iterable
 from pathlib import Path
 
 from .engine import Value, topological_order
-from .files import write_atomically
+from .errors import GraphvizNotFound
+from .util import format_number, optional_import, write_atomically
 
 FORMATS = {".svg": "svg", ".png": "png", ".pdf": "pdf", ".dot": "dot", ".gv": "dot"}
 DEFAULT_MAX_NODES = 10_000
@@ -40,21 +41,8 @@ STYLE_INTERIOR = {}
 STYLE_OP = {"shape": "circle", "fontsize": "11", "margin": "0.02", "width": "0.3"}
 
 
-class GraphvizNotFound(RuntimeError):
-    """The system ``dot`` program is missing; the message says how to install it."""
-
-
 def _graphviz():
-    try:
-        import graphviz
-    except ImportError:
-        raise ImportError("drawing graphs needs the graphviz package: pip install 'micrograd-lite[graphviz]'") from None
-    return graphviz
-
-
-def format_number(x: float, precision: int = 4) -> str:
-    """``x`` with ``precision`` significant digits: 0.1500 -> '0.15', 1e-07 -> '1e-07'."""
-    return f"{x:.{precision}g}"
+    return optional_import("graphviz", "graphviz", "drawing graphs")
 
 
 def _escape_record(text: str) -> str:
@@ -163,3 +151,8 @@ def repr_mimebundle(root: Value, include=None, exclude=None) -> dict:
     except (ImportError, ValueError, RuntimeError, OSError):  # no graphviz, no dot, too big
         return {"text/plain": repr(root)}
     return {"image/svg+xml": svg, "text/plain": repr(root)}
+
+
+# In Jupyter a Value shows its graph. The hook is attached here, not written in
+# engine.py, so the engine imports nothing of the drawing code (no import cycle).
+Value._repr_mimebundle_ = repr_mimebundle

@@ -14,16 +14,12 @@ from collections.abc import Mapping, Sequence
 from contextlib import contextmanager
 from pathlib import Path
 
-from .files import write_atomically
 from .sheet import COLUMNS, GRADIENT_FORMULAS, INPUTS, TARGETS, WEIGHT_NAMES
+from .util import optional_import, write_atomically
 
 
 def _openpyxl():
-    try:
-        import openpyxl
-    except ImportError:
-        raise ImportError("writing workbooks needs openpyxl: pip install 'micrograd-lite[spreadsheets]'") from None
-    return openpyxl
+    return optional_import("openpyxl", "spreadsheets", "writing workbooks")
 
 
 def workbook_bytes(rows: Sequence[Mapping[str, float]], lr: float) -> bytes:

@@ -2,7 +2,8 @@ import math
 
 import pytest
 
-from micrograd_lite.expr import ExpressionError, parse_expression
+from micrograd_lite.errors import ExpressionError
+from micrograd_lite.expr import parse_expression
 
 
 def test_expression_builds_values_with_labelled_leaves():

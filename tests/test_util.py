@@ -7,8 +7,8 @@ import subprocess
 import pytest
 
 from micrograd_lite import sheet as course
-from micrograd_lite.files import check_writable, write_atomically
 from micrograd_lite.plots import plot_loss_curves
+from micrograd_lite.util import check_writable, write_atomically
 from micrograd_lite.workbook import read_workbook_rows, write_workbook
 
 ROWS = course.train(0.5, 30)

@@ -1,11 +1,43 @@
-"""Output files are written whole or not at all."""
+"""Small helpers shared by the modules that touch the outside world.
+
+* output files are written whole or not at all (:func:`write_atomically`);
+* optional packages are imported on first use, with an error naming the extra
+  that brings them (:func:`optional_import`);
+* numbers are shown with a few significant digits (:func:`format_number`).
+
+>>> format_number(0.15000000000000002)
+'0.15'
+"""
 
 from __future__ import annotations
 
+import importlib
 import os
 import tempfile
 from collections.abc import Iterable
 from pathlib import Path
+from types import ModuleType
+
+from .errors import MissingExtra
+
+
+def optional_import(module: str, extra: str, purpose: str) -> ModuleType:
+    """Import ``module``, or raise :class:`MissingExtra` naming the extra to install.
+
+    >>> optional_import("no_such_module_here", "plots", "plotting")
+    Traceback (most recent call last):
+    ...
+    micrograd_lite.errors.MissingExtra: plotting needs no_such_module_here: pip install 'micrograd-lite[plots]'
+    """
+    try:
+        return importlib.import_module(module)
+    except ImportError:
+        raise MissingExtra(f"{purpose} needs {module.split('.')[0]}: pip install 'micrograd-lite[{extra}]'") from None
+
+
+def format_number(x: float, precision: int = 4) -> str:
+    """``x`` with ``precision`` significant digits: 0.1500 -> '0.15', 1e-07 -> '1e-07'."""
+    return f"{x:.{precision}g}"
 
 
 def write_atomically(path: str | os.PathLike, data: bytes) -> None:
