@@ -250,8 +250,8 @@ def evaluate(derivation: Derivation, root: Value) -> float:
     variables = {name(n): n.data for n in name.order if name(n).isidentifier()}
     variables.update({gen: 0.0 for gen, _ in derivation.definitions})
     for gen, expr in derivation.definitions:  # generated names, in order of definition
-        variables[gen] = parse_expression(_python(expr), variables).data
-    return parse_expression(_python(derivation.expanded), variables).data
+        variables[gen] = parse_expression(_python(expr), variables, generated=True).data
+    return parse_expression(_python(derivation.expanded), variables, generated=True).data
 
 
 def _python(text: str) -> str:

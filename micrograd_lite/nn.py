@@ -11,6 +11,7 @@
 from __future__ import annotations
 
 import math
+import numbers
 import random
 from collections.abc import Sequence
 from typing import Optional
@@ -24,6 +25,12 @@ ACTIVATIONS = ("sigmoid", "tanh", "relu", None)
 def _check_activation(name: Activation) -> None:
     if name not in ACTIVATIONS:
         raise ValueError(f"activation must be one of {ACTIVATIONS}, got {name!r}")
+
+
+def _check_count(what: str, n: object) -> None:
+    """``n`` must be a whole number >= 1: a layer of 0 neurons or a neuron of 0 inputs computes nothing."""
+    if isinstance(n, bool) or not isinstance(n, int) or n < 1:
+        raise ValueError(f"{what} must be a whole number of at least 1, got {n!r}")
 
 
 class Module:
@@ -46,6 +53,7 @@ class Neuron(Module):
         bias: bool = True,
         rng: random.Random | None = None,
     ) -> None:
+        _check_count("Neuron: the number of inputs nin", nin)
         _check_activation(activation)
         rng = rng or random.Random(0)
         scale = 1.0 / math.sqrt(nin)  # keeps w · x of order 1 whatever nin is
@@ -75,6 +83,7 @@ class Layer(Module):
     """``nout`` neurons that all see the same inputs."""
 
     def __init__(self, nin: int, nout: int, **neuron_options) -> None:
+        _check_count("Layer: the number of neurons nout", nout)
         self.neurons = [Neuron(nin, **neuron_options) for _ in range(nout)]
 
     def __call__(self, x: Sequence[Operand]) -> Value | list[Value]:
@@ -106,6 +115,11 @@ class MLP(Module):
         bias: bool = True,
         seed: int | None = 0,
     ) -> None:
+        _check_count("MLP: the number of inputs nin", nin)
+        if isinstance(nouts, int) or not nouts:
+            raise ValueError(f"MLP: nouts must be a list of layer sizes such as [16, 1], got {nouts!r}")
+        for size in nouts:
+            _check_count(f"MLP: every layer size in nouts {list(nouts)}", size)
         _check_activation(activation)
         _check_activation(output_activation)
         rng = random.Random(seed)
@@ -162,8 +176,8 @@ class SGD:
     """Plain gradient descent: ``p ← p − lr · ∂loss/∂p`` for every parameter."""
 
     def __init__(self, params: Sequence[Value], lr: float) -> None:
-        if not lr > 0:
-            raise ValueError(f"SGD: learning rate must be positive, got {lr!r}")
+        if not (isinstance(lr, numbers.Real) and math.isfinite(lr) and lr > 0):  # nan fails every comparison
+            raise ValueError(f"SGD: learning rate must be a positive finite number, got {lr!r}")
         self.params = list(params)
         self.lr = float(lr)
 
