@@ -7,7 +7,11 @@ and no output file is left half-written.
 from __future__ import annotations
 
 import argparse
+import importlib.util
 import math
+import os
+import re
+import shutil
 import sys
 from collections.abc import Sequence
 from pathlib import Path
@@ -83,9 +87,19 @@ def chosen_graph(args) -> tuple:
     from .engine import leaves
     from .expr import parse_expression
 
-    root = parse_expression(args.expr, dict(args.variables))
+    root = parse_expression(args.expr, variable_values(args.variables))
     root.backward()
     return root, {leaf.label: leaf for leaf in leaves(root) if leaf.label}, ()
+
+
+def variable_values(assignments: Sequence[tuple[str, float]]) -> dict[str, float]:
+    """The NAME=VALUE arguments as a dict; a name given twice is an error, not silently the last one."""
+    values: dict[str, float] = {}
+    for name, value in assignments:
+        if name in values:
+            raise CLIError(f"{name} is given twice ({name}={values[name]!r} and {name}={value!r}): give it once")
+        values[name] = value
+    return values
 
 
 def cmd_graph(args) -> None:
@@ -141,6 +155,7 @@ def cmd_sweep(args) -> None:
 
 def cmd_demo(args) -> None:
     """The main job: the sheet, the learning-rate sweep and the network picture, into one folder."""
+    check_demo_installed()
     from .plots import plot_loss_curves
     from .viz import render_graph
     from .workbook import write_workbook
@@ -174,6 +189,25 @@ def cmd_demo(args) -> None:
         print(f"  {path}  {what}")
 
 
+# What the demo needs beyond the engine: (module, the extra that installs it), and Graphviz's program.
+DEMO_NEEDS = (("matplotlib", "plots"), ("graphviz", "graphviz"), ("openpyxl", "spreadsheets"), ("rich", "spreadsheets"))
+DEMO_PROGRAM = "dot"
+
+
+def check_demo_installed() -> None:
+    """Name every missing package (and a missing ``dot``) in one error, before any work is done."""
+    missing = [(module, extra) for module, extra in DEMO_NEEDS if importlib.util.find_spec(module) is None]
+    problems = []
+    if missing:
+        modules = ", ".join(module for module, _ in missing)
+        extras = ",".join(dict.fromkeys(extra for _, extra in missing))
+        problems.append(f"{modules} not installed: pip install 'micrograd-lite[{extras}]'")
+    if shutil.which(DEMO_PROGRAM) is None:
+        problems.append(f"Graphviz's {DEMO_PROGRAM} program not found: install Graphviz (see graphviz.org/download)")
+    if problems:
+        raise CLIError("demo needs " + "; and ".join(problems))
+
+
 def cmd_compile(args) -> None:
     from .compile import compile_graph
 
@@ -196,6 +230,8 @@ def cmd_explain(args) -> None:
     root, named, params = chosen_graph(args)
     root.label = root.label or "f"  # an expression's result, named for the derivations
     default_wrt = list(course.WEIGHT_NAMES) if args.expr is None else list(named)
+    if not default_wrt:
+        raise CLIError(f"--expr {args.expr!r} has no variables: nothing to differentiate (e.g. --expr 'x*3' x=2)")
     outputs = [p for p in (args.html, args.trace_csv, args.trace_md) if p]
     check_outputs(outputs)
     for name in args.wrt or default_wrt:
@@ -347,21 +383,47 @@ def build_parser() -> argparse.ArgumentParser:
     return parser
 
 
+def parse_arguments(parser: argparse.ArgumentParser, argv: list[str]) -> argparse.Namespace:
+    """``parser.parse_args``; a value that starts with '-' (``--expr -x*2``) gets a hint: ``--expr=-x*2``."""
+    try:
+        return parser.parse_args(argv)
+    except CLIError as error:
+        wanted = re.fullmatch(r"argument (\S+): expected one argument", str(error))
+        options = wanted[1].split("/") if wanted else []
+        for option, value in zip(argv, argv[1:]):
+            if option in options and value.startswith("-"):
+                raise CLIError(f"{error}: a value starting with '-' must be joined to it: {option}={value}") from None
+        raise
+
+
 def main(argv: Sequence[str] | None = None) -> int:
     parser = build_parser()
+    argv = list(sys.argv[1:] if argv is None else argv)
     try:
-        args = parser.parse_args(argv)
+        args = parse_arguments(parser, argv)
         if args.command is None:
             parser.print_help()
             return 0
         args.run(args)
         return 0
+    except BrokenPipeError:  # the reader stopped early (`... | head`): not an error, nothing more to print
+        os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())  # so the final flush fails silently
+        return 141  # as if killed by SIGPIPE, the shell's convention
     except (CLIError, ValueError, ArithmeticError, OSError, ImportError, RuntimeError) as error:
-        print(f"micrograd-lite: error: {error}", file=sys.stderr)
+        print(f"micrograd-lite: error: {one_line(error)}", file=sys.stderr)
         return 2
     except KeyboardInterrupt:
         print("micrograd-lite: interrupted", file=sys.stderr)
         return 130
+    except Exception as error:  # a bug: still one line, named so that it can be reported
+        print(f"micrograd-lite: error: unexpected {type(error).__name__}: {one_line(error)}", file=sys.stderr)
+        return 2
+
+
+def one_line(error: BaseException) -> str:
+    """The error's message on one line (its lines joined by '; '), or its type if it has no message."""
+    lines = [line.strip() for line in str(error).splitlines() if line.strip()]
+    return "; ".join(lines) or type(error).__name__
 
 
 if __name__ == "__main__":  # pragma: no cover

@@ -1,14 +1,38 @@
 """Issue 13's adversarial inputs outside the engine: each case here once crashed, hung or was silently accepted."""
 
 import math
+import os
+import subprocess
+import sys
 
 import pytest
 
 from micrograd_lite import Value
+from micrograd_lite.cli import DEMO_NEEDS
 from micrograd_lite.errors import ExpressionError
 from micrograd_lite.expr import MAX_LENGTH, MAX_OPERATIONS, parse_expression
 from micrograd_lite.gradcheck import gradcheck
 from micrograd_lite.nn import MLP, SGD, Layer, Neuron
+
+
+def cli(*args, cwd=None, env=None, python_options=()):
+    """Run the command line as a user would; returns the CompletedProcess."""
+    return subprocess.run(
+        [sys.executable, *python_options, "-m", "micrograd_lite", *args],
+        capture_output=True,
+        text=True,
+        cwd=cwd,
+        env=env,
+    )
+
+
+def assert_one_line_error(result, *words):
+    assert result.returncode == 2, (result.returncode, result.stderr)
+    lines = result.stderr.strip().splitlines()
+    assert len(lines) == 1 and lines[0].startswith("micrograd-lite: error:"), result.stderr
+    for word in words:
+        assert word in lines[0], (word, lines[0])
+
 
 # ----------------------------------------------------------------------
 # Expressions: size and depth are checked before parsing (defect 9).
@@ -157,3 +181,140 @@ def test_gradcheck_refuses_inputs_it_cannot_check():
         gradcheck(lambda x: x * x, [1e12], eps=1e-6)  # 1e12 ± 1e-6 is 1e12: the difference would be 0
     with pytest.raises(TypeError, match="must return a Value, got float"):
         gradcheck(lambda x: 2.0, [1.0])
+
+
+# ----------------------------------------------------------------------
+# The command line: one line, exit 2, for every rough edge.
+# ----------------------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    "args, words",
+    [
+        (["graph", "--out", "g.svg", "--expr", "-x*2", "x=1"], ["--expr=-x*2"]),
+        (["explain", "--expr", "-x", "x=1"], ["--expr=-x"]),
+        (["graph", "--out", "g.svg", "--expr", "x*y", "x=1", "y=2", "x=3"], ["x is given twice", "x=1.0", "x=3.0"]),
+        (["explain", "--expr", "2*3"], ["no variables", "nothing to differentiate"]),
+        (["explain", "--expr", "2*3", "x=1"], ["nothing to differentiate"]),
+        (["graph", "--out", "g.svg", "--expr", "log(x)", "x=nan"], ["x = nan", "finite"]),
+        (["graph", "--out", "g.svg", "--expr", "log(x)", "x=inf"], ["x = inf", "finite"]),
+        (["graph", "--out", "g.svg", "--expr", "x" + "**x" * 3000, "x=1"], ["limit is 500"]),
+        (["graph", "--out", "g.svg", "--expr", "x" + "+x" * 2000, "x=1"], ["limit is 500"]),
+        (["graph", "--out", "g.svg", "--expr", ""], ["empty expression"]),
+        (["graph", "--out", "g.svg", "--expr", "x*ｘ", "x=1", "ｘ=2"], ["same name"]),
+        (["graph", "--out", "g.svg", "--expr", "x", "=1"], ["expected NAME=NUMBER"]),
+    ],
+)
+def test_rough_edges_are_one_line_errors(args, words, tmp_path):
+    result = cli(*args, cwd=tmp_path)
+    assert_one_line_error(result, *words)
+    assert list(tmp_path.iterdir()) == []
+
+
+def test_unicode_variables_on_the_command_line(tmp_path):
+    result = cli("explain", "--expr", "ｘ*ｙ + ｙ", "ｘ=2", "ｙ=3", cwd=tmp_path)
+    assert result.returncode == 0, result.stderr
+    assert result.stdout.count("= 3.0  (backward)") == 2, result.stdout  # ∂/∂ｘ = ｙ = 3, ∂/∂ｙ = ｘ + 1 = 3
+    assert "ｘ" in result.stdout and "ｙ" in result.stdout  # the derivations keep the names as typed
+
+
+def test_an_unexpected_error_is_still_one_line(tmp_path):
+    not_a_zip = tmp_path / "mine.xlsx"
+    not_a_zip.write_text("not a workbook")
+    result = cli("sheet", "--compare", str(not_a_zip))
+    assert result.returncode == 2 and "Traceback" not in result.stderr
+    assert len(result.stderr.strip().splitlines()) == 1, result.stderr
+
+
+def test_a_closed_pipe_ends_quietly():
+    """`micrograd-lite ... | head`: the reader has gone, which is not an error worth a message."""
+    read_end, write_end = os.pipe()
+    os.close(read_end)  # every write now fails with a broken pipe
+    try:
+        writer = subprocess.run(
+            [sys.executable, "-m", "micrograd_lite", "explain", "--trace"],
+            stdout=write_end,
+            stderr=subprocess.PIPE,
+            text=True,
+        )
+    finally:
+        os.close(write_end)
+    assert writer.returncode == 141 and writer.stderr == "", writer.stderr
+
+
+# ----------------------------------------------------------------------
+# demo on a plain install names every missing extra at once (defect 11).
+# ----------------------------------------------------------------------
+
+BLOCK_IMPORTS = """
+import sys
+for name in sys.argv[1].split(","):
+    sys.modules[name] = None  # `import name` now fails as if it were not installed
+from micrograd_lite.cli import main
+sys.exit(main(sys.argv[2:]))
+"""
+
+
+def run_demo_without(modules, tmp_path, path=None):
+    env = dict(os.environ, PATH=os.environ["PATH"] if path is None else path)
+    return subprocess.run(
+        [sys.executable, "-c", BLOCK_IMPORTS, ",".join(modules), "demo", "--out", str(tmp_path / "out")],
+        capture_output=True,
+        text=True,
+        env=env,
+    )
+
+
+def test_demo_names_every_missing_extra_and_dot_at_once_before_any_work(tmp_path):
+    result = run_demo_without([module for module, _ in DEMO_NEEDS], tmp_path, path=str(tmp_path))  # no dot on PATH
+    assert_one_line_error(
+        result, "matplotlib, graphviz, openpyxl, rich", "micrograd-lite[plots,graphviz,spreadsheets]", "dot"
+    )
+    assert result.stdout == ""  # no work done
+    assert not (tmp_path / "out").exists()  # and no empty folder left behind
+
+
+def test_demo_names_only_what_is_missing(tmp_path):
+    result = run_demo_without(["openpyxl"], tmp_path)
+    assert_one_line_error(result, "openpyxl not installed", "micrograd-lite[spreadsheets]")
+    assert "matplotlib" not in result.stderr and "dot" not in result.stderr
+    assert not (tmp_path / "out").exists()
+
+
+def test_demo_needs_match_the_modules_own_imports(tmp_path):
+    """DEMO_NEEDS restates what plots, viz and workbook import: blocking each must fail there with the same extra."""
+    getters = {"matplotlib": "plots._pyplot", "graphviz": "viz._graphviz", "openpyxl": "workbook._openpyxl"}
+    for module, extra in DEMO_NEEDS:
+        if module not in getters:
+            continue  # rich: imported by the CLI's table itself
+        owner, getter = getters[module].split(".")
+        code = f"import sys; sys.modules[{module!r}] = None\nfrom micrograd_lite import {owner}\n{owner}.{getter}()"
+        result = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True)
+        assert f"micrograd-lite[{extra}]" in result.stderr, (module, result.stderr)
+
+
+# ----------------------------------------------------------------------
+# No ResourceWarning from any command, under python -X dev.
+# ----------------------------------------------------------------------
+
+
+def test_no_command_leaves_a_file_or_process_open(tmp_path):
+    commands = [
+        ["graph", "--out", "g.svg"],
+        ["graph", "--out", "g.png", "--expr", "tanh(x*w + b)", "x=1", "w=2", "b=3"],
+        ["sheet", "--epochs", "3", "--csv", "s.csv", "--xlsx", "s.xlsx", "--check"],
+        ["sheet", "--compare", "s.csv"],
+        ["sheet", "--compare", "s.xlsx"],
+        ["sweep", "--epochs", "3", "--out", "l.png"],
+        ["compile", "--show"],
+        ["explain", "--wrt", "w5", "--trace", "--trace-csv", "t.csv", "--trace-md", "t.md", "--html", "t.html"],
+        ["explain", "--expr", "x*y", "x=1", "y=2", "--frames", "frames"],
+        ["demo", "--out", "out", "--epochs", "3"],
+        ["graph", "--out", "g.jpg"],  # and the error paths
+        ["sheet", "--compare", "no-such-file.csv"],
+    ]
+    for args in commands:
+        result = cli(*args, cwd=tmp_path, python_options=("-X", "dev", "-W", "error::ResourceWarning"))
+        assert "ResourceWarning" not in result.stderr, (args, result.stderr)
+        assert "Traceback" not in result.stderr, (args, result.stderr)
+        assert result.returncode == (2 if args[-1] in ("g.jpg", "no-such-file.csv") else 0), (args, result.stderr)
