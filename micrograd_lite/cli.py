@@ -87,9 +87,22 @@ def chosen_graph(args) -> tuple:
     from .engine import leaves
     from .expr import parse_expression
 
-    root = parse_expression(args.expr, variable_values(args.variables))
+    values = variable_values(args.variables)
+    root = parse_expression(args.expr, values)
     root.backward()
-    return root, {leaf.label: leaf for leaf in leaves(root) if leaf.label}, ()
+    named = {leaf.label: leaf for leaf in leaves(root) if leaf.label}
+    check_finite(root, named, values)
+    return root, named, ()
+
+
+def check_finite(root, named: dict, values: dict[str, float]) -> None:
+    """Finite inputs can still overflow (``x*1e308*10``): refuse an infinite value or derivative."""
+    at = " ".join(f"{name}={value!r}" for name, value in values.items())
+    if not math.isfinite(root.data):
+        raise CLIError(f"the expression is {root.data!r} at {at}: too large for a float")
+    for name, leaf in named.items():
+        if not math.isfinite(leaf.grad):
+            raise CLIError(f"the derivative by {name} is {leaf.grad!r} at {at}: too large for a float")
 
 
 def variable_values(assignments: Sequence[tuple[str, float]]) -> dict[str, float]:

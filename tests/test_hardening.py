@@ -203,12 +203,36 @@ def test_gradcheck_refuses_inputs_it_cannot_check():
         (["graph", "--out", "g.svg", "--expr", ""], ["empty expression"]),
         (["graph", "--out", "g.svg", "--expr", "x*ｘ", "x=1", "ｘ=2"], ["same name"]),
         (["graph", "--out", "g.svg", "--expr", "x", "=1"], ["expected NAME=NUMBER"]),
+        (["graph", "--out", "g.svg", "--expr", "x*1e308*10", "x=1"], ["is inf at x=1.0", "too large"]),  # was drawn
+        (["explain", "--expr", "x*y", "x=1e300", "y=1e300"], ["is inf", "too large"]),  # printed "= inf"
     ],
 )
 def test_rough_edges_are_one_line_errors(args, words, tmp_path):
     result = cli(*args, cwd=tmp_path)
     assert_one_line_error(result, *words)
     assert list(tmp_path.iterdir()) == []
+
+
+def test_a_variable_named_like_explains_generated_names_stays_itself():
+    """explain names long subexpressions n1, n2, ...: a variable called n1 was shadowed by one (a wrong formula)."""
+    from micrograd_lite.explain import derive, evaluate
+
+    text = "tanh(exp(x*w + n1*x) + sigmoid(x*w*w + 3*n1)) * n1"
+    root = parse_expression(text, {"x": 0.5, "w": 2.0, "n1": 0.3})
+    root.backward()
+    (n1,) = [leaf for leaf in _leaves(root) if leaf.label == "n1"]
+    derivation = derive(root, n1)
+    assert derivation.definitions and "n1" not in dict(derivation.definitions)
+    formula = evaluate(derivation, root)
+    h = 1e-6  # an independent reference: a central difference of the forward value
+    shifted = [parse_expression(text, {"x": 0.5, "w": 2.0, "n1": 0.3 + d}).data for d in (h, -h)]
+    assert math.isclose(formula, (shifted[0] - shifted[1]) / (2 * h), rel_tol=1e-6)
+
+
+def _leaves(root):
+    from micrograd_lite import leaves
+
+    return leaves(root)
 
 
 def test_unicode_variables_on_the_command_line(tmp_path):
