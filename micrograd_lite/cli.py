@@ -174,6 +174,8 @@ def cmd_demo(args) -> None:
     from .workbook import write_workbook
 
     out = Path(args.out)
+    if out.exists() and not out.is_dir():
+        raise CLIError(f"--out {out}: a file of that name exists; demo writes into a folder")
     out.mkdir(parents=True, exist_ok=True)
     lr, epochs = DEFAULT_LR, args.epochs
     rows = course.train(lr, epochs)

@@ -131,7 +131,7 @@ def _build(node: ast.AST, leaves: dict[str, Value], text: str) -> Value | float:
     if isinstance(node, ast.Name):
         if node.id not in leaves:
             known = ", ".join(sorted(leaf.label for leaf in leaves.values())) or "none given"
-            raise ExpressionError(f"unknown name {node.id!r} in {_shown(text)} (variables: {known})")
+            raise ExpressionError(f"unknown name {_shown(node.id)} in {_shown(text)} (variables: {known[:200]})")
         return leaves[node.id]
     if isinstance(node, ast.BinOp) and type(node.op) in BINARY:
         left, right = _build(node.left, leaves, text), _build(node.right, leaves, text)

@@ -235,6 +235,20 @@ def _leaves(root):
     return leaves(root)
 
 
+def test_demo_into_an_existing_file_says_so(tmp_path):
+    (tmp_path / "out").write_text("mine")
+    result = cli("demo", "--out", "out", "--epochs", "2", cwd=tmp_path)
+    assert_one_line_error(result, "--out out", "a file of that name exists")  # was "[Errno 17] File exists"
+    assert (tmp_path / "out").read_text() == "mine"
+
+
+def test_errors_about_very_long_names_stay_short(tmp_path):
+    name = "y" * 3000
+    result = cli("graph", "--out", "g.svg", "--expr", f"{name} + z", f"{name}=1", cwd=tmp_path)
+    assert_one_line_error(result, "unknown name 'z'")
+    assert len(result.stderr) < 400  # the 3,000-letter name was repeated twice over
+
+
 def test_unicode_variables_on_the_command_line(tmp_path):
     result = cli("explain", "--expr", "ｘ*ｙ + ｙ", "ｘ=2", "ｙ=3", cwd=tmp_path)
     assert result.returncode == 0, result.stderr
