@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import argparse
 import importlib.util
+import itertools
 import math
 import os
 import re
@@ -103,6 +104,12 @@ def check_finite(root, named: dict, values: dict[str, float]) -> None:
     for name, leaf in named.items():
         if not math.isfinite(leaf.grad):
             raise CLIError(f"the derivative by {name} is {leaf.grad!r} at {at}: too large for a float")
+
+
+def unused_name(name: str, taken) -> str:
+    """``name``, or ``name_1``, ``name_2``, ... : the first that is not in ``taken`` (f*f names its result f_1)."""
+    candidates = itertools.chain([name], (f"{name}_{k}" for k in itertools.count(1)))
+    return next(candidate for candidate in candidates if candidate not in taken)
 
 
 def variable_values(assignments: Sequence[tuple[str, float]]) -> dict[str, float]:
@@ -243,7 +250,7 @@ def cmd_explain(args) -> None:
     from .util import write_atomically
 
     root, named, params = chosen_graph(args)
-    root.label = root.label or "f"  # an expression's result, named for the derivations
+    root.label = root.label or unused_name("f", named)  # an expression's result, named for the derivations
     default_wrt = list(course.WEIGHT_NAMES) if args.expr is None else list(named)
     if not default_wrt:
         raise CLIError(f"--expr {args.expr!r} has no variables: nothing to differentiate (e.g. --expr 'x*3' x=2)")

@@ -249,6 +249,13 @@ def test_errors_about_very_long_names_stay_short(tmp_path):
     assert len(result.stderr) < 400  # the 3,000-letter name was repeated twice over
 
 
+def test_a_variable_named_f_is_not_confused_with_the_result(tmp_path):
+    result = cli("explain", "--expr", "f*f + x", "f=3", "x=1", "--wrt", "f", cwd=tmp_path)
+    assert result.returncode == 0, result.stderr
+    assert result.stdout.startswith("∂f_1/∂f ="), result.stdout  # was "∂f/∂f = ... = (1 + 1) · f"
+    assert "= 6.0  (backward)" in result.stdout
+
+
 def test_unicode_variables_on_the_command_line(tmp_path):
     result = cli("explain", "--expr", "ｘ*ｙ + ｙ", "ｘ=2", "ｙ=3", cwd=tmp_path)
     assert result.returncode == 0, result.stderr
