@@ -6,6 +6,8 @@ import subprocess
 import sys
 
 import pytest
+from hypothesis import given
+from hypothesis import strategies as st
 
 from micrograd_lite import Value
 from micrograd_lite.cli import DEMO_NEEDS
@@ -363,3 +365,76 @@ def test_no_command_leaves_a_file_or_process_open(tmp_path):
         assert "ResourceWarning" not in result.stderr, (args, result.stderr)
         assert "Traceback" not in result.stderr, (args, result.stderr)
         assert result.returncode == (2 if args[-1] in ("g.jpg", "no-such-file.csv") else 0), (args, result.stderr)
+
+
+# ----------------------------------------------------------------------
+# Random texts: a clear error or a Value, never a crash of another kind.
+# ----------------------------------------------------------------------
+
+PIECES = [
+    "x",
+    "y",
+    "ｘ",
+    "1",
+    "0",
+    "2.5",
+    "1e308",
+    "e",
+    "+",
+    "-",
+    "*",
+    "/",
+    "**",
+    "(",
+    ")",
+    "exp(",
+    "log(",
+    "sqrt(",
+    "tanh(",
+    "relu(",
+    "abs(",
+    ",",
+    " ",
+    ".",
+    "[",
+    "]",
+    "'",
+    "\\n",
+    "lambda",
+    ":",
+    "9" * 20,
+]
+
+
+@given(st.lists(st.sampled_from(PIECES), max_size=2000))
+def test_any_text_gives_a_value_or_a_clear_error(pieces):
+    text = "".join(pieces)
+    try:
+        y = parse_expression(text, {"x": 0.5, "y": -2.0})
+    except (ValueError, ArithmeticError) as error:  # ExpressionError, a domain error, an overflow
+        assert str(error) and len(str(error)) < 500
+    else:
+        assert isinstance(y, Value)
+
+
+SHAPES = {
+    "chain": lambda n, op: "x" + f"{op}x" * n,
+    "unary": lambda n, op: "-" * n + "x",
+    "calls": lambda n, op: "tanh(" * n + "x" + ")" * n,
+    "parentheses": lambda n, op: "(" * n + "x" + ")" * n,
+    "left-nested": lambda n, op: "(" * n + "x" + f"{op}x)" * n,
+}
+
+
+@given(st.sampled_from(sorted(SHAPES)), st.integers(0, 1500), st.sampled_from(["+", "-", "*", "/", "**"]))
+def test_deep_texts_of_every_shape_are_parsed_or_refused_by_the_limit(shape, n, op):
+    text = SHAPES[shape](n, op)
+    try:
+        y = parse_expression(text, {"x": 0.5})
+    except ExpressionError as error:
+        assert "limit" in str(error) or "too many nested parentheses" in str(error), str(error)
+        assert n > 100  # nothing this shallow is refused
+    except ArithmeticError:
+        assert op in ("**", "/")  # 0.5 ** 0.5 ** ...: fine; an underflow to 0 then divided: a clear error
+    else:
+        assert isinstance(y, Value)
