@@ -345,6 +345,15 @@ def test_demo_needs_match_the_modules_own_imports(tmp_path):
 # ----------------------------------------------------------------------
 
 
+def test_the_resource_warning_check_can_fail(tmp_path):
+    """The same flags do report a file left open, so the test below can see one."""
+    code = "f = open(__import__('sys').executable, 'rb'); del f"
+    result = subprocess.run(
+        [sys.executable, "-X", "dev", "-W", "error::ResourceWarning", "-c", code], capture_output=True, text=True
+    )
+    assert "ResourceWarning" in result.stderr
+
+
 def test_no_command_leaves_a_file_or_process_open(tmp_path):
     commands = [
         ["graph", "--out", "g.svg"],
