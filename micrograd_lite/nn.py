@@ -179,6 +179,11 @@ class SGD:
         if not (isinstance(lr, numbers.Real) and math.isfinite(lr) and lr > 0):  # nan fails every comparison
             raise ValueError(f"SGD: learning rate must be a positive finite number, got {lr!r}")
         self.params = list(params)
+        if not self.params:
+            raise ValueError("SGD: no parameters to optimize")
+        for i, p in enumerate(self.params):
+            if not isinstance(p, Value):
+                raise TypeError(f"SGD: parameters must be Values; parameter {i} is a {type(p).__name__}")
         self.lr = float(lr)
 
     def step(self) -> None:

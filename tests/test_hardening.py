@@ -147,6 +147,13 @@ def test_sgd_refuses_a_learning_rate_that_is_not_positive_and_finite(lr):
         SGD([Value(1.0)], lr)
 
 
+def test_sgd_refuses_parameters_it_cannot_step():
+    with pytest.raises(ValueError, match="no parameters"):
+        SGD([], 0.1)
+    with pytest.raises(TypeError, match="parameter 1 is a float"):
+        SGD([Value(1.0), 2.0], 0.1)  # step() failed later with "'float' object has no attribute 'data'"
+
+
 def test_sgd_accepts_any_real_number_type():
     from fractions import Fraction
 
