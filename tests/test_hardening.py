@@ -17,14 +17,13 @@ from micrograd_lite.gradcheck import gradcheck
 from micrograd_lite.nn import MLP, SGD, Layer, Neuron
 
 
-def cli(*args, cwd=None, env=None, python_options=()):
+def cli(*args, cwd=None, python_options=()):
     """Run the command line as a user would; returns the CompletedProcess."""
     return subprocess.run(
         [sys.executable, *python_options, "-m", "micrograd_lite", *args],
         capture_output=True,
         text=True,
         cwd=cwd,
-        env=env,
     )
 
 
@@ -62,8 +61,10 @@ def test_expressions_up_to_the_limit_are_accepted_and_correct():
     assert y.data == 0.25 * (n + 1)
     (x,) = {id(c): c for c in y.children if c.label == "x"}.values()
     assert x.grad == n + 1  # d/dx of (n+1)·x, counted independently of the engine
-    tower = parse_expression("x" + "**x" * (n - 1), {"x": 1.0})  # right-associative: nests n deep
+    tower = parse_expression("x" + "**x" * n, {"x": 1.0})  # right-associative: nests n deep
     assert tower.data == 1.0
+    with pytest.raises(ExpressionError, match=f"has {n + 1} operators"):
+        parse_expression("x" + " + x" * (n + 1), {"x": 0.25})
 
 
 def test_long_expressions_are_refused_before_parsing():
