@@ -13,7 +13,7 @@ from __future__ import annotations
 import math
 import numbers
 import random
-from collections.abc import Sequence
+from collections.abc import Iterable, Sequence
 from typing import Optional
 
 from .engine import Operand, Value, sum_values, zero_grad
@@ -116,10 +116,12 @@ class MLP(Module):
         seed: int | None = 0,
     ) -> None:
         _check_count("MLP: the number of inputs nin", nin)
-        if isinstance(nouts, int) or not nouts:
-            raise ValueError(f"MLP: nouts must be a list of layer sizes such as [16, 1], got {nouts!r}")
+        sizes_given = nouts
+        nouts = list(nouts) if isinstance(nouts, Iterable) and not isinstance(nouts, str) else []
+        if not nouts:
+            raise ValueError(f"MLP: nouts must be a list of layer sizes such as [16, 1], got {sizes_given!r}")
         for size in nouts:
-            _check_count(f"MLP: every layer size in nouts {list(nouts)}", size)
+            _check_count(f"MLP: every layer size in nouts {nouts}", size)
         _check_activation(activation)
         _check_activation(output_activation)
         rng = random.Random(seed)

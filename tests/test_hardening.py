@@ -133,6 +133,7 @@ def test_builtin_and_function_names_are_ordinary_variables():
         (lambda: MLP(2, [3, -1]), ["MLP", "-1"]),
         (lambda: MLP(2, []), ["MLP", "nouts"]),
         (lambda: MLP(2, 1), ["MLP", "nouts"]),
+        (lambda: MLP(2, "16"), ["MLP", "nouts"]),
     ],
 )
 def test_network_sizes_must_be_positive_whole_numbers(make, words):
@@ -140,6 +141,12 @@ def test_network_sizes_must_be_positive_whole_numbers(make, words):
         make()
     for word in words:
         assert word in str(info.value)
+
+
+def test_mlp_takes_layer_sizes_from_any_iterable():
+    model = MLP(2, (n for n in (3, 1)))  # a generator was consumed by the check, leaving no layers
+    assert [len(layer.neurons) for layer in model.layers] == [3, 1]
+    assert isinstance(model([0.5, -1.0]), Value)
 
 
 @pytest.mark.parametrize("lr", [math.inf, -math.inf, math.nan, 0.0, -0.1, "0.1", None])
