@@ -29,7 +29,7 @@ def _check_activation(name: Activation) -> None:
 
 def _check_count(what: str, n: object) -> None:
     """``n`` must be a whole number >= 1: a layer of 0 neurons or a neuron of 0 inputs computes nothing."""
-    if isinstance(n, bool) or not isinstance(n, int) or n < 1:
+    if isinstance(n, bool) or not isinstance(n, numbers.Integral) or n < 1:
         raise ValueError(f"{what} must be a whole number of at least 1, got {n!r}")
 
 

@@ -149,6 +149,12 @@ def test_mlp_takes_layer_sizes_from_any_iterable():
     assert isinstance(model([0.5, -1.0]), Value)
 
 
+def test_mlp_takes_numpy_whole_numbers():
+    import numpy  # comes with matplotlib (the plots extra)
+
+    assert len(MLP(numpy.int64(2), [numpy.int64(1)]).parameters()) == 3  # sizes such as X.shape[1]
+
+
 @pytest.mark.parametrize("lr", [math.inf, -math.inf, math.nan, 0.0, -0.1, "0.1", None])
 def test_sgd_refuses_a_learning_rate_that_is_not_positive_and_finite(lr):
     with pytest.raises(ValueError, match="positive finite"):
