@@ -443,9 +443,9 @@ def main(argv: Sequence[str] | None = None) -> int:
 
 
 def one_line(error: BaseException) -> str:
-    """The error's message on one line (its lines joined by '; '), or its type if it has no message."""
+    """The error's message on one line (its lines joined by spaces), or its type if it has no message."""
     lines = [line.strip() for line in str(error).splitlines() if line.strip()]
-    return "; ".join(lines) or type(error).__name__
+    return " ".join(lines) or type(error).__name__
 
 
 if __name__ == "__main__":  # pragma: no cover

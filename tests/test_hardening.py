@@ -294,6 +294,13 @@ def test_an_unexpected_error_is_still_one_line(tmp_path):
     assert len(result.stderr.strip().splitlines()) == 1, result.stderr
 
 
+def test_a_message_of_several_lines_is_printed_on_one():
+    from micrograd_lite.cli import one_line
+
+    assert one_line(RuntimeError("dot failed:\n  Error: layout\n\n  (code 1)")) == "dot failed: Error: layout (code 1)"
+    assert one_line(MemoryError()) == "MemoryError"  # no message: its type
+
+
 def test_a_closed_pipe_ends_quietly():
     """`micrograd-lite ... | head`: the reader has gone, which is not an error worth a message."""
     read_end, write_end = os.pipe()
