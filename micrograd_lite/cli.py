@@ -7,7 +7,12 @@ and no output file is left half-written.
 from __future__ import annotations
 
 import argparse
+import importlib.util
+import itertools
 import math
+import os
+import re
+import shutil
 import sys
 from collections.abc import Sequence
 from pathlib import Path
@@ -83,9 +88,38 @@ def chosen_graph(args) -> tuple:
     from .engine import leaves
     from .expr import parse_expression
 
-    root = parse_expression(args.expr, dict(args.variables))
+    values = variable_values(args.variables)
+    root = parse_expression(args.expr, values)
     root.backward()
-    return root, {leaf.label: leaf for leaf in leaves(root) if leaf.label}, ()
+    named = {leaf.label: leaf for leaf in leaves(root) if leaf.label}
+    check_finite(root, named, values)
+    return root, named, ()
+
+
+def check_finite(root, named: dict, values: dict[str, float]) -> None:
+    """Finite inputs can still overflow (``x*1e308*10``): refuse an infinite value or derivative."""
+    at = " ".join(f"{name}={value!r}" for name, value in values.items())
+    if not math.isfinite(root.data):
+        raise CLIError(f"the expression is {root.data!r} at {at}: too large for a float")
+    for name, leaf in named.items():
+        if not math.isfinite(leaf.grad):
+            raise CLIError(f"the derivative by {name} is {leaf.grad!r} at {at}: too large for a float")
+
+
+def unused_name(name: str, taken) -> str:
+    """``name``, or ``name_1``, ``name_2``, ... : the first that is not in ``taken`` (f*f names its result f_1)."""
+    candidates = itertools.chain([name], (f"{name}_{k}" for k in itertools.count(1)))
+    return next(candidate for candidate in candidates if candidate not in taken)
+
+
+def variable_values(assignments: Sequence[tuple[str, float]]) -> dict[str, float]:
+    """The NAME=VALUE arguments as a dict; a name given twice is an error, not silently the last one."""
+    values: dict[str, float] = {}
+    for name, value in assignments:
+        if name in values:
+            raise CLIError(f"{name} is given twice ({name}={values[name]!r} and {name}={value!r}): give it once")
+        values[name] = value
+    return values
 
 
 def cmd_graph(args) -> None:
@@ -141,11 +175,14 @@ def cmd_sweep(args) -> None:
 
 def cmd_demo(args) -> None:
     """The main job: the sheet, the learning-rate sweep and the network picture, into one folder."""
+    check_demo_installed()
     from .plots import plot_loss_curves
     from .viz import render_graph
     from .workbook import write_workbook
 
     out = Path(args.out)
+    if out.exists() and not out.is_dir():
+        raise CLIError(f"--out {out}: a file of that name exists; demo writes into a folder")
     out.mkdir(parents=True, exist_ok=True)
     lr, epochs = DEFAULT_LR, args.epochs
     rows = course.train(lr, epochs)
@@ -174,6 +211,25 @@ def cmd_demo(args) -> None:
         print(f"  {path}  {what}")
 
 
+# What the demo needs beyond the engine: (module, the extra that installs it), and Graphviz's program.
+DEMO_NEEDS = (("matplotlib", "plots"), ("graphviz", "graphviz"), ("openpyxl", "spreadsheets"), ("rich", "spreadsheets"))
+DEMO_PROGRAM = "dot"
+
+
+def check_demo_installed() -> None:
+    """Name every missing package (and a missing ``dot``) in one error, before any work is done."""
+    missing = [(module, extra) for module, extra in DEMO_NEEDS if importlib.util.find_spec(module) is None]
+    problems = []
+    if missing:
+        modules = ", ".join(module for module, _ in missing)
+        extras = ",".join(dict.fromkeys(extra for _, extra in missing))
+        problems.append(f"{modules} not installed: pip install 'micrograd-lite[{extras}]'")
+    if shutil.which(DEMO_PROGRAM) is None:
+        problems.append(f"Graphviz's {DEMO_PROGRAM} program not found: install Graphviz (see graphviz.org/download)")
+    if problems:
+        raise CLIError("demo needs " + "; and ".join(problems))
+
+
 def cmd_compile(args) -> None:
     from .compile import compile_graph
 
@@ -194,8 +250,10 @@ def cmd_explain(args) -> None:
     from .util import write_atomically
 
     root, named, params = chosen_graph(args)
-    root.label = root.label or "f"  # an expression's result, named for the derivations
+    root.label = root.label or unused_name("f", named)  # an expression's result, named for the derivations
     default_wrt = list(course.WEIGHT_NAMES) if args.expr is None else list(named)
+    if not default_wrt:
+        raise CLIError(f"--expr {args.expr!r} has no variables: nothing to differentiate (e.g. --expr 'x*3' x=2)")
     outputs = [p for p in (args.html, args.trace_csv, args.trace_md) if p]
     check_outputs(outputs)
     for name in args.wrt or default_wrt:
@@ -347,21 +405,47 @@ def build_parser() -> argparse.ArgumentParser:
     return parser
 
 
+def parse_arguments(parser: argparse.ArgumentParser, argv: list[str]) -> argparse.Namespace:
+    """``parser.parse_args``; a value that starts with '-' (``--expr -x*2``) gets a hint: ``--expr=-x*2``."""
+    try:
+        return parser.parse_args(argv)
+    except CLIError as error:
+        wanted = re.fullmatch(r"argument (\S+): expected one argument", str(error))
+        options = wanted[1].split("/") if wanted else []
+        for option, value in zip(argv, argv[1:]):
+            if option in options and value.startswith("-"):
+                raise CLIError(f"{error}: a value starting with '-' must be joined to it: {option}={value}") from None
+        raise
+
+
 def main(argv: Sequence[str] | None = None) -> int:
     parser = build_parser()
+    argv = list(sys.argv[1:] if argv is None else argv)
     try:
-        args = parser.parse_args(argv)
+        args = parse_arguments(parser, argv)
         if args.command is None:
             parser.print_help()
             return 0
         args.run(args)
         return 0
+    except BrokenPipeError:  # the reader stopped early (`... | head`): not an error, nothing more to print
+        os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())  # so the final flush fails silently
+        return 141  # as if killed by SIGPIPE, the shell's convention
     except (CLIError, ValueError, ArithmeticError, OSError, ImportError, RuntimeError) as error:
-        print(f"micrograd-lite: error: {error}", file=sys.stderr)
+        print(f"micrograd-lite: error: {one_line(error)}", file=sys.stderr)
         return 2
     except KeyboardInterrupt:
         print("micrograd-lite: interrupted", file=sys.stderr)
         return 130
+    except Exception as error:  # a bug: still one line, named so that it can be reported
+        print(f"micrograd-lite: error: unexpected {type(error).__name__}: {one_line(error)}", file=sys.stderr)
+        return 2
+
+
+def one_line(error: BaseException) -> str:
+    """The error's message on one line (its lines joined by spaces), or its type if it has no message."""
+    lines = [line.strip() for line in str(error).splitlines() if line.strip()]
+    return " ".join(lines) or type(error).__name__
 
 
 if __name__ == "__main__":  # pragma: no cover

@@ -14,6 +14,7 @@ from __future__ import annotations
 import csv
 import html
 import io
+import itertools
 import math
 from collections.abc import Callable
 from dataclasses import dataclass, field
@@ -37,6 +38,8 @@ class Namer:
         self.order = topological_order(root)
         self.names: dict[int, str] = {}
         self.definitions: list[tuple[str, str]] = []  # generated name -> its expression
+        self.labels = {node.label for node in self.order}  # a generated name must not be one of these
+        self.numbers = itertools.count(1)  # n1, n2, ... skipping labels
         for node in self.order:  # children first, so their names exist
             self.names[id(node)] = self._name(node)
 
@@ -51,7 +54,7 @@ class Namer:
         text = self.expression(node)
         if len(text) <= INLINE_LIMIT:
             return text if node.op in FUNCTIONS else f"({text})"  # so x**y**2 cannot misparse
-        generated = f"n{len(self.definitions) + 1}"
+        generated = next(f"n{k}" for k in self.numbers if f"n{k}" not in self.labels)
         self.definitions.append((generated, text))
         return generated
 
@@ -250,8 +253,8 @@ def evaluate(derivation: Derivation, root: Value) -> float:
     variables = {name(n): n.data for n in name.order if name(n).isidentifier()}
     variables.update({gen: 0.0 for gen, _ in derivation.definitions})
     for gen, expr in derivation.definitions:  # generated names, in order of definition
-        variables[gen] = parse_expression(_python(expr), variables).data
-    return parse_expression(_python(derivation.expanded), variables).data
+        variables[gen] = parse_expression(_python(expr), variables, generated=True).data
+    return parse_expression(_python(derivation.expanded), variables, generated=True).data
 
 
 def _python(text: str) -> str:

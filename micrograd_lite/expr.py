@@ -2,7 +2,10 @@
 
 The text is parsed with :mod:`ast` and only arithmetic, numbers, the given
 variables and the engine's functions are accepted: nothing is ever passed to
-``eval`` or ``exec``.
+``eval`` or ``exec``. Its size is checked before parsing (at most
+:data:`MAX_LENGTH` characters and :data:`MAX_OPERATIONS` operators and
+parentheses, which bounds how deeply it can nest), so a huge or deeply nested
+text is refused at once instead of exhausting memory or the recursion limit.
 
 >>> y = parse_expression("tanh(x*w + b)", {"x": 0.5, "w": -3, "b": 2})
 >>> round(y.data, 4), y.op
@@ -12,10 +15,19 @@ variables and the engine's functions are accepted: nothing is ever passed to
 from __future__ import annotations
 
 import ast
+import io
+import numbers
 import operator
+import sys
+import tokenize
+import unicodedata
 
 from .engine import Value
 from .errors import ExpressionError
+
+MAX_LENGTH = 10_000  # characters
+MAX_OPERATIONS = 500  # operators and opening parentheses: no parse tree nests deeper than this
+_LARGEST_FLOAT = sys.float_info.max
 
 FUNCTIONS = ("exp", "log", "sqrt", "tanh", "sigmoid", "relu", "abs")
 BINARY = {
@@ -38,24 +50,88 @@ _DESCRIPTIONS = {
 }
 
 
-def parse_expression(text: str, variables: dict[str, float]) -> Value:
-    """The Value of ``text`` with each variable a labelled leaf (``x`` -> ``Value(.., "x")``)."""
+def parse_expression(text: str, variables: dict[str, float], *, generated: bool = False) -> Value:
+    """The Value of ``text`` with each variable a labelled leaf (``x`` -> ``Value(.., "x")``).
+
+    Variables must be finite numbers; a name is read as Python reads it (NFKC),
+    so ``ｘ`` (fullwidth) and ``x`` are one name and cannot both be given.
+    ``generated=True`` is for text this package wrote itself (a derivation
+    from :mod:`~micrograd_lite.explain`): it skips the size limits, which are
+    for what people type.
+
+    >>> parse_expression("x" + " + x" * 600, {"x": 1.0})
+    Traceback (most recent call last):
+    ...
+    micrograd_lite.errors.ExpressionError: expression has 600 operators and parentheses; the limit is 500
+    """
+    if not generated:
+        check_size(text)
+    leaves = _leaves(variables)
     try:
         tree = ast.parse(text.strip(), mode="eval")
-    except SyntaxError as error:
-        raise ExpressionError(f"invalid expression {text!r}: {error.msg}") from None
-    leaves = {name: Value(value, label=name) for name, value in variables.items()}
+    except (SyntaxError, ValueError) as error:  # ValueError: an int of over 4,300 digits
+        reason = error.msg if isinstance(error, SyntaxError) else str(error).partition(":")[0]
+        raise ExpressionError(f"invalid expression {_shown(text)}: {reason}") from None
     out = _build(tree.body, leaves, text)
     return out if isinstance(out, Value) else Value(out)
 
 
+def check_size(text: str) -> None:
+    """Refuse, before any parsing, a text longer than MAX_LENGTH or with more than MAX_OPERATIONS operations.
+
+    Every level of nesting in the parse tree needs an operator or a
+    parenthesis, so counting them (a linear scan of the tokens) bounds the
+    depth that Python's parser and :func:`_build` will recurse to.
+    """
+    if not text.strip():
+        raise ExpressionError("empty expression")
+    if "\0" in text:
+        raise ExpressionError("expression contains a null character")
+    if len(text) > MAX_LENGTH:
+        raise ExpressionError(f"expression is {len(text):,} characters long; the limit is {MAX_LENGTH:,}")
+    operations = 0
+    try:
+        for token in tokenize.generate_tokens(io.StringIO(text.strip()).readline):
+            operations += token.type == tokenize.OP and token.string not in ")],"
+    except (tokenize.TokenError, SyntaxError) as error:  # an unclosed bracket or string
+        message = error.args[0] if error.args else "cannot be read"
+        raise ExpressionError(f"invalid expression {_shown(text)}: {message}") from None
+    if operations > MAX_OPERATIONS:
+        raise ExpressionError(f"expression has {operations:,} operators and parentheses; the limit is {MAX_OPERATIONS}")
+
+
+def _leaves(variables: dict[str, float]) -> dict[str, Value]:
+    """One labelled leaf per variable, keyed by the name as Python's parser spells it (NFKC)."""
+    leaves: dict[str, Value] = {}
+    for name, value in variables.items():
+        if not name.isidentifier():
+            raise ExpressionError(f"variable name {name!r} is not a name (letters, digits, _)")
+        if not (isinstance(value, numbers.Real) and abs(value) <= _LARGEST_FLOAT):  # False for nan too
+            raise ExpressionError(f"variable {name} = {str(value)[:40]}: must be a finite number")
+        key = unicodedata.normalize("NFKC", name)
+        if key in leaves:
+            raise ExpressionError(
+                f"variables {leaves[key].label!r} and {name!r} are the same name to Python's parser (both read {key!r})"
+            )
+        leaves[key] = Value(float(value), label=name)
+    return leaves
+
+
+def _shown(text: str, limit: int = 60) -> str:
+    """``text`` quoted for an error message, shortened if long."""
+    text = text.strip()
+    return repr(text) if len(text) <= limit else repr(text[: limit - 1] + "…")
+
+
 def _build(node: ast.AST, leaves: dict[str, Value], text: str) -> Value | float:
     if isinstance(node, ast.Constant) and type(node.value) in (int, float):
+        if abs(node.value) > _LARGEST_FLOAT:  # 1e999 is read as inf; a longer int would not fit a float
+            raise ExpressionError(f"number {_shown(ast.get_source_segment(text.strip(), node) or '')} is too large")
         return node.value
     if isinstance(node, ast.Name):
         if node.id not in leaves:
-            known = ", ".join(sorted(leaves)) or "none given"
-            raise ExpressionError(f"unknown name {node.id!r} in {text!r} (variables: {known})")
+            known = ", ".join(sorted(leaf.label for leaf in leaves.values())) or "none given"
+            raise ExpressionError(f"unknown name {_shown(node.id)} in {_shown(text)} (variables: {known[:200]})")
         return leaves[node.id]
     if isinstance(node, ast.BinOp) and type(node.op) in BINARY:
         left, right = _build(node.left, leaves, text), _build(node.right, leaves, text)
@@ -76,7 +152,8 @@ def _build(node: ast.AST, leaves: dict[str, Value], text: str) -> Value | float:
         return getattr(arg if isinstance(arg, Value) else Value(arg), node.func.id)()
     if isinstance(node, ast.Call) and isinstance(node.func, ast.Name):
         raise ExpressionError(
-            f"unsupported function {node.func.id!r} in {text!r}; use one of {', '.join(FUNCTIONS)} with one argument"
+            f"unsupported function {node.func.id!r} in {_shown(text)}; "
+            f"use one of {', '.join(FUNCTIONS)} with one argument"
         )
     if isinstance(node, ast.Call) and isinstance(node.func, ast.Attribute):
         node = node.func  # a method call: report the attribute access

@@ -7,6 +7,8 @@ True
 
 from __future__ import annotations
 
+import math
+import numbers
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 
@@ -67,10 +69,26 @@ def gradcheck(
     when ``|analytic - numeric| <= atol + rtol * |numeric|``. The central
     difference ``(f(x+eps) - f(x-eps)) / (2 eps)`` is independent of the
     engine's derivative rules: it only uses forward values.
+
+    >>> gradcheck(lambda x: x * x, [1.0], eps=0)
+    Traceback (most recent call last):
+    ...
+    ValueError: gradcheck: eps must be a positive finite number, got 0
     """
+    _check_tolerances(eps, atol, rtol)
     xs = [float(x) for x in inputs]
+    if not xs:
+        raise ValueError("gradcheck: no inputs to check")
+    for i, x in enumerate(xs):
+        if not math.isfinite(x):
+            raise ValueError(f"gradcheck: input {i} is {x!r}; a finite difference needs finite inputs")
+        if x - eps == x + eps:
+            raise ValueError(f"gradcheck: eps {eps!r} is too small to move input {i} = {x!r}: try a larger eps")
     leaves = [Value(x) for x in xs]
-    f(*leaves).backward()
+    out = f(*leaves)
+    if not isinstance(out, Value):
+        raise TypeError(f"gradcheck: f must return a Value, got {type(out).__name__}")
+    out.backward()
 
     def f_at(i: int, x: float) -> float:
         shifted = xs[:i] + [x] + xs[i + 1 :]
@@ -82,3 +100,16 @@ def gradcheck(
         ok = abs(leaf.grad - numeric) <= atol + rtol * abs(numeric)
         checks.append(InputCheck(i, x, leaf.grad, numeric, ok))
     return GradcheckReport(tuple(checks))
+
+
+def _check_tolerances(eps: float, atol: float, rtol: float) -> None:
+    """eps > 0 (a step of 0 divides by zero), atol and rtol >= 0; all finite (nan would pass or fail everything)."""
+    if not (_is_finite_number(eps) and eps > 0):
+        raise ValueError(f"gradcheck: eps must be a positive finite number, got {eps!r}")
+    for name, tolerance in (("atol", atol), ("rtol", rtol)):
+        if not (_is_finite_number(tolerance) and tolerance >= 0):
+            raise ValueError(f"gradcheck: {name} must be a finite number >= 0, got {tolerance!r}")
+
+
+def _is_finite_number(x: object) -> bool:
+    return isinstance(x, numbers.Real) and math.isfinite(x)

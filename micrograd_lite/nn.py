@@ -11,8 +11,9 @@
 from __future__ import annotations
 
 import math
+import numbers
 import random
-from collections.abc import Sequence
+from collections.abc import Iterable, Sequence
 from typing import Optional
 
 from .engine import Operand, Value, sum_values, zero_grad
@@ -24,6 +25,12 @@ ACTIVATIONS = ("sigmoid", "tanh", "relu", None)
 def _check_activation(name: Activation) -> None:
     if name not in ACTIVATIONS:
         raise ValueError(f"activation must be one of {ACTIVATIONS}, got {name!r}")
+
+
+def _check_count(what: str, n: object) -> None:
+    """``n`` must be a whole number >= 1: a layer of 0 neurons or a neuron of 0 inputs computes nothing."""
+    if isinstance(n, bool) or not isinstance(n, numbers.Integral) or n < 1:
+        raise ValueError(f"{what} must be a whole number of at least 1, got {n!r}")
 
 
 class Module:
@@ -46,6 +53,7 @@ class Neuron(Module):
         bias: bool = True,
         rng: random.Random | None = None,
     ) -> None:
+        _check_count("Neuron: the number of inputs nin", nin)
         _check_activation(activation)
         rng = rng or random.Random(0)
         scale = 1.0 / math.sqrt(nin)  # keeps w · x of order 1 whatever nin is
@@ -75,6 +83,7 @@ class Layer(Module):
     """``nout`` neurons that all see the same inputs."""
 
     def __init__(self, nin: int, nout: int, **neuron_options) -> None:
+        _check_count("Layer: the number of neurons nout", nout)
         self.neurons = [Neuron(nin, **neuron_options) for _ in range(nout)]
 
     def __call__(self, x: Sequence[Operand]) -> Value | list[Value]:
@@ -106,6 +115,13 @@ class MLP(Module):
         bias: bool = True,
         seed: int | None = 0,
     ) -> None:
+        _check_count("MLP: the number of inputs nin", nin)
+        sizes_given = nouts
+        nouts = list(nouts) if isinstance(nouts, Iterable) and not isinstance(nouts, str) else []
+        if not nouts:
+            raise ValueError(f"MLP: nouts must be a list of layer sizes such as [16, 1], got {sizes_given!r}")
+        for size in nouts:
+            _check_count(f"MLP: every layer size in nouts {nouts}", size)
         _check_activation(activation)
         _check_activation(output_activation)
         rng = random.Random(seed)
@@ -162,9 +178,14 @@ class SGD:
     """Plain gradient descent: ``p ← p − lr · ∂loss/∂p`` for every parameter."""
 
     def __init__(self, params: Sequence[Value], lr: float) -> None:
-        if not lr > 0:
-            raise ValueError(f"SGD: learning rate must be positive, got {lr!r}")
+        if not (isinstance(lr, numbers.Real) and math.isfinite(lr) and lr > 0):  # nan fails every comparison
+            raise ValueError(f"SGD: learning rate must be a positive finite number, got {lr!r}")
         self.params = list(params)
+        if not self.params:
+            raise ValueError("SGD: no parameters to optimize")
+        for i, p in enumerate(self.params):
+            if not isinstance(p, Value):
+                raise TypeError(f"SGD: parameters must be Values; parameter {i} is a {type(p).__name__}")
         self.lr = float(lr)
 
     def step(self) -> None:
