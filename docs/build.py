@@ -77,7 +77,7 @@ def build_stepper_screenshots() -> list[Path]:
     page_path = IMAGES / "stepper.html"  # removed again below: the screenshots are what the docs show
     page_path.write_text(stepper.html(), encoding="utf-8")
     turn = next(i for i, t in enumerate(stepper.turns, 1) if t.title == "a_o1 = sigmoid(o1)")
-    shots = {"stepper_start.png": 0, "stepper_step.png": turn, "stepper_end.png": len(stepper.turns)}
+    shots = {"stepper_start.png": 0, "stepper_step.png": turn}
     try:
         with sync_playwright() as playwright:
             browser = playwright.chromium.launch(executable_path="/usr/bin/chromium", args=["--no-sandbox"])

@@ -334,3 +334,11 @@ def test_odd_labels_render_and_step(page_of):
     page = page_of(build_stepper(y))
     page.keyboard.press("ArrowRight")
     assert "∂len/∂" in page.inner_text("#panel")
+
+
+def test_stepper_screenshots_are_in_the_docs():
+    root = Path(__file__).resolve().parent.parent
+    readme = (root / "README.md").read_text()
+    for name in ("stepper_start.png", "stepper_step.png"):
+        assert (root / "docs" / "images" / name).read_bytes().startswith(b"\x89PNG")
+        assert f"docs/images/{name}" in readme
