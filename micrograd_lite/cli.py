@@ -220,7 +220,8 @@ def cmd_explain(args) -> None:
         from .stepper import check_size
 
         turns, size = check_size(root, args.max_steps)
-        print(f"the backward pass has {turns} steps; the page will be about {size / 1000:,.0f} KB", file=sys.stderr)
+        announce = f"the backward pass has {steps_text(turns)}; the page will be about {size / 1000:,.0f} KB"
+        print(announce, file=sys.stderr)
     for name in args.wrt or default_wrt:
         if name not in named:
             raise CLIError(f"--wrt {name}: no such variable (choose from {', '.join(default_wrt)})")
@@ -261,7 +262,11 @@ def write_trace(args, root, params) -> None:
     if args.html:
         page = stepper.html().encode()
         write_atomically(args.html, page)
-        print(f"wrote {args.html} ({len(stepper.turns)} steps, {len(page) / 1000:,.0f} KB)")
+        print(f"wrote {args.html} ({steps_text(len(stepper.turns))}, {len(page) / 1000:,.0f} KB)")
+
+
+def steps_text(count: int) -> str:
+    return f"{count:,} step" + ("" if count == 1 else "s")
 
 
 # ----------------------------------------------------------------------

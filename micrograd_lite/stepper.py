@@ -92,7 +92,7 @@ def check_size(root: Value, max_steps: int | None = DEFAULT_MAX_STEPS) -> tuple[
     estimate = turns * BYTES_PER_STEP + 10_000  # + the page's own text and script
     if max_steps is not None and turns > max_steps:
         raise ValueError(
-            f"the backward pass has {turns} steps, more than the limit of {max_steps}: "
+            f"the backward pass has {turns:,} steps, more than the limit of {max_steps:,}: "
             f"the page would be about {estimate / 1e6:.1f} MB and slow to lay out; "
             f"raise the limit (--max-steps {turns}) to make it anyway"
         )

@@ -342,3 +342,12 @@ def test_stepper_screenshots_are_in_the_docs():
     for name in ("stepper_start.png", "stepper_step.png"):
         assert (root / "docs" / "images" / name).read_bytes().startswith(b"\x89PNG")
         assert f"docs/images/{name}" in readme
+
+
+def test_a_single_value_and_a_constant_expression_make_working_pages(page_of, tmp_path, capsys):
+    page = page_of(build_stepper(Value(1.0, "x")))
+    assert step_shown(page) == 0 and "Nothing to step through" in page.inner_text("#panel")
+    page.keyboard.press("ArrowRight")
+    assert step_shown(page) == 0
+    assert main(["explain", "--expr", "2*3", "--html", str(tmp_path / "c.html")]) == 0
+    assert "(1 step, " in capsys.readouterr().out
