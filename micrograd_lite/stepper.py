@@ -62,7 +62,7 @@ class Turn:
     sends: list[Send]
 
 
-@dataclass
+@dataclass(repr=False)
 class Stepper:
     """The trace, the one picture, and each turn's changes: everything the page shows."""
 
@@ -71,6 +71,9 @@ class Stepper:
     turns: list[Turn]
     initial: dict[str, str]  # grad text of every drawn value before the first turn
     root_id: str  # where the backward pass starts: shown first
+
+    def __repr__(self) -> str:
+        return f"Stepper({len(self.turns)} steps, {len(self.svg):,} bytes of picture)"
 
     def html(self, title: str = "The backward pass, step by step") -> str:
         """A self-contained page (no network): the picture, the controls and the chain-rule panel."""

@@ -185,20 +185,35 @@ def test_cli_writes_page_frames_and_tables(tmp_path, capsys):
 # ----------------------------------------------------------------------
 
 
-@pytest.fixture(scope="module")
-def browser():
-    """The system Chromium; missing, it fails the run under CI=true (the page's script must be tested)."""
-    problem = None
+def require_browser(chromium: str = CHROMIUM) -> None:
+    """Chromium and Playwright, or a failure under CI=true (the page's script must be tested), else a skip."""
     try:
-        from playwright.sync_api import sync_playwright
+        import playwright.sync_api  # noqa: F401
     except ImportError:
         problem = "playwright is not installed: pip install -e '.[dev]'"
-    if problem is None and not Path(CHROMIUM).exists():
-        problem = f"{CHROMIUM} is missing: make setup installs it (apt-get install chromium)"
+    else:
+        problem = None if Path(chromium).exists() else f"{chromium} is missing: make setup installs it (apt-get)"
+    if problem and os.environ.get("CI"):
+        pytest.fail(problem)
     if problem:
-        if os.environ.get("CI"):
-            pytest.fail(problem)
         pytest.skip(problem)
+
+
+def test_a_missing_browser_fails_under_ci_and_skips_elsewhere(tmp_path, monkeypatch):
+    monkeypatch.setenv("CI", "true")
+    with pytest.raises(pytest.fail.Exception, match="missing"):
+        require_browser(str(tmp_path / "no-chromium"))
+    monkeypatch.delenv("CI")
+    with pytest.raises(pytest.skip.Exception):
+        require_browser(str(tmp_path / "no-chromium"))
+
+
+@pytest.fixture(scope="module")
+def browser():
+    """The system Chromium, launched by Playwright (which cannot download a browser of its own here)."""
+    require_browser()
+    from playwright.sync_api import sync_playwright
+
     with sync_playwright() as playwright:
         chromium = playwright.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
         yield chromium
