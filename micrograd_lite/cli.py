@@ -78,8 +78,9 @@ def draw_options(args) -> dict:
     return {name: value for name, value in options.items() if value is not None}
 
 
-def course_caption(lr: float = 0.5) -> str:
-    """What the course network's picture shows: the sheet's first row."""
+def course_caption(lr: float | None = None) -> str:
+    """What the course network's picture shows: the sheet's first row (at the default learning rate)."""
+    lr = DEFAULT_LR if lr is None else lr
     return f"The course network at epoch 0 (learning rate {lr:g}): every value and ∂E_total/∂value, before any update"
 
 

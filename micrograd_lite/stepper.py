@@ -251,12 +251,31 @@ def svg_frames(stepper: Stepper) -> list[str]:
                 if shape.tag.endswith("polygon"):
                     shape.set("fill", colour)
 
+    saved: dict[str, dict] = {}
+
+    def outline(node_id: str, on: bool) -> None:  # the turn's node, outlined in red as on the page
+        box = groups[node_id].find(f"{{{SVG_NS}}}polygon")
+        if on:
+            saved[node_id] = {name: box.get(name) for name in ("stroke", "stroke-width")}
+            box.set("stroke", "red")
+            box.set("stroke-width", "3")
+            return
+        for name, value in saved.pop(node_id).items():  # back as Graphviz drew it
+            if value is None:
+                del box.attrib[name]
+            else:
+                box.set(name, value)
+
     for node_id, text in stepper.initial.items():
         set_grad(node_id, text)
-    frames, previous = [], []
+    frames, previous, current = [], [], None
     for turn in stepper.turns:
         for edge_id in previous:
             paint(edge_id, "#444444", "1")
+        if current:
+            outline(current, False)
+        outline(turn.node_id, True)
+        current = turn.node_id
         for send in turn.sends:
             set_grad(send.child_id, send.grad_text)
             paint(send.edge_id, "red", "2.5")

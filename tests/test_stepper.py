@@ -128,6 +128,11 @@ def test_frames_share_one_layout():
     sizes = {(svg.get("width"), svg.get("height"), svg.get("viewBox")) for svg in pictures}
     assert len(sizes) == 1
     assert 'stroke="red"' in frames[0] and frames[0] != frames[1]
+    for turn, svg in zip(stepper.turns, pictures):  # each frame outlines its own turn's node, and only it
+        outlined = [g.get("id") for g in svg.iter(f"{SVG}g") if g.find(f"{SVG}polygon[@stroke-width='3']") is not None]
+        assert outlined == [turn.node_id]
+    root_box = f".//{SVG}g[@id='{stepper.root_id}']/{SVG}polygon"  # outlined at the first turn, then as drawn
+    assert pictures[1].find(root_box).attrib == ET.fromstring(stepper.svg).find(root_box).attrib
 
 
 def test_the_page_is_self_contained_and_its_data_parses():
