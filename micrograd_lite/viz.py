@@ -139,16 +139,15 @@ def draw_dot(
 
 
 def _expressions(root: Value) -> dict[int, str]:
-    """How each unlabelled result was computed, as the chain-rule explanations write it (short ones only)."""
-    from .explain import INLINE_LIMIT, Namer
+    """Each unlabelled result's name as the chain-rule explanations write it: ``w1 · i1``, or ``n1`` when long."""
+    from .explain import Namer
 
     namer = Namer(root)
     shown = {}
     for node in namer.order:
         if node.children and not node.label:
-            text = namer.expression(node)
-            if len(text) <= INLINE_LIMIT:
-                shown[id(node)] = text
+            expression = namer.expression(node)
+            shown[id(node)] = expression if namer(node) == f"({expression})" else namer(node)
     return shown
 
 

@@ -371,3 +371,12 @@ def test_a_single_value_and_a_constant_expression_make_working_pages(page_of, tm
     assert step_shown(page) == 0
     assert main(["explain", "--expr", "2*3", "--html", str(tmp_path / "c.html")]) == 0
     assert "(1 step, " in capsys.readouterr().out
+
+
+def test_every_name_the_panel_uses_is_written_in_the_picture():
+    """A long unlabelled result is called n1 in the panel: its box says n1 too (found attacking the page)."""
+    root = parse_expression(" + ".join(f"x*{i}" for i in range(1, 12)), {"x": 2.0})
+    stepper = build_stepper(root)
+    texts = {t.text for t in ET.fromstring(stepper.svg).iter(f"{SVG}text")}
+    named = [turn.title.split(" = ")[0] for turn in stepper.turns]
+    assert "n1" in named and all(name.strip("()") in {t.strip("()") for t in texts} for name in named)
