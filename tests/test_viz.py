@@ -200,3 +200,12 @@ def test_course_picture_fits_a_readme_column(tmp_path):
     # shown 880 px wide, 11 pt labels stay at least 10 px tall
     assert 11 * 4 / 3 * min(1, 880 / (width_pt * 4 / 3)) >= 10
     assert "epoch 0 (learning rate 0.5)" in path.read_text()
+
+
+def test_cli_graph_options(tmp_path):
+    folded, drawn = tmp_path / "folded.dot", tmp_path / "drawn.dot"
+    assert main(["graph", "--expr", "0.5*x", "x=2", "--out", str(folded), "--caption", "half of x"]) == 0
+    assert main(["graph", "--expr", "0.5*x", "x=2", "--out", str(drawn), "--draw-constants", "--rankdir", "TB"]) == 0
+    assert has_op(folded.read_text(), "0.5 *") and 'label="half of x"' in folded.read_text()
+    assert "{ constant | data 0.5" in drawn.read_text() and "rankdir=TB" in drawn.read_text()
+    assert "rankdir=LR" in folded.read_text()  # an expression reads left to right by default
