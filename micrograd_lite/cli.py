@@ -81,7 +81,7 @@ def draw_options(args) -> dict:
 def course_caption(lr: float | None = None) -> str:
     """What the course network's picture shows: the sheet's first row (at the default learning rate)."""
     lr = DEFAULT_LR if lr is None else lr
-    return f"The course network at epoch 0 (learning rate {lr:g}): every value and ∂E_total/∂value, before any update"
+    return f"The course network at epoch 0 (learning rate {lr:g}): values and ∂E_total/∂value"
 
 
 def render_course_network(path, **draw_options) -> Path:
