@@ -15,8 +15,8 @@ import sys
 from pathlib import Path
 
 from micrograd_lite import sheet as course
+from micrograd_lite.cli import render_course_network
 from micrograd_lite.plots import plot_loss_curves
-from micrograd_lite.viz import render_graph
 
 DOCS = Path(__file__).resolve().parent
 IMAGES = DOCS / "images"
@@ -57,17 +57,39 @@ def fill(text: str, blocks: dict[str, str]) -> str:
 
 def build_images() -> list[Path]:
     IMAGES.mkdir(exist_ok=True)
-    network = course.backpropagated_network()
-    params = [network[w] for w in course.WEIGHT_NAMES]
-    written = [
-        render_graph(network["E_total"], IMAGES / "network.svg", params=params),
-        render_graph(network["E_total"], IMAGES / "network.png", params=params),
-    ]
+    written = [render_course_network(IMAGES / "network.svg"), render_course_network(IMAGES / "network.png")]
+    written += build_stepper_screenshots()
     curves = course.sweep(course.LEARNING_RATES, 100)
     for name, log in (("loss_curves.png", False), ("loss_curves_log.png", True)):
         plot_loss_curves(curves, IMAGES / name, log_scale=log)
         written.append(IMAGES / name)
     return written
+
+
+def build_stepper_screenshots() -> list[Path]:
+    """The stepper page as a learner sees it at 1400×900: before the pass, and mid-way (a_o1's turn)."""
+    from playwright.sync_api import sync_playwright
+
+    from micrograd_lite.stepper import build_stepper
+
+    network = course.build_network()
+    stepper = build_stepper(network["E_total"], params=[network[w] for w in course.WEIGHT_NAMES])
+    page_path = IMAGES / "stepper.html"  # removed again below: the screenshots are what the docs show
+    page_path.write_text(stepper.html(), encoding="utf-8")
+    turn = next(i for i, t in enumerate(stepper.turns, 1) if t.title == "a_o1 = sigmoid(o1)")
+    shots = {"stepper_start.png": 0, "stepper_step.png": turn}
+    try:
+        with sync_playwright() as playwright:
+            browser = playwright.chromium.launch(executable_path="/usr/bin/chromium", args=["--no-sandbox"])
+            page = browser.new_page(viewport={"width": 1400, "height": 900})
+            page.goto(page_path.as_uri())
+            for name, step in shots.items():
+                page.evaluate(f"go({step})")
+                page.screenshot(path=str(IMAGES / name))
+            browser.close()
+    finally:
+        page_path.unlink()
+    return [IMAGES / name for name in shots]
 
 
 def main(argv=None) -> int:

@@ -4,6 +4,9 @@
 
 The same from the shell:
     micrograd-lite graph --expr "tanh(x*w + b)" x=0.5 w=-3 b=2 --out g.png
+
+Options of render_graph/draw_dot: rankdir="TB" (top to bottom), fold_constants=True
+(a constant written into its operation), name_intermediates=True, caption="...".
 """
 
 from pathlib import Path
@@ -26,7 +29,8 @@ L = d * f
 L.label = "L"
 L.backward()
 
+caption = "L = (a·b + c)·f after L.backward()"
 for suffix in ("svg", "png"):
-    path = render_graph(L, out / f"expression.{suffix}", params=[a, b, c, f])
+    path = render_graph(L, out / f"expression.{suffix}", params=[a, b, c, f], caption=caption)
     print(f"wrote {path}")
 print("dL/da =", a.grad, "  (= f * b)")

@@ -70,12 +70,33 @@ def assignment(text: str) -> tuple[str, float]:
 
 
 def draw_options(args) -> dict:
-    return {
+    """``draw_dot``'s options from the command line (those not given keep draw_dot's defaults)."""
+    options = {
         "rankdir": args.rankdir,
         "show_grad": not args.no_grad,
         "precision": args.precision,
         "max_nodes": args.max_nodes,
+        "fold_constants": not args.draw_constants,
+        "name_intermediates": True,
+        "caption": args.caption,
     }
+    return {name: value for name, value in options.items() if value is not None}
+
+
+def course_caption(lr: float | None = None) -> str:
+    """What the course network's picture shows: the sheet's first row (at the default learning rate)."""
+    lr = DEFAULT_LR if lr is None else lr
+    return f"The course network at epoch 0 (learning rate {lr:g}): values and ∂E_total/∂value"
+
+
+def render_course_network(path, **draw_options) -> Path:
+    """The course network at epoch 0, as the README and ``demo`` show it: top to bottom, constants folded."""
+    from .viz import render_graph
+
+    network = course.backpropagated_network()
+    options = {"rankdir": "TB", "fold_constants": True, "name_intermediates": True, "caption": course_caption()}
+    options.update(draw_options)
+    return render_graph(network["E_total"], path, params=[network[w] for w in course.WEIGHT_NAMES], **options)
 
 
 def chosen_graph(args) -> tuple:
@@ -125,8 +146,11 @@ def variable_values(assignments: Sequence[tuple[str, float]]) -> dict[str, float
 def cmd_graph(args) -> None:
     from .viz import render_graph
 
-    root, _, params = chosen_graph(args)
-    path = render_graph(root, args.out, params=params, **draw_options(args))
+    if args.expr is None and not args.variables:
+        path = render_course_network(args.out, **draw_options(args))
+    else:
+        root, _, params = chosen_graph(args)
+        path = render_graph(root, args.out, params=params, **draw_options(args))
     print(f"wrote {path}")
 
 
@@ -177,7 +201,6 @@ def cmd_demo(args) -> None:
     """The main job: the sheet, the learning-rate sweep and the network picture, into one folder."""
     check_demo_installed()
     from .plots import plot_loss_curves
-    from .viz import render_graph
     from .workbook import write_workbook
 
     out = Path(args.out)
@@ -193,8 +216,6 @@ def cmd_demo(args) -> None:
     curves = course.sweep(course.LEARNING_RATES, epochs)
     print_final_losses(curves)
 
-    network = course.backpropagated_network()
-    params = [network[w] for w in course.WEIGHT_NAMES]
     written = {
         "the sheet, every column, full precision": write_csv(out / "sheet.csv", rows),
         "the sheet as a workbook with its loss chart": write_workbook(out / "sheet.xlsx", rows, lr),
@@ -204,7 +225,7 @@ def cmd_demo(args) -> None:
         plot_loss_curves(curves, out / name, log_scale=log)
         written[f"E_total per epoch for lr {rates}" + (", log scale" if log else "")] = out / name
     for suffix in ("svg", "png"):
-        path = render_graph(network["E_total"], out / f"network.{suffix}", params=params)
+        path = render_course_network(out / f"network.{suffix}")
         written[f"the network's graph at epoch 0 with values and gradients ({suffix})"] = path
     print("\nWrote:")
     for what, path in written.items():
@@ -247,15 +268,19 @@ def cmd_compile(args) -> None:
 
 def cmd_explain(args) -> None:
     from . import explain
-    from .util import write_atomically
 
     root, named, params = chosen_graph(args)
     root.label = root.label or unused_name("f", named)  # an expression's result, named for the derivations
     default_wrt = list(course.WEIGHT_NAMES) if args.expr is None else list(named)
     if not default_wrt:
         raise CLIError(f"--expr {args.expr!r} has no variables: nothing to differentiate (e.g. --expr 'x*3' x=2)")
-    outputs = [p for p in (args.html, args.trace_csv, args.trace_md) if p]
-    check_outputs(outputs)
+    check_outputs([p for p in (args.html, args.trace_csv, args.trace_md) if p])
+    if args.frames or args.html:  # before any work: a page too large is refused, a large one announced
+        from .stepper import check_size
+
+        turns, size = check_size(root, args.max_steps)
+        announce = f"the backward pass has {steps_text(turns)}; the page will be about {size / 1000:,.0f} KB"
+        print(announce, file=sys.stderr)
     for name in args.wrt or default_wrt:
         if name not in named:
             raise CLIError(f"--wrt {name}: no such variable (choose from {', '.join(default_wrt)})")
@@ -263,26 +288,44 @@ def cmd_explain(args) -> None:
         print(derivation.latex() if args.latex else derivation.text())
         print(f"{'':4}= {named[name].grad!r}  (backward)\n")
     if args.trace or args.trace_csv or args.trace_md or args.frames or args.html:
-        if args.frames or args.html:
-            steps, frames = explain.trace_frames(root, params=params)
-        else:
-            steps, frames = explain.trace_backward(root), []
-        if args.trace:
-            print_table(explain.TRACE_COLUMNS, explain.trace_rows(steps, digits=6), full_width=True)
-        if args.trace_csv:
-            write_atomically(args.trace_csv, explain.trace_csv(steps).encode())
-        if args.trace_md:
-            write_atomically(args.trace_md, explain.trace_markdown(steps).encode())
-        if args.frames:
-            folder = Path(args.frames)
-            folder.mkdir(parents=True, exist_ok=True)
-            for i, svg in enumerate(frames, start=1):
-                write_atomically(folder / f"step_{i:03d}.svg", svg.encode())
-            print(f"wrote {len(frames)} frames to {folder}/")
-        if args.html:
-            write_atomically(args.html, explain.trace_html(steps, frames).encode())
-        for path in outputs:
-            print(f"wrote {path}")
+        write_trace(args, root, params)
+
+
+def write_trace(args, root, params) -> None:
+    """The backward pass step by step: a table, CSV, Markdown, SVG frames, the stepper page."""
+    from . import trace
+    from .util import write_atomically
+
+    if args.frames or args.html:
+        from .stepper import build_stepper
+
+        stepper = build_stepper(root, params=params, max_steps=args.max_steps)
+        steps = stepper.steps
+    else:
+        steps = trace.trace_backward(root)
+    if args.trace:
+        print_table(trace.TRACE_COLUMNS, trace.trace_rows(steps, digits=6), full_width=True)
+    if args.trace_csv:
+        write_atomically(args.trace_csv, trace.trace_csv(steps).encode())
+        print(f"wrote {args.trace_csv}")
+    if args.trace_md:
+        write_atomically(args.trace_md, trace.trace_markdown(steps).encode())
+        print(f"wrote {args.trace_md}")
+    if args.frames:
+        folder = Path(args.frames)
+        folder.mkdir(parents=True, exist_ok=True)
+        frames = stepper.frames()
+        for i, svg in enumerate(frames, start=1):
+            write_atomically(folder / f"step_{i:03d}.svg", svg.encode())
+        print(f"wrote {len(frames)} frames to {folder}/")
+    if args.html:
+        page = stepper.html().encode()
+        write_atomically(args.html, page)
+        print(f"wrote {args.html} ({steps_text(len(stepper.turns))}, {len(page) / 1000:,.0f} KB)")
+
+
+def steps_text(count: int) -> str:
+    return f"{count:,} step" + ("" if count == 1 else "s")
 
 
 # ----------------------------------------------------------------------
@@ -347,6 +390,8 @@ def check_outputs(paths) -> None:
 
 
 def build_parser() -> argparse.ArgumentParser:
+    from .stepper import DEFAULT_MAX_STEPS
+
     parser = _Parser(
         prog="micrograd-lite",
         description="A readable scalar autodiff engine: draw graphs, reproduce the backprop sheet.",
@@ -363,10 +408,12 @@ def build_parser() -> argparse.ArgumentParser:
     graph.add_argument("--out", required=True, help="picture file: .svg, .png, .pdf or .dot")
     graph.add_argument("--expr", help='an expression, e.g. "tanh(x*w + b)" (default: the course network)')
     graph.add_argument("variables", nargs="*", type=assignment, metavar="NAME=VALUE")
-    graph.add_argument("--rankdir", choices=("LR", "TB"), default="LR")
+    graph.add_argument("--rankdir", choices=("LR", "TB"), help="layout direction (default: TB for the course, else LR)")
     graph.add_argument("--no-grad", action="store_true", help="hide the gradients")
     graph.add_argument("--precision", type=positive_int, default=4, help="significant digits (default 4)")
     graph.add_argument("--max-nodes", type=positive_int, default=10_000)
+    graph.add_argument("--draw-constants", action="store_true", help="draw constants as nodes (default: in their op)")
+    graph.add_argument("--caption", help="a title above the picture (default for the course: epoch and learning rate)")
     graph.set_defaults(run=cmd_graph)
 
     sheet = commands.add_parser("sheet", help="the course sheet: one row per epoch")
@@ -397,6 +444,12 @@ def build_parser() -> argparse.ArgumentParser:
     explain.add_argument("--trace-md", metavar="FILE", help="write the trace as Markdown")
     explain.add_argument("--frames", metavar="DIR", help="one SVG per backward step")
     explain.add_argument("--html", metavar="FILE", help="one self-contained page to step through")
+    explain.add_argument(
+        "--max-steps",
+        type=positive_int,
+        default=DEFAULT_MAX_STEPS,
+        help=f"refuse --html/--frames for a backward pass longer than this (default {DEFAULT_MAX_STEPS})",
+    )
     explain.set_defaults(run=cmd_explain)
 
     compiled = commands.add_parser("compile", help="the course network as generated straight-line Python")

@@ -20,6 +20,10 @@ class GraphvizNotFound(RuntimeError):
     """The system ``dot`` program is missing; the message says how to install it."""
 
 
+class GraphvizFailed(RuntimeError):
+    """The system ``dot`` program is there but failed (a broken install, a wrong ``GVBINDIR``)."""
+
+
 class MissingExtra(ImportError):
     """An optional package is not installed; the message names the extra that brings it."""
 

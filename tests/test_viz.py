@@ -7,7 +7,8 @@ import xml.etree.ElementTree as ET
 import pytest
 
 from micrograd_lite import Value, topological_order
-from micrograd_lite.errors import GraphvizNotFound
+from micrograd_lite.cli import main
+from micrograd_lite.errors import GraphvizFailed, GraphvizNotFound
 from micrograd_lite.sheet import WEIGHT_NAMES, build_network
 from micrograd_lite.util import format_number
 from micrograd_lite.viz import draw_dot, render_graph
@@ -143,3 +144,68 @@ def test_record_labels_are_escaped():
     v = Value(1.0, "a|b{c}")
     source = draw_dot(v * 2).source
     assert re.search(r"a\\\|b\\\{c\\\}", source)
+
+
+def fake_failing_dot(folder):
+    """A `dot` that fails as a broken install does (plugins not found)."""
+    folder.mkdir()
+    dot = folder / "dot"
+    dot.write_text('#!/bin/sh\necho "Warning: Could not load \\"libgvplugin_core.so.6\\"" >&2\nexit 1\n')
+    dot.chmod(0o755)
+    return folder
+
+
+def test_a_failing_dot_is_one_line_naming_graphviz(tmp_path, monkeypatch, capsys):
+    """Issue 13, item 10: a broken Graphviz gave a 44-line traceback."""
+    monkeypatch.setenv("PATH", f"{fake_failing_dot(tmp_path / 'bin')}{os.pathsep}{os.environ['PATH']}")
+    target = tmp_path / "g.svg"
+    with pytest.raises(GraphvizFailed, match="Graphviz's dot failed .exit status 1.: Warning: Could not load"):
+        render_graph(small_graph(), target)
+    assert not target.exists()
+    assert set(small_graph()._repr_mimebundle_()) == {"text/plain"}
+    assert main(["graph", "--out", str(target)]) == 2
+    assert main(["explain", "--wrt", "w1", "--html", str(tmp_path / "t.html")]) == 2
+    err = capsys.readouterr().err.strip().splitlines()
+    assert len(err) == 3 and "Traceback" not in "".join(err)  # the page's size note, then two one-line errors
+    assert all("Graphviz" in line for line in (err[0], err[2]))
+    assert not target.exists() and not (tmp_path / "t.html").exists()
+
+
+def test_fold_constants_writes_them_into_their_op():
+    t, a = Value(0.5, "t1"), Value(0.7, "a_o1")
+    e = 0.5 * (t - a) ** 2
+    folded = draw_dot(e, fold_constants=True).source
+    assert has_op(folded, "0.5 *") and "data 0.5 |" in folded  # t1's box, and no box of its own for the 0.5
+    assert folded.count("data 0.5 ") == 1
+    unfolded = draw_dot(e).source
+    assert "{ constant | data 0.5" in unfolded and unfolded.count("data 0.5 ") == 2
+    two = Value(2.0) * Value(3.0)
+    assert has_op(draw_dot(two, fold_constants=True).source, "2 * 3")
+
+
+def test_names_and_caption_of_the_course_picture(tmp_path):
+    network = build_network()
+    network["E_total"].backward()
+    source = draw_dot(network["E_total"], name_intermediates=True, caption="epoch 0, lr 0.5").source
+    for name in ("w1 · i1", "t1 − a_o1", "(t1 − a_o1)**2"):
+        assert f"{{ {name} | data" in source
+    assert 'label="epoch 0, lr 0.5"' in source
+
+
+def test_course_picture_fits_a_readme_column(tmp_path):
+    path = tmp_path / "network.svg"
+    assert main(["graph", "--out", str(path)]) == 0
+    svg = ET.parse(path).getroot()
+    width_pt = float(svg.get("width").removesuffix("pt"))
+    # shown 880 px wide, 11 pt labels stay at least 10 px tall
+    assert 11 * 4 / 3 * min(1, 880 / (width_pt * 4 / 3)) >= 10
+    assert "epoch 0 (learning rate 0.5)" in path.read_text()
+
+
+def test_cli_graph_options(tmp_path):
+    folded, drawn = tmp_path / "folded.dot", tmp_path / "drawn.dot"
+    assert main(["graph", "--expr", "0.5*x", "x=2", "--out", str(folded), "--caption", "half of x"]) == 0
+    assert main(["graph", "--expr", "0.5*x", "x=2", "--out", str(drawn), "--draw-constants", "--rankdir", "TB"]) == 0
+    assert has_op(folded.read_text(), "0.5 *") and 'label="half of x"' in folded.read_text()
+    assert "{ constant | data 0.5" in drawn.read_text() and "rankdir=TB" in drawn.read_text()
+    assert "rankdir=LR" in folded.read_text()  # an expression reads left to right by default
