@@ -1,6 +1,7 @@
 # The two quick-start commands:  make demo   and   make test
 # Each one creates .venv, installs the project with what it needs, and
-# installs the system Graphviz (`dot`) when it is missing.
+# installs the system Graphviz (`dot`) and LibreOffice Calc (the live-workbook tests
+# recalculate with it) when they are missing.
 
 PYTHON ?= python3
 VENV   := .venv
@@ -8,7 +9,7 @@ BIN    := $(VENV)/bin
 SUDO   := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
 OUT    ?= out
 
-.PHONY: demo test setup graphviz docs bench bench-torch clean
+.PHONY: demo test setup graphviz libreoffice docs bench bench-torch clean
 
 demo: setup
 	$(BIN)/micrograd-lite demo --out $(OUT)
@@ -28,7 +29,7 @@ bench-torch: setup
 	$(BIN)/python -m pip install --quiet "torch==2.13.0+cpu"
 	$(BIN)/python benchmarks/bench.py --write docs/performance.md
 
-setup: graphviz $(VENV)/installed
+setup: graphviz libreoffice $(VENV)/installed
 
 $(VENV)/installed: pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -43,6 +44,14 @@ graphviz:
 	  elif command -v brew >/dev/null 2>&1; then brew install graphviz; \
 	  elif command -v conda >/dev/null 2>&1; then conda install -y -c conda-forge graphviz; \
 	  else echo "Please install Graphviz (https://graphviz.org/download/)"; exit 1; fi; }
+
+libreoffice:
+	@command -v soffice >/dev/null 2>&1 || command -v libreoffice >/dev/null 2>&1 || { \
+	  echo "LibreOffice Calc is missing: installing it (the workbook tests recalculate with it)"; \
+	  if command -v apt-get >/dev/null 2>&1; then \
+	    $(SUDO) apt-get update -qq && $(SUDO) apt-get install -y -qq --no-install-recommends libreoffice-calc; \
+	  elif command -v brew >/dev/null 2>&1; then brew install --cask libreoffice; \
+	  else echo "Please install LibreOffice (https://www.libreoffice.org/download/)"; exit 1; fi; }
 
 clean:
 	rm -rf $(VENV) $(OUT) *.egg-info .pytest_cache .ruff_cache .hypothesis

@@ -8,8 +8,7 @@ import subprocess
 import pytest
 from hypothesis import given
 
-from micrograd_lite import Value
-from micrograd_lite import sheet as course
+from micrograd_lite import Value, course
 from micrograd_lite.cli import main
 from micrograd_lite.explain import derive, evaluate, trace_backward, trace_csv, trace_frames, trace_html, trace_markdown
 
