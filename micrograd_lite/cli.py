@@ -109,6 +109,8 @@ def cmd_sheet(args) -> int:
     outputs = [p for p in (args.csv, args.xlsx) if p]
     check_outputs(outputs)
     check_sheet_size(args)
+    if args.xlsx:
+        course.workbook.require_xlsxwriter()  # a missing extra is said before the run, not after it
     lr = args.lr or DEFAULT_LR
     shown = ShownRows()
     worst = []  # the largest gap between the hand-derived formulas and backward(), for --check

@@ -143,3 +143,25 @@ def test_demo_writes_every_file_and_says_where(tmp_path):
     for name in expected:
         assert name in result.stdout
     assert all(r.agrees for r in course.check_file(tmp_path / "out" / "sheet.xlsx"))
+
+
+def test_a_plain_install_runs_sheet_csv_and_compares_a_csv(tmp_path):
+    """No extras at all (no rich, xlsxwriter, python-calamine, matplotlib): the CSV side still works."""
+    blocked = ["rich", "xlsxwriter", "python_calamine", "matplotlib", "openpyxl", "graphviz"]
+    script = (
+        "import sys\n"
+        f"for name in {blocked!r}: sys.modules[name] = None  # as if never installed\n"
+        "from micrograd_lite.cli import main\n"
+        "sys.exit(main(sys.argv[1:]))\n"
+    )
+    plain = [sys.executable, "-c", script]
+    result = subprocess.run(
+        [*plain, "sheet", "--epochs", "5", "--csv", "s.csv"], capture_output=True, text=True, cwd=tmp_path
+    )
+    assert result.returncode == 0, result.stderr
+    assert "E_total" in result.stdout and (tmp_path / "s.csv").stat().st_size > 0
+    result = subprocess.run([*plain, "sheet", "--compare", "s.csv"], capture_output=True, text=True, cwd=tmp_path)
+    assert result.returncode == 0 and "all 5 rows agree" in result.stdout, result.stderr
+    result = subprocess.run([*plain, "sheet", "--xlsx", "s.xlsx"], capture_output=True, text=True, cwd=tmp_path)
+    assert result.returncode == 2 and "pip install 'micrograd-lite[spreadsheets]'" in result.stderr
+    assert not (tmp_path / "s.xlsx").exists()

@@ -152,3 +152,20 @@ def course_fixture(name):
     from tests.test_course_fixtures import FIXTURES
 
     return FIXTURES / name
+
+
+@pytest.mark.parametrize("text", ["inf", "nan", "-inf", "1e999"])
+def test_non_finite_cells_are_refused_by_name(tmp_path, text):
+    path = tmp_path / "odd.csv"
+    lines = write_csv_text(tmp_path / "a.csv").splitlines()
+    cells = lines[2].split(",")
+    cells[5] = text  # w1 of the second row
+    path.write_text("\n".join([*lines[:2], ",".join(cells), *lines[3:]]) + "\n")
+    with pytest.raises(UnreadableSheet, match=rf"cell F3 \(w1\) is not a number: '{text}'"):
+        course.read_tables(path)
+
+
+def test_a_directory_named_like_a_workbook(tmp_path):
+    (tmp_path / "d.xlsx").mkdir()
+    with pytest.raises(UnreadableSheet, match="d.xlsx: is a directory"):
+        course.read_tables(tmp_path / "d.xlsx")

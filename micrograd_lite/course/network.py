@@ -119,11 +119,16 @@ def iter_rows(
 ) -> Iterator[dict[str, float]]:
     """The sheet's rows one at a time, so a long run never holds them all in memory.
 
+    The arguments are checked at once, before the first row is asked for.
+
     >>> next(iter_rows(0.5, 10**9))["w8"]
     0.55
     """
     _check_lr_epochs(lr, epochs)
-    weights = dict(weights)
+    return _training(lr, epochs, dict(weights), inputs, targets)
+
+
+def _training(lr, epochs, weights, inputs, targets) -> Iterator[dict[str, float]]:
     for epoch in range(epochs):
         network = backpropagated_network(weights, inputs, targets)
         yield sheet_row(epoch, network)
@@ -131,15 +136,12 @@ def iter_rows(
             weights[w] -= lr * network[w].grad
 
 
-def train(
-    lr: float,
-    epochs: int,
-    weights: Mapping[str, float] = WEIGHTS,
-    inputs: Mapping[str, float] = INPUTS,
-    targets: Mapping[str, float] = TARGETS,
-) -> list[dict[str, float]]:
-    """``epochs`` rows of the sheet: weights before the update, forward values, gradients."""
-    return list(iter_rows(lr, epochs, weights, inputs, targets))
+def train(lr: float, epochs: int, **network: Mapping[str, float]) -> list[dict[str, float]]:
+    """``epochs`` rows of the sheet: weights before the update, forward values, gradients.
+
+    ``network`` may give ``weights``, ``inputs`` and ``targets``, as for :func:`iter_rows`.
+    """
+    return list(iter_rows(lr, epochs, **network))
 
 
 def sweep(lrs: Sequence[float] = LEARNING_RATES, epochs: int = 100, **network) -> dict[float, list[float]]:

@@ -105,20 +105,26 @@ def read_tables(path: str | os.PathLike) -> list[Table]:
 def _spreadsheet_grids(path: Path) -> list[tuple[str, int, list[list]]]:
     """``(source, row number of the first grid row, cells)`` for each worksheet (chart sheets have no cells)."""
     calamine = optional_import("python_calamine", "spreadsheets", "reading workbooks")
+    if path.is_dir():
+        raise UnreadableSheet(f"{path}: is a directory")
     if not path.is_file():
         raise UnreadableSheet(f"{path}: no such file")
     if path.stat().st_size == 0:
         raise UnreadableSheet(f"{path}: the file is empty")
     try:
         workbook = calamine.CalamineWorkbook.from_path(str(path))
-        grids = []
-        for sheet in workbook.sheets_metadata:
-            if "WorkSheet" not in str(sheet.typ):
-                continue
-            worksheet = workbook.get_sheet_by_name(sheet.name)
-            grid = worksheet.to_python(skip_empty_area=False)
-            grids.append((f"{path}, worksheet '{sheet.name}'", 1, grid))
-        workbook.close()
+        try:
+            grids = [
+                (
+                    f"{path}, worksheet '{sheet.name}'",
+                    1,
+                    workbook.get_sheet_by_name(sheet.name).to_python(skip_empty_area=False),
+                )
+                for sheet in workbook.sheets_metadata
+                if "WorkSheet" in str(sheet.typ)  # chart sheets hold no cells
+            ]
+        finally:
+            workbook.close()
     except Exception as error:  # calamine raises several kinds, none of them useful to a learner
         reason = str(error).splitlines()[0] if str(error) else type(error).__name__
         raise UnreadableSheet(f"{path}: not a readable .xlsx/.xlsm/.ods workbook ({reason})") from None

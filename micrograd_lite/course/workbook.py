@@ -69,11 +69,16 @@ def formula_for(column: str, row: int) -> str:
     return "=" + _NAME.sub(lambda m: f"{_column(m.group())}{row}" if m.group() in COLUMNS else m.group(), text)
 
 
+def require_xlsxwriter():
+    """XlsxWriter, or :class:`~micrograd_lite.errors.MissingExtra` naming the extra (call it before long work)."""
+    return optional_import("xlsxwriter", "spreadsheets", "writing workbooks")
+
+
 def workbook_bytes(rows: Sequence[Mapping[str, float]], lr: float) -> bytes:
     """An .xlsx file, in memory, of the sheet ``rows`` trained at learning rate ``lr``."""
     if len(rows) > MAX_ROWS:
         raise ValueError(f"a workbook holds at most {MAX_ROWS} epochs (Excel's row limit), not {len(rows)}")
-    xlsxwriter = optional_import("xlsxwriter", "spreadsheets", "writing workbooks")
+    xlsxwriter = require_xlsxwriter()
     out = io.BytesIO()
     book = xlsxwriter.Workbook(out, {"in_memory": True})
     bold = book.add_format({"bold": True})
