@@ -121,3 +121,15 @@ def test_compare_on_the_recalculated_workbook_agrees_and_names_one_changed_cell(
     out = capsys.readouterr().out
     assert f"first wrong row: row {workbook.HEADER_ROW + 11} (step 10)" in out
     assert f"dE_dw3 ({cell}): yours " in out
+
+
+def test_a_missing_libreoffice_fails_on_ci_and_skips_elsewhere(monkeypatch):
+    from tests import libreoffice
+
+    monkeypatch.setattr(libreoffice.shutil, "which", lambda name: None)
+    monkeypatch.setenv("CI", "true")
+    with pytest.raises(pytest.fail.Exception, match="LibreOffice .* is missing on CI"):
+        libreoffice.soffice()
+    monkeypatch.setenv("CI", "false")
+    with pytest.raises(pytest.skip.Exception):
+        libreoffice.soffice()
