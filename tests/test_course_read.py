@@ -7,7 +7,8 @@ import zipfile
 import pytest
 
 from micrograd_lite import course
-from micrograd_lite.course.read import REQUIRED, cell_name, column_for
+from micrograd_lite.course.cells import cell_name
+from micrograd_lite.course.read import REQUIRED, column_for
 from micrograd_lite.errors import UnreadableSheet
 
 ROWS = course.train(0.5, 5)

@@ -5,7 +5,8 @@ Data flows one way through the modules:
 * ``network``   the 2-2-2 sigmoid network, training and the learning-rate sweep (pure Python);
 * ``read``      a learner's CSV / .xlsx / .xlsm / .ods, into tables;
 * ``check``     each table recomputed row by row, the first wrong row, the slip that explains it;
-* ``csvfile``, ``workbook``, ``plots``  writing: CSV, the live workbook, loss curves.
+* ``csvfile``, ``workbook``, ``plots``  writing: CSV, the live workbook, loss curves;
+* ``cells``     spreadsheet cell addresses (A1, AA33), for the reader and the writer.
 
 Everything is imported as ``from micrograd_lite import course``:
 

@@ -28,6 +28,7 @@ from pathlib import Path
 
 from ..errors import UnreadableSheet
 from ..util import optional_import
+from .cells import cell_name
 from .network import FORWARD_NAMES, INPUTS, TARGETS, WEIGHT_NAMES
 
 SPREADSHEET_SUFFIXES = (".xlsx", ".xlsm", ".ods")
@@ -50,15 +51,6 @@ def column_for(header: object) -> str | None:
     text = header.strip().replace(" ", "").lower()
     gradient = _GRADIENT.match(text)
     return "dE_d" + gradient.group(1) if gradient else _PLAIN_NAMES.get(text)
-
-
-def cell_name(row_number: int, column_index: int) -> str:
-    """Spreadsheet cell name from a 1-based row number and a 0-based column index: (33, 26) -> 'AA33'."""
-    letters, n = "", column_index + 1
-    while n:
-        n, rest = divmod(n - 1, 26)
-        letters = chr(ord("A") + rest) + letters
-    return f"{letters}{row_number}"
 
 
 @dataclass

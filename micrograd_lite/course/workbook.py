@@ -26,8 +26,8 @@ from collections.abc import Mapping, Sequence
 from pathlib import Path
 
 from ..util import optional_import, write_atomically
+from .cells import cell_name
 from .network import COLUMNS, FORWARD_FORMULAS, GRADIENT_FORMULAS, INPUTS, TARGETS, WEIGHT_NAMES
-from .read import cell_name
 
 WORKSHEET = "backprop"
 MAX_ROWS = 1_048_576 - 100  # Excel's row limit, less the rows above the table
