@@ -165,3 +165,23 @@ def test_a_plain_install_runs_sheet_csv_and_compares_a_csv(tmp_path):
     result = subprocess.run([*plain, "sheet", "--xlsx", "s.xlsx"], capture_output=True, text=True, cwd=tmp_path)
     assert result.returncode == 2 and "pip install 'micrograd-lite[spreadsheets]'" in result.stderr
     assert not (tmp_path / "s.xlsx").exists()
+
+
+def test_an_interrupted_long_run_leaves_no_file_and_no_temporary_file(tmp_path):
+    import signal
+    import time
+
+    process = subprocess.Popen(
+        [sys.executable, "-m", "micrograd_lite", "sheet", "--epochs", "5000000", "--csv", "long.csv"],
+        cwd=tmp_path,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+    )
+    deadline = time.monotonic() + 30
+    while not any(tmp_path.iterdir()) and time.monotonic() < deadline:  # wait until rows are being written
+        time.sleep(0.05)
+    process.send_signal(signal.SIGINT)
+    _, err = process.communicate(timeout=30)
+    assert process.returncode == 130 and err.strip() == "micrograd-lite: interrupted"
+    assert list(tmp_path.iterdir()) == []
