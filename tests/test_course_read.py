@@ -170,3 +170,15 @@ def test_a_directory_named_like_a_workbook(tmp_path):
     (tmp_path / "d.xlsx").mkdir()
     with pytest.raises(UnreadableSheet, match="d.xlsx: is a directory"):
         course.read_tables(tmp_path / "d.xlsx")
+
+
+def test_a_huge_sheet_is_refused_before_it_is_read(tmp_path, monkeypatch):
+    from micrograd_lite.course import read
+
+    monkeypatch.setattr(read, "MAX_ROWS", 50)
+    path = tmp_path / "long.csv"
+    course.write_csv(path, course.train(0.5, 60))
+    with pytest.raises(UnreadableSheet, match=r"long.csv: 61 rows; --compare reads at most 50 rows a sheet"):
+        course.read_tables(path)
+    with pytest.raises(UnreadableSheet, match=r"worksheet 'BackProp': \d+ rows; --compare reads at most 50"):
+        course.read_tables(course_fixture("course_layout_correct.xlsx"))

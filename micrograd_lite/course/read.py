@@ -32,6 +32,7 @@ from .cells import cell_name
 from .network import FORWARD_NAMES, INPUTS, TARGETS, WEIGHT_NAMES
 
 SPREADSHEET_SUFFIXES = (".xlsx", ".xlsm", ".ods")
+MAX_ROWS = 100_000  # per worksheet or CSV: a learner's sheet has a few hundred; this bounds memory (~0.5 GB)
 REQUIRED = (*TARGETS, *INPUTS, *WEIGHT_NAMES)  # what a row must hold to be recomputed
 _PLAIN_NAMES = {name.lower(): name for name in (*REQUIRED, *FORWARD_NAMES)} | {
     "e_tot": "E_total",
@@ -106,17 +107,18 @@ def _spreadsheet_grids(path: Path) -> list[tuple[str, int, list[list]]]:
     try:
         workbook = calamine.CalamineWorkbook.from_path(str(path))
         try:
-            grids = [
-                (
-                    f"{path}, worksheet '{sheet.name}'",
-                    1,
-                    workbook.get_sheet_by_name(sheet.name).to_python(skip_empty_area=False),
-                )
-                for sheet in workbook.sheets_metadata
-                if "WorkSheet" in str(sheet.typ)  # chart sheets hold no cells
-            ]
+            grids = []
+            for sheet in workbook.sheets_metadata:
+                if "WorkSheet" not in str(sheet.typ):
+                    continue  # chart sheets hold no cells
+                worksheet = workbook.get_sheet_by_name(sheet.name)
+                source = f"{path}, worksheet '{sheet.name}'"
+                _check_size(source, worksheet.total_height)
+                grids.append((source, 1, worksheet.to_python(skip_empty_area=False)))
         finally:
             workbook.close()
+    except UnreadableSheet:
+        raise
     except Exception as error:  # calamine raises several kinds, none of them useful to a learner
         reason = str(error).splitlines()[0] if str(error) else type(error).__name__
         raise UnreadableSheet(f"{path}: not a readable .xlsx/.xlsm/.ods workbook ({reason})") from None
@@ -126,6 +128,8 @@ def _spreadsheet_grids(path: Path) -> list[tuple[str, int, list[list]]]:
 def _csv_grid(path: Path) -> list[list[str]]:
     """A CSV's cells: UTF-8 with or without Excel's BOM, separated by ``,`` ``;`` or tabs."""
     try:
+        with open(path, "rb") as f:
+            _check_size(str(path), sum(1 for _ in f))  # counted in constant memory, before reading
         text = path.read_bytes().decode("utf-8-sig")
     except FileNotFoundError:
         raise UnreadableSheet(f"{path}: no such file") from None
@@ -141,6 +145,11 @@ def _csv_grid(path: Path) -> list[list[str]]:
     if separator == ";":  # a ';'-separated CSV comes from a locale that writes 0,05 for 0.05
         grid = [[cell.replace(",", ".") for cell in row] for row in grid]
     return grid
+
+
+def _check_size(source: str, rows: int) -> None:
+    if rows > MAX_ROWS:
+        raise UnreadableSheet(f"{source}: {rows} rows; --compare reads at most {MAX_ROWS} rows a sheet")
 
 
 def _table_in(source: str, first_row_number: int, grid: Sequence[Sequence]) -> Table | None:
