@@ -1,7 +1,8 @@
 # The two quick-start commands:  make demo   and   make test
 # Each one creates .venv, installs the project with what it needs, and
-# installs the system Graphviz (`dot`) and Chromium (for the stepper page's
-# browser tests) when they are missing.
+# installs the system Graphviz (`dot`), Chromium (for the stepper page's browser
+# tests) and LibreOffice Calc (the live-workbook tests recalculate with it) when
+# they are missing.
 
 PYTHON ?= python3
 VENV   := .venv
@@ -9,7 +10,7 @@ BIN    := $(VENV)/bin
 SUDO   := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
 OUT    ?= out
 
-.PHONY: demo test setup graphviz chromium docs bench bench-torch clean
+.PHONY: demo test setup graphviz chromium libreoffice docs bench bench-torch clean
 
 demo: setup
 	$(BIN)/micrograd-lite demo --out $(OUT)
@@ -29,7 +30,7 @@ bench-torch: setup
 	$(BIN)/python -m pip install --quiet "torch==2.13.0+cpu"
 	$(BIN)/python benchmarks/bench.py --write docs/performance.md
 
-setup: graphviz chromium $(VENV)/installed
+setup: graphviz chromium libreoffice $(VENV)/installed
 
 $(VENV)/installed: pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -52,6 +53,14 @@ chromium:
 	  if command -v apt-get >/dev/null 2>&1; then \
 	    $(SUDO) apt-get update -qq && $(SUDO) apt-get install -y -qq chromium; \
 	  else echo "Please install Chromium at /usr/bin/chromium"; exit 1; fi; }
+
+libreoffice:
+	@command -v soffice >/dev/null 2>&1 || command -v libreoffice >/dev/null 2>&1 || { \
+	  echo "LibreOffice Calc is missing: installing it (the workbook tests recalculate with it)"; \
+	  if command -v apt-get >/dev/null 2>&1; then \
+	    $(SUDO) apt-get update -qq && $(SUDO) apt-get install -y -qq --no-install-recommends libreoffice-calc; \
+	  elif command -v brew >/dev/null 2>&1; then brew install --cask libreoffice; \
+	  else echo "Please install LibreOffice (https://www.libreoffice.org/download/)"; exit 1; fi; }
 
 clean:
 	rm -rf $(VENV) $(OUT) *.egg-info .pytest_cache .ruff_cache .hypothesis

@@ -26,8 +26,7 @@ import time
 import tracemalloc
 from pathlib import Path
 
-from micrograd_lite import MLP, Value
-from micrograd_lite import sheet as course
+from micrograd_lite import MLP, Value, course
 from micrograd_lite.compile import compile_graph
 from micrograd_lite.engine import sigmoid
 

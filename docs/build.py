@@ -14,9 +14,8 @@ import re
 import sys
 from pathlib import Path
 
-from micrograd_lite import sheet as course
+from micrograd_lite import course
 from micrograd_lite.cli import render_course_network
-from micrograd_lite.plots import plot_loss_curves
 
 DOCS = Path(__file__).resolve().parent
 IMAGES = DOCS / "images"
@@ -45,7 +44,7 @@ def generated_blocks() -> dict[str, str]:
         "gradient-table": markdown_table(rows[:6], gradients, digits=5),
         "formula-check": (
             f"Over all {len(rows)} rows and 8 gradients, the largest difference between the hand-derived "
-            f"formulas and `backward()` is **{worst.error:.3g}** ({worst.column}, epoch {worst.epoch:g})."
+            f"formulas and `backward()` is **{worst.error:.3g}** ({worst.column}, epoch {worst.epoch})."
         ),
         "final-losses": "\n".join(finals),
     }
@@ -60,8 +59,8 @@ def build_images() -> list[Path]:
     written = [render_course_network(IMAGES / "network.svg"), render_course_network(IMAGES / "network.png")]
     written += build_stepper_screenshots()
     curves = course.sweep(course.LEARNING_RATES, 100)
-    for name, log in (("loss_curves.png", False), ("loss_curves_log.png", True)):
-        plot_loss_curves(curves, IMAGES / name, log_scale=log)
+    for name, layout in (("loss_curves.png", "log"), ("loss_curves_linear.png", "linear")):
+        course.plot_loss_curves(curves, IMAGES / name, layout=layout)
         written.append(IMAGES / name)
     return written
 

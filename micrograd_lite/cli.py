@@ -14,11 +14,11 @@ import os
 import re
 import shutil
 import sys
+from collections import deque
 from collections.abc import Sequence
 from pathlib import Path
 
-from . import __version__
-from . import sheet as course
+from . import __version__, course
 from .errors import CLIError
 
 
@@ -52,6 +52,12 @@ def positive_int(text: str) -> int:
     if n < 1:
         raise argparse.ArgumentTypeError(f"must be at least 1, got {text!r}")
     return n
+
+
+def output_path(text: str) -> str:
+    if not text.strip():
+        raise argparse.ArgumentTypeError("an output file name is empty")
+    return text
 
 
 def assignment(text: str) -> tuple[str, float]:
@@ -154,54 +160,97 @@ def cmd_graph(args) -> None:
     print(f"wrote {path}")
 
 
-def cmd_sheet(args) -> None:
+def cmd_sheet(args) -> int:
     if args.compare:
         return compare_sheet(args)
     outputs = [p for p in (args.csv, args.xlsx) if p]
     check_outputs(outputs)
-    lr = args.lr or DEFAULT_LR
-    rows = course.train(lr, args.epochs)
-    print_sheet(rows, all_columns=args.all_columns)
-    if args.check:
-        worst = course.largest_formula_disagreement(rows)
-        print(
-            f"hand-derived formulas vs backward(), {len(rows)} rows x 8 gradients: "
-            f"largest disagreement {worst.error:.3g} ({worst.column}, epoch {worst.epoch:g})"
-        )
-    if args.csv:
-        write_csv(args.csv, rows)
+    check_sheet_size(args)
     if args.xlsx:
-        from .workbook import write_workbook
-
-        write_workbook(args.xlsx, rows, lr)
+        course.workbook.require_xlsxwriter()  # a missing extra is said before the run, not after it
+    lr = args.lr or DEFAULT_LR
+    shown = ShownRows()
+    worst = []  # the largest gap between the hand-derived formulas and backward(), for --check
+    rows = shown.watch(progress(course.iter_rows(lr, args.epochs), args.epochs, "epochs"))
+    if args.check:
+        rows = _track_formula_gap(rows, worst)
+    if args.xlsx:
+        rows = list(rows)  # the workbook is built in memory: its size is bounded by check_sheet_size
+    if args.csv:
+        course.write_csv(args.csv, rows)
+    else:
+        for _ in rows:
+            pass
+    if args.xlsx:
+        course.write_workbook(args.xlsx, rows, lr)
+    print_sheet(shown, all_columns=args.all_columns)
+    if args.check:
+        print(
+            f"hand-derived formulas vs backward(), {args.epochs} rows x 8 gradients: "
+            f"largest disagreement {worst[0].error:.3g} ({worst[0].column}, epoch {worst[0].epoch})"
+        )
     for path in outputs:
         print(f"wrote {path}")
+    return 0
 
 
-def compare_sheet(args) -> None:
-    rows = course.read_sheet(args.compare)
-    found = course.check_sheet(rows, lr=args.lr, rtol=args.rtol)  # lr given: check the updates too
-    if found is None:
-        print(f"{args.compare}: all {len(rows)} rows agree with the engine (rtol {args.rtol:g})")
-        return
-    raise CLIError(f"{args.compare}: first disagreement at {found}")
+def _track_formula_gap(rows, worst: list):
+    """Pass ``rows`` through, keeping in ``worst[0]`` the largest formula-vs-backward gap seen so far."""
+    for row in rows:
+        gap = course.largest_formula_disagreement([row])
+        if not worst or gap.error > worst[0].error:
+            worst[:] = [gap]
+        yield row
 
 
-def cmd_sweep(args) -> None:
-    from .plots import plot_loss_curves
+def check_sheet_size(args) -> None:
+    """Refuse, before any work, a run whose files cannot fit: one line saying why."""
+    if args.xlsx and args.epochs > WORKBOOK_MAX_EPOCHS:
+        raise CLIError(
+            f"--xlsx holds at most {WORKBOOK_MAX_EPOCHS} epochs (the workbook is built in memory), "
+            f"not {args.epochs}; --csv streams any number"
+        )
+    if args.csv:
+        folder = Path(args.csv).resolve().parent
+        needed, free = args.epochs * course.csvfile.BYTES_PER_ROW, shutil.disk_usage(folder).free
+        if needed > free:
+            raise CLIError(
+                f"--epochs {args.epochs}: the CSV can take up to {needed / 1e9:.3g} GB and {folder} "
+                f"has {free / 1e9:.3g} GB free"
+            )
 
+
+def compare_sheet(args) -> int:
+    """Check every table in a learner's file: exit status 0 all agree, 1 a disagreement (like diff)."""
+    written = [option for option, value in (("--csv", args.csv), ("--xlsx", args.xlsx)) if value is not None]
+    if written:
+        raise CLIError(f"--compare only reads FILE and writes nothing: leave out {' and '.join(written)}")
+    reports = course.check_file(args.compare, lr=args.lr, rtol=args.rtol, atol=args.atol)
+    for report in reports:
+        print(report)
+    return 0 if all(report.agrees for report in reports) else 1
+
+
+def cmd_sweep(args) -> int:
     check_outputs([args.out])
-    curves = course.sweep(args.lrs, args.epochs)
-    plot_loss_curves(curves, args.out, log_scale=args.log)
+    if args.epochs * len(args.lrs) > SWEEP_MAX_POINTS:
+        raise CLIError(
+            f"sweep plots every epoch: {len(args.lrs)} learning rates x {args.epochs} epochs is more than "
+            f"{SWEEP_MAX_POINTS} points; use fewer --epochs (or `sheet --csv` for one long run)"
+        )
+    curves = {
+        lr: [row["E_total"] for row in progress(course.iter_rows(lr, args.epochs), args.epochs, f"epochs at lr {lr:g}")]
+        for lr in args.lrs
+    }
+    course.plot_loss_curves(curves, args.out, layout="linear" if args.linear else "log")
     print_final_losses(curves)
     print(f"wrote {args.out}")
+    return 0
 
 
 def cmd_demo(args) -> None:
     """The main job: the sheet, the learning-rate sweep and the network picture, into one folder."""
     check_demo_installed()
-    from .plots import plot_loss_curves
-    from .workbook import write_workbook
 
     out = Path(args.out)
     if out.exists() and not out.is_dir():
@@ -210,20 +259,20 @@ def cmd_demo(args) -> None:
     lr, epochs = DEFAULT_LR, args.epochs
     rows = course.train(lr, epochs)
     print(f"The course sheet, lr = {lr:g}, {epochs} epochs (first rows):")
-    print_sheet(rows[:5], all_columns=False)
+    print_table(COMPACT_COLUMNS, [sheet_cells(row, COMPACT_COLUMNS) for row in rows[:5]])
     worst = course.largest_formula_disagreement(rows)
     print(f"hand-derived gradient formulas vs backward(): largest disagreement {worst.error:.3g}\n")
     curves = course.sweep(course.LEARNING_RATES, epochs)
     print_final_losses(curves)
 
     written = {
-        "the sheet, every column, full precision": write_csv(out / "sheet.csv", rows),
-        "the sheet as a workbook with its loss chart": write_workbook(out / "sheet.xlsx", rows, lr),
+        "the sheet, every column, full precision": course.write_csv(out / "sheet.csv", rows),
+        "the sheet as a live workbook (formulas, its loss chart)": course.write_workbook(out / "sheet.xlsx", rows, lr),
     }
     rates = ", ".join(f"{x:g}" for x in curves)
-    for name, log in (("loss_curves.png", False), ("loss_curves_log.png", True)):
-        plot_loss_curves(curves, out / name, log_scale=log)
-        written[f"E_total per epoch for lr {rates}" + (", log scale" if log else "")] = out / name
+    for name, layout in (("loss_curves.png", "log"), ("loss_curves_linear.png", "linear")):
+        course.plot_loss_curves(curves, out / name, layout=layout)
+        written[f"E_total per epoch for lr {rates}, {layout} scale"] = out / name
     for suffix in ("svg", "png"):
         path = render_course_network(out / f"network.{suffix}")
         written[f"the network's graph at epoch 0 with values and gradients ({suffix})"] = path
@@ -233,7 +282,7 @@ def cmd_demo(args) -> None:
 
 
 # What the demo needs beyond the engine: (module, the extra that installs it), and Graphviz's program.
-DEMO_NEEDS = (("matplotlib", "plots"), ("graphviz", "graphviz"), ("openpyxl", "spreadsheets"), ("rich", "spreadsheets"))
+DEMO_NEEDS = (("matplotlib", "plots"), ("graphviz", "graphviz"), ("xlsxwriter", "spreadsheets"))
 DEMO_PROGRAM = "dot"
 
 
@@ -304,7 +353,7 @@ def write_trace(args, root, params) -> None:
     else:
         steps = trace.trace_backward(root)
     if args.trace:
-        print_table(trace.TRACE_COLUMNS, trace.trace_rows(steps, digits=6), full_width=True)
+        print_table(trace.TRACE_COLUMNS, trace.trace_rows(steps, digits=6))
     if args.trace_csv:
         write_atomically(args.trace_csv, trace.trace_csv(steps).encode())
         print(f"wrote {args.trace_csv}")
@@ -333,46 +382,85 @@ def steps_text(count: int) -> str:
 # ----------------------------------------------------------------------
 
 DEFAULT_LR = 0.5
-COMPACT_COLUMNS = ("epoch", "w1", "w5", "a_o1", "a_o2", "E_total", "dE_dw1", "dE_dw5")
+COMPACT_COLUMNS = ("epoch", "w1", "w5", "E_total", "dE_dw1", "dE_dw5")  # fits 80 columns, nothing cut short
+TABLE_HEAD, TABLE_TAIL = 10, 10  # a long run prints its first and last rows only
+WORKBOOK_MAX_EPOCHS = 100_000
+SWEEP_MAX_POINTS = 2_000_000  # about 64 MB of floats held for the figure
 
 
-def print_sheet(rows, all_columns: bool) -> None:
-    """The sheet as a terminal table, numbers rounded (the files keep full precision)."""
+class ShownRows:
+    """The rows the terminal shows: the first ``TABLE_HEAD`` and the last ``TABLE_TAIL``, in bounded memory."""
+
+    def __init__(self) -> None:
+        self.head: list[dict] = []
+        self.tail: deque[dict] = deque(maxlen=TABLE_TAIL)
+        self.count = 0
+
+    def watch(self, rows):
+        for row in rows:
+            self.count += 1
+            if len(self.head) < TABLE_HEAD:
+                self.head.append(row)
+            else:
+                self.tail.append(row)
+            yield row
+
+
+def progress(items, total: int, what: str, stream=None):
+    """Pass ``items`` through; a progress bar on ``stream`` (stderr) when it is a terminal and the run is long."""
+    stream = stream or sys.stderr
+    if total < 10_000 or not stream.isatty():
+        yield from items
+        return
+    step = max(1, total // 200)
+    for done, item in enumerate(items):
+        if done % step == 0:
+            filled = 30 * done // total
+            stream.write(f"\r[{'#' * filled}{'.' * (30 - filled)}] {done}/{total} {what}")
+            stream.flush()
+        yield item
+    stream.write(f"\r{' ' * (60 + len(what))}\r")
+    stream.flush()
+
+
+def sheet_cells(row, columns) -> list[str]:
+    """One row of the terminal table: numbers to 5 significant digits (the files keep full precision)."""
+    return [f"{int(row[c]):d}" if c == "epoch" else f"{row[c]:.5g}" for c in columns]
+
+
+def print_sheet(shown: ShownRows, all_columns: bool) -> None:
+    """The sheet as a terminal table: every row of a short run, the first and last rows of a long one."""
     columns = course.COLUMNS if all_columns else COMPACT_COLUMNS
-    cells = [[f"{row[c]:d}" if c == "epoch" else f"{row[c]:.5g}" for c in columns] for row in rows]
-    print_table(columns, cells, full_width=all_columns)
+    cells = [sheet_cells(row, columns) for row in shown.head]
+    skipped = shown.count - len(shown.head) - len(shown.tail)
+    if skipped:
+        cells.append(["…"] * len(columns))
+    cells += [sheet_cells(row, columns) for row in shown.tail]
+    print_table(columns, cells)
+    if skipped:
+        print(f"({skipped} rows not shown: --csv writes every row)")
 
 
-def print_table(headers, rows, full_width: bool = False) -> None:
-    """A right-aligned terminal table (rich); ``full_width``: wider than the terminal if it must be."""
-    try:
-        from rich.console import Console
-        from rich.table import Table
-    except ImportError:
-        raise CLIError("the table needs rich: pip install 'micrograd-lite[spreadsheets]'") from None
-    table = Table(show_lines=False, header_style="bold", pad_edge=False)
-    for header in headers:
-        table.add_column(header, justify="right", no_wrap=True, min_width=len(header))
+def print_table(headers, rows) -> None:
+    """A plain-text table, right-aligned, each column as wide as its widest cell: no number is ever cut short.
+
+    >>> print_table(["x", "E_total"], [["1", "0.014181"], ["10", "3e-05"]])
+     x   E_total
+    --  --------
+     1  0.014181
+    10     3e-05
+    """
+    widths = [max(len(str(cell)) for cell in column) for column in zip(headers, *rows)]
+    print("  ".join(str(h).rjust(w) for h, w in zip(headers, widths)))
+    print("  ".join("-" * w for w in widths))
     for row in rows:
-        table.add_row(*row)
-    console = Console()
-    if full_width:  # every column at full width, like a spreadsheet, even if wider than the terminal
-        widths = [max(len(str(cell)) for cell in column) for column in zip(headers, *rows)]
-        console = Console(width=max(console.width, sum(widths) + 3 * len(widths) + 1))
-    console.print(table)
+        print("  ".join(str(cell).rjust(w) for cell, w in zip(row, widths)))
 
 
 def print_final_losses(curves) -> None:
     print("learning rate   final E_total")
     for lr, losses in curves.items():
         print(f"{lr:>13g}   {losses[-1]:.6g}")
-
-
-def write_csv(path, rows) -> Path:
-    from .util import write_atomically
-
-    write_atomically(path, course.rows_to_csv(rows).encode())
-    return Path(path)
 
 
 def check_outputs(paths) -> None:
@@ -416,22 +504,33 @@ def build_parser() -> argparse.ArgumentParser:
     graph.add_argument("--caption", help="a title above the picture (default for the course: epoch and learning rate)")
     graph.set_defaults(run=cmd_graph)
 
-    sheet = commands.add_parser("sheet", help="the course sheet: one row per epoch")
-    sheet.add_argument("--lr", type=positive_float, default=None, help="learning rate (default 0.5)")
+    sheet = commands.add_parser(
+        "sheet",
+        help="the course sheet: one row per epoch; or check your own workbook",
+        description="The course sheet, one row per epoch. With --compare FILE, check your own sheet instead: "
+        "every worksheet of a .xlsx/.xlsm/.ods (or a CSV) holding the table is recomputed row by row; "
+        "exit status 0 when all agree, 1 when a cell disagrees, 2 when FILE cannot be read.",
+        epilog=f"Tolerance of --compare: {course.check.TOLERANCE_TEXT}.",
+    )
+    sheet.add_argument("--lr", type=positive_float, default=None, help="learning rate (default 0.5; with --compare: "
+                       "overrides the workbook's own η)")  # fmt: skip
     sheet.add_argument("--epochs", type=positive_int, default=100)
-    sheet.add_argument("--csv", help="write every column, full precision, to this CSV")
-    sheet.add_argument("--xlsx", help="write the workbook (inputs block, formulas, table, chart)")
+    sheet.add_argument("--csv", type=output_path, help="write every column, full precision, to this CSV (streamed)")
+    sheet.add_argument("--xlsx", type=output_path, help="write the live workbook (inputs, formulas, table, chart)")
     sheet.add_argument("--all-columns", action="store_true", help="print every column")
     sheet.add_argument("--check", action="store_true", help="compare the hand-derived formulas with backward()")
-    sheet.add_argument("--compare", metavar="FILE", help="point at the first cell of your CSV/xlsx that is wrong")
-    sheet.add_argument("--rtol", type=positive_float, default=1e-9, help="tolerance for --compare")
+    sheet.add_argument("--compare", metavar="FILE", help="check your own CSV/.xlsx/.xlsm/.ods: first wrong row, why")
+    sheet.add_argument("--rtol", type=positive_float, default=course.DEFAULT_RTOL,
+                       help=f"relative tolerance of --compare (default {course.DEFAULT_RTOL:g})")  # fmt: skip
+    sheet.add_argument("--atol", type=positive_float, default=course.DEFAULT_ATOL,
+                       help=f"absolute tolerance of --compare (default {course.DEFAULT_ATOL:g})")  # fmt: skip
     sheet.set_defaults(run=cmd_sheet)
 
     sweep = commands.add_parser("sweep", help="loss curves for several learning rates")
     sweep.add_argument("--lrs", type=positive_float, nargs="+", default=list(course.LEARNING_RATES))
     sweep.add_argument("--epochs", type=positive_int, default=100)
-    sweep.add_argument("--out", default="loss.png", help="figure file (.png, .svg, .pdf)")
-    sweep.add_argument("--log", action="store_true", help="log-scale loss axis")
+    sweep.add_argument("--out", type=output_path, default="loss.png", help="figure file (.png, .svg, .pdf)")
+    sweep.add_argument("--linear", action="store_true", help="one linear panel (default: log scale, lr >= 10 apart)")
     sweep.set_defaults(run=cmd_sweep)
 
     explain = commands.add_parser("explain", help="derive gradients by the chain rule; trace the backward pass")
@@ -479,8 +578,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         if args.command is None:
             parser.print_help()
             return 0
-        args.run(args)
-        return 0
+        return args.run(args) or 0
     except BrokenPipeError:  # the reader stopped early (`... | head`): not an error, nothing more to print
         os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())  # so the final flush fails silently
         return 141  # as if killed by SIGPIPE, the shell's convention

@@ -28,5 +28,9 @@ class MissingExtra(ImportError):
     """An optional package is not installed; the message names the extra that brings it."""
 
 
+class UnreadableSheet(ValueError):
+    """A learner's sheet that cannot be read as a table (not a spreadsheet, no header row, a missing cell)."""
+
+
 class CLIError(Exception):
     """A problem with the user's request: printed as one line, exit status 2."""

@@ -1,7 +1,7 @@
 """Explain the chain rule: symbolic derivations (the backward pass step by step is in ``trace``).
 
->>> from micrograd_lite import sheet
->>> net = sheet.build_network()
+>>> from micrograd_lite import course
+>>> net = course.build_network()
 >>> d = derive(net["E_total"], net["w5"])
 >>> d.expanded
 '(a_o1 − t1) · a_o1 · (1 − a_o1) · a_h1'

@@ -5,7 +5,7 @@ the widest number it will show); each step is then a small change of data —
 the gradients its node sends, the edges they travel — applied by the page's
 script. Nothing moves, and one step costs what it changes, not a new picture.
 
->>> from micrograd_lite import sheet as course
+>>> from micrograd_lite import course
 >>> net = course.build_network()
 >>> stepper = build_stepper(net["E_total"])
 >>> len(stepper.turns), stepper.turns[0].title

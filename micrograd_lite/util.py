@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import importlib
 import os
+import stat
 import tempfile
 from collections.abc import Iterable
 from pathlib import Path
@@ -40,18 +41,43 @@ def format_number(x: float, precision: int = 4) -> str:
     return f"{x:.{precision}g}"
 
 
-def write_atomically(path: str | os.PathLike, data: bytes) -> None:
-    """Write ``data`` to a temporary file beside ``path``, then rename it into place.
+def write_atomically(path: str | os.PathLike, data: bytes | Iterable[bytes]) -> None:
+    """Write ``data`` (bytes, or chunks of bytes) to a temporary file beside ``path``, then rename it into place.
 
-    A crash or an error part-way leaves no half-written ``path`` behind.
+    A crash or an error part-way leaves no half-written ``path`` behind. A
+    symlink stays a symlink (its target is replaced) and an existing file
+    keeps its permissions; a new file gets the usual ones (0666 minus umask).
+    The temporary name is short whatever the length of ``path``'s, and never
+    appears in an error message.
+
+    >>> import tempfile, pathlib
+    >>> folder = pathlib.Path(tempfile.mkdtemp())
+    >>> write_atomically(folder / "rows.csv", (line.encode() for line in ["a\\n", "b\\n"]))
+    >>> (folder / "rows.csv").read_text()
+    'a\\nb\\n'
     """
     path = Path(path)
-    fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
+    target = Path(os.path.realpath(path))  # through a symlink: replace what it points at
+    try:
+        mode = stat.S_IMODE(os.stat(target).st_mode)
+    except FileNotFoundError:
+        umask = os.umask(0)
+        os.umask(umask)
+        mode = 0o666 & ~umask
+    chunks = [data] if isinstance(data, (bytes, bytearray)) else data
+    try:
+        fd, tmp = tempfile.mkstemp(dir=target.parent, prefix=".tmp-")
+    except OSError as error:
+        raise OSError(f"cannot write {path}: {error.strerror}") from None
     try:
         with os.fdopen(fd, "wb") as f:
-            f.write(data)
-        os.chmod(tmp, 0o644)
-        os.replace(tmp, path)
+            for chunk in chunks:
+                f.write(chunk)
+        os.chmod(tmp, mode)
+        os.replace(tmp, target)
+    except OSError as error:
+        os.unlink(tmp)
+        raise OSError(f"cannot write {path}: {error.strerror or error}") from None
     except BaseException:
         os.unlink(tmp)
         raise
@@ -60,6 +86,8 @@ def write_atomically(path: str | os.PathLike, data: bytes) -> None:
 def check_writable(paths: Iterable[str | os.PathLike]) -> None:
     """Raise OSError naming the first path that cannot be written, before anything is written."""
     for path in paths:
+        if not str(path):
+            raise ValueError("an output file name is empty")
         path = Path(path)
         parent = path.parent
         if path.is_dir():

@@ -6,7 +6,6 @@ import sys
 import pytest
 
 from micrograd_lite import __version__
-from micrograd_lite import sheet as course
 from micrograd_lite.cli import main
 
 
@@ -67,54 +66,3 @@ def test_graph_of_the_seed_network_names_every_node(tmp_path):
     for name in ("i1", "i2", "t1", "w1", "w8", "h1", "a_h1", "h2", "a_h2", "o1", "a_o1", "o2", "a_o2", "E1", "E_total"):
         assert f">{name}<" in text, name
     assert "0.01418" in text  # E_total at epoch 0
-
-
-def test_sheet_prints_a_table_and_writes_csv_and_xlsx(tmp_path, capsys):
-    csv_path, xlsx_path = tmp_path / "s.csv", tmp_path / "s.xlsx"
-    assert (
-        main(["sheet", "--lr", "2", "--epochs", "12", "--csv", str(csv_path), "--xlsx", str(xlsx_path), "--check"]) == 0
-    )
-    out = capsys.readouterr().out
-    assert "E_total" in out and "largest disagreement" in out
-    rows = course.read_sheet(csv_path)
-    assert len(rows) == 12 and rows == course.read_sheet(xlsx_path)
-    assert rows == [{c: float(r[c]) for c in course.COLUMNS} for r in course.train(2.0, 12)]
-
-
-def test_sheet_all_columns(capsys):
-    assert main(["sheet", "--epochs", "2", "--all-columns"]) == 0
-    assert "dE_dw8" in capsys.readouterr().out
-
-
-def test_sheet_compare_points_at_the_first_wrong_cell(tmp_path, capsys):
-    path = tmp_path / "mine.csv"
-    rows = course.train(0.5, 3)
-    path.write_text(course.rows_to_csv(rows))
-    assert main(["sheet", "--compare", str(path), "--lr", "0.5"]) == 0
-    assert "all 3 rows agree" in capsys.readouterr().out
-    rows[1]["a_o2"] += 1e-5
-    path.write_text(course.rows_to_csv(rows))
-    assert main(["sheet", "--compare", str(path)]) == 2
-    err = capsys.readouterr().err
-    assert "epoch 1, column a_o2" in err and len(err.strip().splitlines()) == 1
-
-
-def test_sweep_writes_the_figure_and_prints_final_losses(tmp_path, capsys):
-    out = tmp_path / "loss.png"
-    assert main(["sweep", "--lrs", "0.1", "2", "1000", "--epochs", "20", "--out", str(out), "--log"]) == 0
-    printed = capsys.readouterr().out
-    assert "1000" in printed and "0.249997" in printed
-    assert out.read_bytes()[:4] == b"\x89PNG"
-
-
-def test_demo_writes_every_file_and_says_where(tmp_path):
-    result = subprocess.run(
-        [sys.executable, "-m", "micrograd_lite", "demo", "--out", str(tmp_path / "out"), "--epochs", "20"],
-        capture_output=True,
-        text=True,
-    )
-    assert result.returncode == 0, result.stderr
-    expected = ["sheet.csv", "sheet.xlsx", "loss_curves.png", "loss_curves_log.png", "network.svg", "network.png"]
-    assert sorted(p.name for p in (tmp_path / "out").iterdir()) == sorted(expected)
-    for name in expected:
-        assert name in result.stdout

@@ -8,8 +8,7 @@ import pytest
 from hypothesis import assume, given
 from hypothesis import strategies as st
 
-from micrograd_lite import MLP, Value
-from micrograd_lite import sheet as course
+from micrograd_lite import MLP, Value, course
 from micrograd_lite.cli import main
 from micrograd_lite.compile import compile_graph
 

@@ -41,6 +41,6 @@ def test_docs_generated_tables_are_current():
 
 def test_docs_pictures_exist_and_are_referenced():
     text = (ROOT / "docs" / "sheet.md").read_text() + (ROOT / "README.md").read_text()
-    for image in ("network.svg", "loss_curves.png", "loss_curves_log.png"):
+    for image in ("network.svg", "loss_curves.png", "loss_curves_linear.png"):
         assert (ROOT / "docs" / "images" / image).stat().st_size > 0
         assert f"images/{image}" in text

@@ -5,8 +5,7 @@ import math
 import pytest
 from hypothesis import given
 
-from micrograd_lite import Value
-from micrograd_lite import sheet as course
+from micrograd_lite import Value, course
 from micrograd_lite.cli import main
 from micrograd_lite.explain import derive, evaluate
 

@@ -1,10 +1,9 @@
-import csv
 import math
 
 import pytest
 
-from micrograd_lite import sheet as course
-from micrograd_lite.sheet import COLUMNS, LEARNING_RATES, closed_form_gradients, train
+from micrograd_lite import course
+from micrograd_lite.course import COLUMNS, LEARNING_RATES, closed_form_gradients, train
 
 TRAINED = {lr: train(lr, 100) for lr in LEARNING_RATES}
 
@@ -68,54 +67,12 @@ def test_bad_training_arguments(lr, epochs):
         train(lr, epochs)
 
 
-def test_csv_round_trips_every_float_exactly(tmp_path):
-    rows = TRAINED[0.8]
-    path = tmp_path / "sheet.csv"
-    path.write_text(course.rows_to_csv(rows))
-    with open(path, newline="") as f:
-        header, *lines = list(csv.reader(f))
-    assert tuple(header) == COLUMNS
-    assert len(lines) == len(rows)
-    assert course.read_sheet(path) == [{c: float(row[c]) for c in COLUMNS} for row in rows]
-
-
-def test_check_sheet_points_at_the_widely_shared_w3_w4_mistake(tmp_path):
-    rows = [dict(r) for r in TRAINED[0.5][:5]]
-    assert course.check_sheet(rows, lr=0.5) is None
-    # the copy that uses a_h1·(1 − a_h1) where a_h2·(1 − a_h2) belongs, for dE_dw3 and dE_dw4
-    for row in rows:
-        dE_da_h2 = row["dE_dw3"] / (row["a_h2"] * (1 - row["a_h2"]) * row["i1"])
-        row["dE_dw3"] = dE_da_h2 * row["a_h1"] * (1 - row["a_h1"]) * row["i1"]
-        row["dE_dw4"] = dE_da_h2 * row["a_h1"] * (1 - row["a_h1"]) * row["i2"]
-    found = course.check_sheet(rows)
-    assert (found.row, found.column) == (0, "dE_dw3")
-    assert 1e-8 < found.error < 1e-6  # about 1e-7 off at epoch 0
-    path = tmp_path / "mine.csv"
-    path.write_text(course.rows_to_csv(rows))
-    assert course.check_sheet(course.read_sheet(path)).column == "dE_dw3"
-
-
-def test_check_sheet_finds_a_wrong_update():
-    rows = [dict(r) for r in TRAINED[0.5][:4]]
-    rows[2]["w6"] += 1e-6
-    found = course.check_sheet(rows, lr=0.5)
-    assert (found.row, found.column) == (2, "w6")
-
-
-def test_read_sheet_errors(tmp_path):
-    bad = tmp_path / "bad.csv"
-    bad.write_text("a,b\n1,2\n")
-    with pytest.raises(ValueError, match="no header row"):
-        course.read_sheet(bad)
-    bad.write_text("epoch,t1\n0,0.5\n")
-    with pytest.raises(ValueError, match="missing columns t2"):
-        course.read_sheet(bad)
-    good = course.rows_to_csv(TRAINED[0.5][:1]).replace("0.05", "oops", 1)
-    bad.write_text(good)
-    with pytest.raises(ValueError, match="not a number: 'oops'"):
-        course.read_sheet(bad)
-
-
 def test_largest_formula_disagreement_is_tiny():
     worst = course.largest_formula_disagreement(TRAINED[0.5])
     assert worst.error < 1e-15
+
+
+def test_iter_rows_streams_the_same_rows_as_train():
+    rows = course.iter_rows(0.8, 10**12)  # a generator: nothing is computed, nothing held, until asked
+    first_five = [next(rows) for _ in range(5)]
+    assert first_five == TRAINED[0.8][:5]

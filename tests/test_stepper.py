@@ -12,8 +12,7 @@ from pathlib import Path
 import pytest
 from hypothesis import given
 
-from micrograd_lite import Value
-from micrograd_lite import sheet as course
+from micrograd_lite import Value, course
 from micrograd_lite.cli import main
 from micrograd_lite.expr import parse_expression
 from micrograd_lite.stepper import build_stepper, grad_text

@@ -1,44 +1,12 @@
-"""The workbook and the figure: read back, sizes, and nothing half-written."""
+"""Files: nothing half-written, symlinks and permissions kept, short temporary names; the loss figure."""
 
-import shutil
+import os
 import struct
-import subprocess
 
 import pytest
 
-from micrograd_lite import sheet as course
-from micrograd_lite.plots import plot_loss_curves
+from micrograd_lite import course
 from micrograd_lite.util import check_writable, write_atomically
-from micrograd_lite.workbook import read_workbook_rows, write_workbook
-
-ROWS = course.train(0.5, 30)
-
-
-def test_workbook_reads_back_with_inputs_block_formulas_table_and_chart(tmp_path):
-    openpyxl = pytest.importorskip("openpyxl")
-    path = write_workbook(tmp_path / "sheet.xlsx", ROWS, 0.5)
-    table = read_workbook_rows(path)
-    block = {r[0]: r[1] for r in table[:25] if r and r[0] and len(r) > 1}
-    assert block["learning rate"] == 0.5 and block["i1"] == 0.05 and block["initial w8"] == 0.55
-    text = "\n".join(str(c) for r in table for c in r if c)
-    assert "∂E_total/∂w5 = (a_o1 - t1) * a_o1*(1 - a_o1) * a_h1" in text
-    assert course.read_sheet(path) == [{c: float(r[c]) for c in course.COLUMNS} for r in ROWS]
-    ws = openpyxl.load_workbook(path).active
-    assert len(ws._charts) == 1
-
-
-def test_workbook_opens_in_libreoffice_headless(tmp_path):
-    soffice = shutil.which("soffice") or shutil.which("libreoffice")
-    if soffice is None:
-        pytest.skip("LibreOffice is not installed (the read-back test above still runs)")
-    path = write_workbook(tmp_path / "sheet.xlsx", ROWS, 0.5)
-    subprocess.run(
-        [soffice, "--headless", "--convert-to", "csv", "--outdir", str(tmp_path), str(path)],
-        check=True,
-        capture_output=True,
-        timeout=180,
-    )
-    assert "E_total" in (tmp_path / "sheet.csv").read_text()
 
 
 def png_size(path):
@@ -47,25 +15,70 @@ def png_size(path):
     return struct.unpack(">II", data[16:24])
 
 
-def test_loss_figure_is_a_png_of_the_expected_size(tmp_path):
+def test_loss_figures_log_with_a_panel_for_huge_rates_and_linear(tmp_path):
+    pytest.importorskip("matplotlib")
     curves = course.sweep(course.LEARNING_RATES, 20)
-    plot_loss_curves(curves, tmp_path / "loss.png")
-    plot_loss_curves(curves, tmp_path / "loss_log.png", log_scale=True)
-    assert png_size(tmp_path / "loss.png") == (800, 500)
-    assert png_size(tmp_path / "loss_log.png") == (800, 500)
-    assert (tmp_path / "loss.png").read_bytes() != (tmp_path / "loss_log.png").read_bytes()
+    course.plot_loss_curves(curves, tmp_path / "loss.png")
+    course.plot_loss_curves(curves, tmp_path / "loss_linear.png", layout="linear")
+    assert png_size(tmp_path / "loss.png") == png_size(tmp_path / "loss_linear.png") == (800, 500)
+    assert (tmp_path / "loss.png").read_bytes() != (tmp_path / "loss_linear.png").read_bytes()
+    svg = tmp_path / "loss.svg"
+    course.plot_loss_curves(curves, svg)
+    text = svg.read_text()
+    assert "lr ≥ 10: too big to converge" in text  # lr = 1000 on its own panel
+    with pytest.raises(ValueError, match="layout must be one of log, linear"):
+        course.plot_loss_curves(curves, tmp_path / "x.png", layout="loglog")
 
 
 def test_write_atomically_leaves_nothing_on_failure(tmp_path):
-    class Boom(bytes):
-        pass
-
     target = tmp_path / "x.bin"
     write_atomically(target, b"first")
     with pytest.raises(TypeError):
         write_atomically(target, "not bytes")  # fails while writing
     assert target.read_bytes() == b"first"
+
+    def chunks():
+        yield b"half"
+        raise KeyboardInterrupt  # an interrupted stream of rows
+
+    with pytest.raises(KeyboardInterrupt):
+        write_atomically(target, chunks())
+    assert target.read_bytes() == b"first"
     assert sorted(p.name for p in tmp_path.iterdir()) == ["x.bin"]
+
+
+def test_write_atomically_keeps_a_symlink_and_the_mode(tmp_path):
+    real = tmp_path / "real.csv"
+    real.write_bytes(b"old")
+    os.chmod(real, 0o600)
+    link = tmp_path / "link.csv"
+    link.symlink_to(real)
+    write_atomically(link, b"new")
+    assert link.is_symlink() and real.read_bytes() == b"new"
+    assert oct(os.stat(real).st_mode & 0o777) == oct(0o600)
+
+
+def test_write_atomically_new_file_follows_the_umask(tmp_path):
+    old = os.umask(0o027)
+    try:
+        write_atomically(tmp_path / "new.csv", b"x")
+    finally:
+        os.umask(old)
+    assert oct(os.stat(tmp_path / "new.csv").st_mode & 0o777) == oct(0o640)
+
+
+def test_a_long_valid_name_works_and_errors_never_show_the_temporary_name(tmp_path):
+    name = "e" * 251 + ".csv"  # 255 bytes: the longest name the file system allows
+    write_atomically(tmp_path / name, b"ok")
+    assert (tmp_path / name).read_bytes() == b"ok"
+    with pytest.raises(OSError) as error:
+        write_atomically(tmp_path / "missing" / name, b"x")
+    assert str(error.value) == f"cannot write {tmp_path / 'missing' / name}: No such file or directory"
+    (tmp_path / "folder").mkdir()
+    with pytest.raises(OSError) as error:  # fails at the rename, after the temporary file was written
+        write_atomically(tmp_path / "folder", b"x")
+    assert str(error.value) == f"cannot write {tmp_path / 'folder'}: Is a directory"
+    assert sorted(p.name for p in tmp_path.iterdir()) == sorted([name, "folder"])
 
 
 def test_check_writable(tmp_path):
@@ -74,3 +87,5 @@ def test_check_writable(tmp_path):
         check_writable([tmp_path / "missing" / "x.csv"])
     with pytest.raises(IsADirectoryError):
         check_writable([tmp_path])
+    with pytest.raises(ValueError, match="empty"):
+        check_writable([""])

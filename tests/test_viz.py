@@ -8,8 +8,8 @@ import pytest
 
 from micrograd_lite import Value, topological_order
 from micrograd_lite.cli import main
+from micrograd_lite.course import WEIGHT_NAMES, build_network
 from micrograd_lite.errors import GraphvizFailed, GraphvizNotFound
-from micrograd_lite.sheet import WEIGHT_NAMES, build_network
 from micrograd_lite.util import format_number
 from micrograd_lite.viz import draw_dot, render_graph
 

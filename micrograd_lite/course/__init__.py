@@ -1,0 +1,80 @@
+"""The course's backpropagation exercise: the network, learners' sheets, the workbook, the loss curves.
+
+Data flows one way through the modules:
+
+* ``network``   the 2-2-2 sigmoid network, training and the learning-rate sweep (pure Python);
+* ``read``      a learner's CSV / .xlsx / .xlsm / .ods, into tables;
+* ``check``     each table recomputed row by row, the first wrong row, the slip that explains it;
+* ``csvfile``, ``workbook``, ``plots``  writing: CSV, the live workbook, loss curves;
+* ``cells``     spreadsheet cell addresses (A1, AA33), for the reader and the writer.
+
+Everything is imported as ``from micrograd_lite import course``:
+
+>>> from micrograd_lite import course
+>>> round(course.train(0.5, 1)[0]["E_total"], 10)
+0.0141813779
+"""
+
+from .check import DEFAULT_ATOL, DEFAULT_RTOL, SLIPS, Finding, Report, check_file, check_table
+from .csvfile import csv_lines, write_csv
+from .network import (
+    COLUMNS,
+    FORWARD_FORMULAS,
+    FORWARD_NAMES,
+    GRADIENT_FORMULAS,
+    GRADIENT_NAMES,
+    INPUTS,
+    LEARNING_RATES,
+    TARGETS,
+    WEIGHT_NAMES,
+    WEIGHTS,
+    FormulaGap,
+    backpropagated_network,
+    build_network,
+    closed_form_gradients,
+    iter_rows,
+    largest_formula_disagreement,
+    sheet_row,
+    sweep,
+    train,
+)
+from .plots import plot_loss_curves
+from .read import Table, column_for, read_tables
+from .workbook import workbook_bytes, write_workbook
+
+__all__ = [
+    "COLUMNS",
+    "FORWARD_FORMULAS",
+    "FORWARD_NAMES",
+    "GRADIENT_FORMULAS",
+    "GRADIENT_NAMES",
+    "INPUTS",
+    "LEARNING_RATES",
+    "TARGETS",
+    "WEIGHT_NAMES",
+    "WEIGHTS",
+    "DEFAULT_ATOL",
+    "DEFAULT_RTOL",
+    "SLIPS",
+    "Finding",
+    "FormulaGap",
+    "Report",
+    "Table",
+    "backpropagated_network",
+    "build_network",
+    "check_file",
+    "check_table",
+    "closed_form_gradients",
+    "column_for",
+    "csv_lines",
+    "iter_rows",
+    "largest_formula_disagreement",
+    "plot_loss_curves",
+    "read_tables",
+    "sheet_row",
+    "sweep",
+    "train",
+    "workbook_bytes",
+    "write_csv",
+    "write_workbook",
+]

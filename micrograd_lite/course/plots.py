@@ -1,0 +1,73 @@
+"""Loss curves with matplotlib (needs the ``plots`` extra).
+
+The default figure shows the exercise's lesson: E_total on a log scale, so
+the small learning rates (0.8, 1 and 2 differ by orders of magnitude after
+100 epochs) are told apart, and the huge ones (lr = 1000, stuck at 0.25)
+on a linear panel of their own instead of squashing the rest. ``layout="linear"``
+draws the classic single linear panel.
+"""
+
+from __future__ import annotations
+
+import io
+import os
+from collections.abc import Mapping, Sequence
+
+from ..util import optional_import, write_atomically
+
+FIGSIZE = (8.0, 5.0)  # inches
+DPI = 100  # so a PNG is 800 x 500 pixels
+HUGE_LR = 10.0  # learning rates from here on get their own panel: they do not converge
+LAYOUTS = ("log", "linear")
+
+
+def _pyplot():
+    matplotlib = optional_import("matplotlib", "plots", "plotting")
+    matplotlib.use("Agg")  # files only: no window, works without a display
+    import matplotlib.pyplot as plt
+
+    return plt
+
+
+def plot_loss_curves(
+    curves: Mapping[float, Sequence[float]],
+    path: str | os.PathLike,
+    layout: str = "log",
+    title: str = "E_total against epoch for each learning rate",
+) -> None:
+    """One line of E_total per learning rate, written (whole) to ``path`` (.png, .svg, .pdf).
+
+    ``layout="log"``: a log-scale panel, plus a second one for learning rates
+    of ``HUGE_LR`` and more if there are any; ``"linear"``: one linear panel.
+    """
+    if layout not in LAYOUTS:
+        raise ValueError(f"layout must be one of {', '.join(LAYOUTS)}, got {layout!r}")
+    plt = _pyplot()
+    small = {lr: losses for lr, losses in curves.items() if layout == "linear" or lr < HUGE_LR}
+    huge = {lr: losses for lr, losses in curves.items() if lr not in small}
+    panels = [(small, "")] * bool(small) + [(huge, f"lr ≥ {HUGE_LR:g}: too big to converge")] * bool(huge)
+    ratios = [3, 1.4][: len(panels)] if len(panels) == 2 else [1]
+    fig, axes = plt.subplots(1, len(panels), figsize=FIGSIZE, dpi=DPI, width_ratios=ratios, squeeze=False)
+    try:
+        colours = plt.rcParams["axes.prop_cycle"].by_key()["color"]
+        colour_of = {lr: colours[k % len(colours)] for k, lr in enumerate(curves)}
+        for ax, (panel, subtitle) in zip(axes[0], panels):
+            for lr, losses in panel.items():
+                ax.plot(range(len(losses)), losses, label=f"lr = {lr:g}", linewidth=1.8, color=colour_of[lr])
+            ax.set_xlabel("epoch")
+            logarithmic = layout == "log" and panel is small  # the huge rates' plateau reads best on a linear scale
+            if logarithmic:
+                ax.set_yscale("log")
+            ax.grid(True, alpha=0.3, which="both" if logarithmic else "major")
+            ax.legend(fontsize=8, loc="best")
+            if subtitle:
+                ax.set_title(subtitle, fontsize=9)
+        axes[0][0].set_ylabel("E_total" + (" (log scale)" if layout == "log" else ""))
+        fig.suptitle(title)
+        fig.tight_layout()
+        out = io.BytesIO()
+        suffix = os.path.splitext(str(path))[1].lstrip(".").lower() or "png"
+        fig.savefig(out, format=suffix, dpi=DPI)
+    finally:
+        plt.close(fig)
+    write_atomically(path, out.getvalue())

@@ -1,0 +1,246 @@
+"""Reading a learner's sheet: CSV, .xlsx, .xlsm or .ods, in the shapes learners make them.
+
+A workbook may hold several worksheets (one per learning rate, a chart
+sheet, a scratch sheet); each worksheet whose cells hold a header row with
+the network's columns becomes one :class:`Table`. The header row can be
+anywhere, starting in any column, and its names can be spelled as the
+course spells them (``E_tot``, ``∂E/∂w1``, ``dE_total/dw1`` …) or as we do.
+There need be no epoch column: the first row is step 0.
+
+Spreadsheets are read with python-calamine, which reads the values a
+spreadsheet application saved with each formula (the ``spreadsheets`` extra).
+
+>>> column_for("∂E_total/∂w3"), column_for(" E_Tot "), column_for("dE/dw8"), column_for("A_H1")
+('dE_dw3', 'E_total', 'dE_dw8', 'a_h1')
+>>> column_for("notes") is None
+True
+"""
+
+from __future__ import annotations
+
+import csv
+import math
+import os
+import re
+from collections.abc import Sequence
+from dataclasses import dataclass
+from pathlib import Path
+
+from ..errors import UnreadableSheet
+from ..util import optional_import
+from .cells import cell_name
+from .network import FORWARD_NAMES, INPUTS, TARGETS, WEIGHT_NAMES
+
+SPREADSHEET_SUFFIXES = (".xlsx", ".xlsm", ".ods")
+MAX_ROWS = 100_000  # per worksheet or CSV: a learner's sheet has a few hundred; this bounds memory (~0.5 GB)
+REQUIRED = (*TARGETS, *INPUTS, *WEIGHT_NAMES)  # what a row must hold to be recomputed
+_PLAIN_NAMES = {name.lower(): name for name in (*REQUIRED, *FORWARD_NAMES)} | {
+    "e_tot": "E_total",
+    "etotal": "E_total",
+    "epoch": "epoch",
+    "step": "epoch",
+}
+_GRADIENT = re.compile(r"^(?:[d∂]e(?:_?tot(?:al)?)?/[d∂]|de(?:_?tot(?:al)?)?_d)(w[1-8])$")
+_LR_LABELS = {"η", "eta", "lr", "learning_rate", "learningrate", "learning rate", "α", "alpha"}
+_LR_IN_TEXT = re.compile(r"^\s*(η|eta|lr|learning[ _]?rate|α|alpha)\s*[=:]\s*(\S+)\s*$", re.IGNORECASE)
+
+
+def column_for(header: object) -> str | None:
+    """Our name for a learner's column header, or None when it is not one of the sheet's columns."""
+    if not isinstance(header, str):
+        return None
+    text = header.strip().replace(" ", "").lower()
+    gradient = _GRADIENT.match(text)
+    return "dE_d" + gradient.group(1) if gradient else _PLAIN_NAMES.get(text)
+
+
+@dataclass
+class Table:
+    """One learner's table: the rows, where each cell came from, and the learning rate if the sheet states it."""
+
+    source: str  # "mine.xlsx, worksheet 'lr=0.1'" or "mine.csv"
+    headers: dict[str, str]  # our column name -> the learner's header text
+    column_index: dict[str, int]  # our column name -> 0-based column
+    row_numbers: list[int]  # the 1-based spreadsheet row (or CSV line) of each data row
+    rows: list[dict[str, float]]
+    lr: float | None = None
+    lr_source: str = ""  # where lr was read, e.g. "cell G31, labelled 'η ='"
+
+    def cell(self, index: int, column: str) -> str:
+        """The spreadsheet name of the cell holding ``column`` in data row ``index``."""
+        return cell_name(self.row_numbers[index], self.column_index[column])
+
+
+def read_tables(path: str | os.PathLike) -> list[Table]:
+    """Every table in a learner's file; :class:`UnreadableSheet` (one line, naming the file) if there is none."""
+    path = Path(path)
+    if path.suffix.lower() in SPREADSHEET_SUFFIXES:
+        grids = _spreadsheet_grids(path)
+    else:
+        grids = [(str(path), 1, _csv_grid(path))]
+    tables, problems = [], []
+    for source, first_row_number, grid in grids:
+        try:
+            table = _table_in(source, first_row_number, grid)
+        except UnreadableSheet as problem:
+            problems.append(str(problem))
+            continue
+        if table is not None:
+            tables.append(table)
+    if problems:
+        raise UnreadableSheet(problems[0])
+    if not tables:
+        wanted = ", ".join(REQUIRED)
+        raise UnreadableSheet(f"{path}: no header row with the columns {wanted} on any worksheet")
+    return tables
+
+
+def _spreadsheet_grids(path: Path) -> list[tuple[str, int, list[list]]]:
+    """``(source, row number of the first grid row, cells)`` for each worksheet (chart sheets have no cells)."""
+    calamine = optional_import("python_calamine", "spreadsheets", "reading workbooks")
+    if path.is_dir():
+        raise UnreadableSheet(f"{path}: is a directory")
+    if not path.is_file():
+        raise UnreadableSheet(f"{path}: no such file")
+    if path.stat().st_size == 0:
+        raise UnreadableSheet(f"{path}: the file is empty")
+    try:
+        workbook = calamine.CalamineWorkbook.from_path(str(path))
+        try:
+            grids = []
+            for sheet in workbook.sheets_metadata:
+                if "WorkSheet" not in str(sheet.typ):
+                    continue  # chart sheets hold no cells
+                worksheet = workbook.get_sheet_by_name(sheet.name)
+                source = f"{path}, worksheet '{sheet.name}'"
+                _check_size(source, worksheet.total_height)
+                grids.append((source, 1, worksheet.to_python(skip_empty_area=False)))
+        finally:
+            workbook.close()
+    except UnreadableSheet:
+        raise
+    except Exception as error:  # calamine raises several kinds, none of them useful to a learner
+        reason = str(error).splitlines()[0] if str(error) else type(error).__name__
+        raise UnreadableSheet(f"{path}: not a readable .xlsx/.xlsm/.ods workbook ({reason})") from None
+    return grids
+
+
+def _csv_grid(path: Path) -> list[list[str]]:
+    """A CSV's cells: UTF-8 with or without Excel's BOM, separated by ``,`` ``;`` or tabs."""
+    try:
+        with open(path, "rb") as f:
+            _check_size(str(path), sum(1 for _ in f))  # counted in constant memory, before reading
+        text = path.read_bytes().decode("utf-8-sig")
+    except FileNotFoundError:
+        raise UnreadableSheet(f"{path}: no such file") from None
+    except IsADirectoryError:
+        raise UnreadableSheet(f"{path}: is a directory") from None
+    except UnicodeDecodeError as error:
+        raise UnreadableSheet(
+            f"{path}: not UTF-8 text (byte {error.start}); save it as 'CSV UTF-8' or as a workbook"
+        ) from None
+    first_line = text.split("\n", 1)[0]
+    separator = max(",;\t", key=first_line.count)
+    grid = list(csv.reader(text.splitlines(), delimiter=separator))
+    if separator == ";":  # a ';'-separated CSV comes from a locale that writes 0,05 for 0.05
+        grid = [[cell.replace(",", ".") for cell in row] for row in grid]
+    return grid
+
+
+def _check_size(source: str, rows: int) -> None:
+    if rows > MAX_ROWS:
+        raise UnreadableSheet(f"{source}: {rows} rows; --compare reads at most {MAX_ROWS} rows a sheet")
+
+
+def _table_in(source: str, first_row_number: int, grid: Sequence[Sequence]) -> Table | None:
+    """The table on one worksheet, or None when the worksheet holds none."""
+    found = _header_row(grid)
+    if found is None:
+        return None
+    r, columns = found
+    header_row = grid[r]
+    table = Table(
+        source=source,
+        headers={name: str(header_row[c]).strip() for name, c in columns.items()},
+        column_index=columns,
+        row_numbers=[],
+        rows=[],
+    )
+    for offset, cells in enumerate(grid[r + 1 :], start=r + 1):
+        row_number = first_row_number + offset
+        values = {name: _cell_value(cells, c) for name, c in columns.items()}
+        if all(v is None for v in values.values()):
+            break  # the table ends at its first empty row
+        for name in REQUIRED:
+            if values[name] is None:
+                where = cell_name(row_number, columns[name])
+                raise UnreadableSheet(
+                    f"{source}: row {row_number} has no number for {table.headers[name]} (cell {where})"
+                    + ("; if it holds a formula, open and save the file in a spreadsheet application" * (r > 0))
+                )
+        for name, value in values.items():
+            if isinstance(value, str):
+                where = cell_name(row_number, columns[name])
+                raise UnreadableSheet(f"{source}: cell {where} ({table.headers[name]}) is not a number: {value!r}")
+        table.rows.append({name: value for name, value in values.items() if value is not None})
+        table.row_numbers.append(row_number)
+    if not table.rows:
+        raise UnreadableSheet(
+            f"{source}: the table under row {first_row_number + r} has no data rows"
+            " (formulas saved without their values? open and save the file in a spreadsheet application)"
+        )
+    table.lr, table.lr_source = _stated_learning_rate(source, grid)
+    return table
+
+
+def _header_row(grid: Sequence[Sequence]) -> tuple[int, dict[str, int]] | None:
+    """The index of the first row naming every required column, and where each of its columns is."""
+    for r, cells in enumerate(grid):
+        columns: dict[str, int] = {}
+        for c, header in enumerate(cells):
+            name = column_for(header)
+            if name is not None and name not in columns:
+                columns[name] = c
+        if all(name in columns for name in REQUIRED):
+            return r, columns
+    return None
+
+
+def _cell_value(cells: Sequence, c: int) -> float | str | None:
+    """A cell as a number, None when empty, or its text when it is not a number."""
+    if c >= len(cells):
+        return None
+    cell = cells[c]
+    if isinstance(cell, bool):
+        return str(cell)
+    if isinstance(cell, (int, float)):
+        return float(cell)
+    text = str(cell).strip()
+    if not text:
+        return None
+    try:
+        value = float(text)
+    except ValueError:
+        return text
+    return value if math.isfinite(value) else text
+
+
+def _stated_learning_rate(source: str, grid: Sequence[Sequence]) -> tuple[float | None, str]:
+    """η from a labelled cell (``η =``, ``eta``, ``learning_rate``, ``LR`` …), or from a worksheet named ``lr=0.1``."""
+    for r, cells in enumerate(grid):
+        for c, cell in enumerate(cells):
+            if not isinstance(cell, str):
+                continue
+            label = cell.strip().rstrip("=:").strip()
+            if label.lower() in _LR_LABELS:
+                following = [(k, v) for k, v in enumerate(cells[c + 1 :], start=c + 1) if v not in ("", None)]
+                if following and isinstance(_cell_value(cells, following[0][0]), float):
+                    k = following[0][0]
+                    return _cell_value(cells, k), f"cell {cell_name(r + 1, k)}, labelled '{cell.strip()}'"
+            in_text = _LR_IN_TEXT.match(cell)
+            if in_text and isinstance(_cell_value([in_text.group(2)], 0), float):
+                return float(in_text.group(2)), f"cell {cell_name(r + 1, c)}, '{cell.strip()}'"
+    named = re.search(r"worksheet '(?:lr|η|eta)\s*=\s*([0-9.eE+-]+)'$", source, re.IGNORECASE)
+    if named and isinstance(_cell_value([named.group(1)], 0), float):
+        return float(named.group(1)), "the worksheet's name"
+    return None, ""

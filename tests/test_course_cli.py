@@ -1,0 +1,187 @@
+"""The course commands: sheet (streamed, bounded, checked), sheet --compare, sweep and demo."""
+
+import io
+import subprocess
+import sys
+import zipfile
+
+import pytest
+
+from micrograd_lite import course
+from micrograd_lite.cli import main, progress
+
+ERROR = "micrograd-lite: error:"
+
+
+def run(*args, cwd=None):
+    return subprocess.run([sys.executable, "-m", "micrograd_lite", *args], capture_output=True, text=True, cwd=cwd)
+
+
+def test_sheet_prints_a_table_and_writes_csv_and_xlsx(tmp_path, capsys):
+    csv_path, xlsx_path = tmp_path / "s.csv", tmp_path / "s.xlsx"
+    args = ["sheet", "--lr", "2", "--epochs", "12", "--csv", str(csv_path), "--xlsx", str(xlsx_path), "--check"]
+    assert main(args) == 0
+    out = capsys.readouterr().out
+    assert "E_total" in out and "largest disagreement" in out
+    expected = [{c: float(r[c]) for c in course.COLUMNS} for r in course.train(2.0, 12)]
+    assert [t.rows for t in course.read_tables(csv_path)] == [expected]
+    assert [t.rows for t in course.read_tables(xlsx_path)] == [expected]
+
+
+def test_the_table_fits_80_columns_and_never_cuts_a_number_short(capsys):
+    assert main(["sheet", "--epochs", "30"]) == 0
+    lines = capsys.readouterr().out.splitlines()
+    assert max(len(line) for line in lines) <= 80
+    row = next(line for line in lines if line.split()[0] == "0")
+    assert "0.014181" in row and "…" not in row  # E_total at epoch 0, to 5 significant digits
+
+
+def test_a_long_run_prints_a_bounded_table_and_streams_its_csv(tmp_path, capsys):
+    path = tmp_path / "long.csv"
+    assert main(["sheet", "--epochs", "3000", "--csv", str(path)]) == 0
+    out = capsys.readouterr().out
+    assert len(out.splitlines()) < 30 and "(2980 rows not shown: --csv writes every row)" in out
+    assert " 2999 " in out
+    (table,) = course.read_tables(path)
+    assert len(table.rows) == 3000 and table.rows[-1]["epoch"] == 2999
+
+
+def test_progress_bar_only_on_a_terminal():
+    class Terminal(io.StringIO):
+        def isatty(self):
+            return True
+
+    terminal, pipe = Terminal(), io.StringIO()
+    assert list(progress(range(20_000), 20_000, "epochs", stream=terminal)) == list(range(20_000))
+    assert list(progress(range(20_000), 20_000, "epochs", stream=pipe)) == list(range(20_000))
+    assert "10000/20000 epochs" in terminal.getvalue() and pipe.getvalue() == ""
+
+
+@pytest.mark.parametrize(
+    "args, words",
+    [
+        (["sheet", "--epochs", "10000000", "--xlsx", "s.xlsx"], ["at most 100000 epochs", "--csv streams"]),
+        (["sheet", "--epochs", "100000000000000", "--csv", "s.csv"], ["GB free"]),
+        (["sweep", "--epochs", "10000000"], ["more than 2000000 points"]),
+        (["sheet", "--csv", ""], ["--csv", "empty"]),
+        (["sheet", "--xlsx", " "], ["--xlsx", "empty"]),
+        (["sweep", "--out", ""], ["--out", "empty"]),
+        (["sheet", "--compare", "x.csv", "--csv", "y.csv"], ["writes nothing", "--csv"]),
+        (["sheet", "--compare", "missing.xlsx"], ["missing.xlsx: no such file"]),
+        (["sheet", "--compare", "missing.csv"], ["missing.csv: no such file"]),
+    ],
+)
+def test_refusals_are_one_line_exit_2_before_any_work(args, words, tmp_path):
+    result = run(*args, cwd=tmp_path)
+    assert result.returncode == 2, result.stdout
+    lines = result.stderr.strip().splitlines()
+    assert len(lines) == 1 and lines[0].startswith(ERROR), result.stderr
+    assert all(word in lines[0] for word in words), lines[0]
+    assert list(tmp_path.iterdir()) == []
+
+
+@pytest.mark.parametrize("kind", ["text", "empty", "zip"])
+def test_compare_on_files_that_are_not_workbooks(kind, tmp_path):
+    path = tmp_path / "mine.xlsx"
+    if kind == "text":
+        path.write_text("epoch,t1\n0,0.5\n")
+    elif kind == "zip":
+        with zipfile.ZipFile(path, "w") as z:
+            z.writestr("a.txt", "hello")
+    else:
+        path.write_bytes(b"")
+    result = run("sheet", "--compare", str(path))
+    assert result.returncode == 2 and "Traceback" not in result.stderr
+    (line,) = result.stderr.strip().splitlines()
+    assert line.startswith(f"{ERROR} {path}: ")
+
+
+def test_compare_a_csv_with_a_short_row_and_one_that_is_not_utf8(tmp_path):
+    path = tmp_path / "mine.csv"
+    course.write_csv(path, course.train(0.5, 4))
+    lines = path.read_text().splitlines()
+    path.write_text("\n".join([*lines[:2], lines[2][:40], *lines[3:]]) + "\n")
+    result = run("sheet", "--compare", str(path))
+    assert result.returncode == 2 and f"{path}: row 3 has no number for " in result.stderr
+    path.write_bytes("epoch,t1\nété,1\n".encode("cp1252"))
+    result = run("sheet", "--compare", str(path))
+    assert result.returncode == 2 and f"{path}: not UTF-8 text" in result.stderr
+
+
+def test_compare_exit_status_is_like_diff(tmp_path, capsys):
+    path = tmp_path / "mine.csv"
+    rows = course.train(0.5, 3)
+    course.write_csv(path, rows)
+    assert main(["sheet", "--compare", str(path)]) == 0
+    assert "mine.csv: all 3 rows agree with the engine (η = 0.5 from the first update" in capsys.readouterr().out
+    rows[1]["a_o2"] += 1e-5
+    course.write_csv(path, rows)
+    assert main(["sheet", "--compare", str(path)]) == 1
+    out = capsys.readouterr().out
+    assert "first wrong row: row 3 (step 1)" in out and "a_o2 (U3): yours " in out
+
+
+def test_compare_help_states_the_tolerance():
+    out = run("sheet", "--help").stdout
+    assert "10 significant digits" in out and "1e-07 relative" in out and "exit status 0" in out
+
+
+def test_sweep_writes_the_figure_and_prints_final_losses(tmp_path, capsys):
+    out = tmp_path / "loss.png"
+    assert main(["sweep", "--lrs", "0.1", "2", "1000", "--epochs", "20", "--out", str(out)]) == 0
+    printed = capsys.readouterr().out
+    assert "1000" in printed and "0.249997" in printed
+    assert out.read_bytes()[:4] == b"\x89PNG"
+    assert main(["sweep", "--epochs", "5", "--linear", "--out", str(tmp_path / "lin.svg")]) == 0
+
+
+def test_demo_writes_every_file_and_says_where(tmp_path):
+    result = run("demo", "--out", str(tmp_path / "out"), "--epochs", "20")
+    assert result.returncode == 0, result.stderr
+    expected = ["sheet.csv", "sheet.xlsx", "loss_curves.png", "loss_curves_linear.png", "network.svg", "network.png"]
+    assert sorted(p.name for p in (tmp_path / "out").iterdir()) == sorted(expected)
+    for name in expected:
+        assert name in result.stdout
+    assert all(r.agrees for r in course.check_file(tmp_path / "out" / "sheet.xlsx"))
+
+
+def test_a_plain_install_runs_sheet_csv_and_compares_a_csv(tmp_path):
+    """No extras at all (no rich, xlsxwriter, python-calamine, matplotlib): the CSV side still works."""
+    blocked = ["rich", "xlsxwriter", "python_calamine", "matplotlib", "openpyxl", "graphviz"]
+    script = (
+        "import sys\n"
+        f"for name in {blocked!r}: sys.modules[name] = None  # as if never installed\n"
+        "from micrograd_lite.cli import main\n"
+        "sys.exit(main(sys.argv[1:]))\n"
+    )
+    plain = [sys.executable, "-c", script]
+    result = subprocess.run(
+        [*plain, "sheet", "--epochs", "5", "--csv", "s.csv"], capture_output=True, text=True, cwd=tmp_path
+    )
+    assert result.returncode == 0, result.stderr
+    assert "E_total" in result.stdout and (tmp_path / "s.csv").stat().st_size > 0
+    result = subprocess.run([*plain, "sheet", "--compare", "s.csv"], capture_output=True, text=True, cwd=tmp_path)
+    assert result.returncode == 0 and "all 5 rows agree" in result.stdout, result.stderr
+    result = subprocess.run([*plain, "sheet", "--xlsx", "s.xlsx"], capture_output=True, text=True, cwd=tmp_path)
+    assert result.returncode == 2 and "pip install 'micrograd-lite[spreadsheets]'" in result.stderr
+    assert not (tmp_path / "s.xlsx").exists()
+
+
+def test_an_interrupted_long_run_leaves_no_file_and_no_temporary_file(tmp_path):
+    import signal
+    import time
+
+    process = subprocess.Popen(
+        [sys.executable, "-m", "micrograd_lite", "sheet", "--epochs", "5000000", "--csv", "long.csv"],
+        cwd=tmp_path,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+    )
+    deadline = time.monotonic() + 30
+    while not any(tmp_path.iterdir()) and time.monotonic() < deadline:  # wait until rows are being written
+        time.sleep(0.05)
+    process.send_signal(signal.SIGINT)
+    _, err = process.communicate(timeout=30)
+    assert process.returncode == 130 and err.strip() == "micrograd-lite: interrupted"
+    assert list(tmp_path.iterdir()) == []
