@@ -15,6 +15,7 @@ import csv
 import html
 import io
 import math
+import re
 from collections.abc import Callable
 from dataclasses import dataclass, field
 
@@ -37,6 +38,7 @@ class Namer:
         self.order = topological_order(root)
         self.names: dict[int, str] = {}
         self.definitions: list[tuple[str, str]] = []  # generated name -> its expression
+        self.labels = {node.label for node in self.order}
         for node in self.order:  # children first, so their names exist
             self.names[id(node)] = self._name(node)
 
@@ -53,6 +55,8 @@ class Namer:
         if len(text) <= INLINE_LIMIT:
             return text if node.op.name in FUNCTIONS else f"({text})"  # so x**y**2 cannot misparse
         generated = f"n{len(self.definitions) + 1}"
+        while generated in self.labels:  # a label may already read n1
+            generated += "_"
         self.definitions.append((generated, text))
         return generated
 
@@ -292,6 +296,8 @@ def _gathered(root: Value, leaf: Value, name: Namer, reaches: set[int], paths: d
         terms = incoming.pop(id(node))
         if len(terms) > 1:  # paths meet here: name the gradient once
             delta = f"δ{len(definitions) + 1}"
+            while delta in name.labels:
+                delta += "_"
             definitions.append((delta, " + ".join(t.simplified().text() for t in terms)))
             terms = [Term(1.0, [delta], [node])]
         for i, child in enumerate(node.children):
@@ -305,15 +311,26 @@ def _gathered(root: Value, leaf: Value, name: Namer, reaches: set[int], paths: d
 
 
 def evaluate(derivation: Derivation, root: Value) -> float:
-    """The derived formula's value, computed from its own text with the graph's numbers."""
+    """The derived formula's value, computed from its own text with the graph's numbers.
+
+    Labels need not be Python names (``a b``, ``ｘ``, ``len``): each is read as
+    a placeholder of its own before the text is parsed.
+    """
     from .expr import parse_expression
 
     name = derivation.names
-    variables = {name(n): n.data for n in name.order if name(n).isidentifier()}
-    variables.update({gen: 0.0 for gen, _ in derivation.definitions})
+    labels = {name(n): n.data for n in name.order if n.label}
+    placeholder = {label: f"_{i}" for i, label in enumerate(sorted(labels, key=len, reverse=True))}
+    pattern = re.compile(r"(?<![\w.])(?:" + "|".join(map(re.escape, placeholder)) + r")(?![\w(])")
+
+    def plain(text: str) -> str:
+        text = pattern.sub(lambda m: placeholder[m.group()], text) if placeholder else text
+        return _python(text)
+
+    variables = {placeholder[label]: value for label, value in labels.items()}
     for gen, expr in derivation.definitions:  # generated names, in order of definition
-        variables[gen] = parse_expression(_python(expr), variables).data
-    return parse_expression(_python(derivation.expanded), variables).data
+        variables[gen] = parse_expression(plain(expr), variables).data
+    return parse_expression(plain(derivation.expanded), variables).data
 
 
 # ----------------------------------------------------------------------

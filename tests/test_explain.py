@@ -167,3 +167,13 @@ def test_explain_expr_does_not_begin_with_an_empty_chain(capsys):
     first = capsys.readouterr().out.splitlines()[0]
     assert first.startswith("∂f/∂x = ") and first != "∂f/∂x = ∂f/∂x"
     assert "cos(x)" in first
+
+
+@pytest.mark.parametrize("label", ["a b", "ｘ", "len", "n1", "exp", "x.y", "δ1"])
+def test_derivations_with_labels_that_are_not_python_names_evaluate(label):
+    x, z = Value(0.5, label), Value(2.0, "x")  # "ｘ" and "x" are one name to Python (NFKC)
+    y = (x * z).sin() * x + (x + z) * (x * x * x * x * x * x * x * x * x)  # long enough for a generated name
+    y.label = "y"
+    y.backward()
+    for leaf in (x, z):
+        assert math.isclose(evaluate(derive(y, leaf), y), leaf.grad, rel_tol=1e-12)
