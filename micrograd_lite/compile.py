@@ -202,7 +202,8 @@ def _generate(root: Value, order: list[Value], inputs: list[Value], params: list
         _tuple(_plus_zero(grad_of.get(id(v), "0.0")) for v in group) for group in (inputs, params)
     )
     checked += [grad_of[id(v)] for v in inputs + params if id(v) in grad_of]
-    lines.append(f"        check = {' + '.join(checked)}")
+    total = " + ".join(checked) if len(checked) <= 32 else f"sum(({', '.join(checked)},))"  # no deep nesting
+    lines.append(f"        check = {total}")
     lines.append("    except (ArithmeticError, ValueError, TypeError):  # a domain error: the engine says which")
     lines.append("        return run_eagerly(inputs, params)")
     lines.append("    if type(check) is not float or check - check != 0.0:  # inf, nan or complex on the way")
@@ -212,8 +213,9 @@ def _generate(root: Value, order: list[Value], inputs: list[Value], params: list
 
 
 def _forward(node: Value, operands: dict[str, str]) -> str:
-    if node.op.arity is None:  # a sum of any number of terms
-        return " + ".join(operands[f"c{i}"] for i in range(len(node.children)))
+    if node.op.arity is None and len(node.children) > 2:  # sum_values: as the engine adds, with sum()
+        rest = ", ".join(operands[f"c{i}"] for i in range(1, len(node.children)))
+        return f"sum(({rest},), {operands['c0']})"
     return substitute(node.op.forward, operands)
 
 

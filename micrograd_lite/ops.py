@@ -161,9 +161,6 @@ class Op(str):
     def symbol(self) -> str:
         return str.__str__(self)
 
-    def __repr__(self) -> str:
-        return f"<op {self.name} {self.symbol!r}>"
-
     def __reduce__(self):  # so rows survive copy and pickle as themselves
         return (_by_name, (self.name, self.exponent))
 
