@@ -80,7 +80,7 @@ class Value:
 
     def __init__(self, data: float, label: str = "") -> None:
         """A leaf: a number you give (an input, a weight, a constant)."""
-        if type(label) is not str:
+        if not isinstance(label, str):
             raise TypeError(f"Value(label) needs a str, got {type(label).__name__}: {label!r}")
         self.data = data if type(data) is float else _as_float(data)
         self.grad = 0.0

@@ -229,3 +229,22 @@ def _rebuild(op, x, z):
     if op.arity == 2:
         return BINARY_OPS[op.name](x, z)
     return -x if op.name == "neg" else getattr(x, op.name)()
+
+
+def test_a_graph_survives_pickle_and_deepcopy_with_its_rows():
+    import copy
+    import pickle
+
+    x = Value(2.0, "x")
+    y = (x**3).sin() - x
+    for clone in (pickle.loads(pickle.dumps(y)), copy.deepcopy(y)):
+        assert clone.op is OPS["sub"] and clone.children[0].children[0].op is power(3.0)
+        clone.backward()
+        assert clone.children[1].grad == math.cos(8.0) * 12.0 - 1.0
+
+
+def test_a_label_may_be_a_str_subclass():
+    class Name(str):
+        pass
+
+    assert Value(1.0, Name("x")).label == "x"
