@@ -108,7 +108,10 @@ def local_factors(node: Value, index: int, name: Namer) -> tuple[float, list[str
     names = {"a": c[0], "out": name(node)}
     if len(c) > 1:
         names["b"] = c[1]
-    return coefficient, [substitute(factor, names, parenthesise=False) for factor in text.split(" · ")]
+    factors = [substitute(factor, names, parenthesise=False) for factor in text.split(" · ")]
+    for wrapped in {n for n in names.values() if n.startswith("(") and n.endswith(")")}:
+        factors = [f.replace(f"({wrapped})", wrapped) for f in factors]  # cos(x · w), not cos((x · w))
+    return coefficient, factors
 
 
 def _is_constant(node: Value) -> bool:
@@ -187,7 +190,7 @@ class Derivation:
         ):
             common += 1
         suffix = self.terms[0].factors[len(self.terms[0].factors) - common :]
-        inner = " + ".join(t.text(t.factors[: len(t.factors) - common]) for t in self.terms)
+        inner = " + ".join(t.text(t.factors[: len(t.factors) - common]) for t in self.terms).replace(" + −", " − ")
         return f"({inner}) · {' · '.join(suffix)}" if suffix else inner
 
     def text(self) -> str:
@@ -298,7 +301,7 @@ def _gathered(root: Value, leaf: Value, name: Namer, reaches: set[int], paths: d
             delta = f"δ{len(definitions) + 1}"
             while delta in name.labels:
                 delta += "_"
-            definitions.append((delta, " + ".join(t.simplified().text() for t in terms)))
+            definitions.append((delta, " + ".join(t.simplified().text() for t in terms).replace(" + −", " − ")))
             terms = [Term(1.0, [delta], [node])]
         for i, child in enumerate(node.children):
             if id(child) in reaches:

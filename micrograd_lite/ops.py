@@ -184,9 +184,20 @@ def overflow(op: Op, a: float, b: float = math.nan) -> OverflowError:
     return OverflowError(f"{op.name} overflow: {op.forward} or its derivative at {at} exceeds the largest float")
 
 
-def run(code: str, **names: float | None) -> float:
-    """Evaluate a row's code on floats (for tests and error messages; the engine has its own code)."""
-    return eval(code, {"__builtins__": {}}, {**NAMESPACE, **names})  # our own table's text, never user input
+def run(code: str, namespace: dict | None = None, **names: object) -> object:
+    """Evaluate a row's code with its names bound: on floats with :data:`NAMESPACE` (the default),
+    or on anything else with a namespace of your own (Values, NumPy arrays).
+
+    The engine has its own hand-written code; this is for tests, error messages and
+    modules that differentiate a derivative.
+
+    >>> run(SIGMOID.derivatives[0], out=0.5)
+    0.25
+    >>> run("exp(a) * b", {"exp": lambda x: f"e^{x}"}, a="x", b=2)
+    'e^xe^x'
+    """
+    scope = {**(NAMESPACE if namespace is None else namespace), **names}
+    return eval(code, {"__builtins__": {}}, scope)  # our own table's text, never user input
 
 
 # ----------------------------------------------------------------------
