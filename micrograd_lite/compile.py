@@ -174,16 +174,17 @@ def _generate(root: Value, order: list[Value], inputs: list[Value], params: list
         local_texts[id(node)] = [substitute(code, operands) for code in derivatives]
     lines.append(f"        # backward: d{name(root)}/d(node), the chain rule from the result back to the leaves")
     grad_of: dict[int, str] = {}  # where each node's gradient is so far: a variable, another's, or a number
-    checked = [name(root)]  # the results that must be finite floats, else the engine takes over
+    # What must be a float (the result), and finite (steep derivatives), else the engine takes over.
+    checked = [name(root)]
     if id(root) in needed:
         grad_of[id(root)] = "1.0"
     for node in reversed(order):
         if not node.children or id(node) not in needed:
             continue
         for child, local in zip(node.children, local_texts[id(node)]):
-            if id(child) not in needed:  # not computed; but the engine refuses a local derivative that overflows
-                if not (local.isidentifier() or _number(local) is not None):
-                    checked.append(f"({local})")
+            if node.op.steep:  # the engine refuses a local derivative that overflows
+                checked.append(atom(local))
+            if id(child) not in needed:
                 continue
             term = _times(local, grad_of[id(node)])
             target, previous = f"d_{name(child)}", grad_of.get(id(child))
@@ -201,12 +202,11 @@ def _generate(root: Value, order: list[Value], inputs: list[Value], params: list
     input_grads, param_grads = (
         _tuple(_plus_zero(grad_of.get(id(v), "0.0")) for v in group) for group in (inputs, params)
     )
-    checked += [grad_of[id(v)] for v in inputs + params if id(v) in grad_of]
     total = " + ".join(checked) if len(checked) <= 32 else f"sum(({', '.join(checked)},))"  # no deep nesting
     lines.append(f"        check = {total}")
     lines.append("    except (ArithmeticError, ValueError, TypeError):  # a domain error: the engine says which")
     lines.append("        return run_eagerly(inputs, params)")
-    lines.append("    if type(check) is not float or check - check != 0.0:  # inf, nan or complex on the way")
+    lines.append("    if type(check) is not float or check - check != 0.0:  # not a float, or inf or nan on the way")
     lines.append("        return run_eagerly(inputs, params)")
     lines.append(f"    return {name(root)}, {input_grads}, {param_grads}")
     return "\n".join(lines) + "\n"

@@ -18,7 +18,9 @@ A row (an :class:`Op`) holds, for one operation:
   (an n-ary op has one, the same for every operand);
 * ``course``      -- the same derivatives in the course's notation (``·`` and ``−``),
   text that :func:`micrograd_lite.explain.evaluate` parses back;
-* ``checks``      -- the domain: conditions that must hold, each with its error.
+* ``checks``      -- the domain: conditions that must hold, each with its error;
+* ``steep``       -- True when a local derivative can overflow although the operands and
+  the result are finite floats (``1/b`` for a tiny b): the overflow rule below applies.
 
 The code contract
 -----------------
@@ -139,6 +141,7 @@ class Op(str):
     derivatives: tuple[str, ...]
     course: tuple[str, ...]
     checks: tuple[Check, ...]
+    steep: bool
     exponent: float | None
 
     def __new__(
@@ -150,11 +153,12 @@ class Op(str):
         derivatives: tuple[str, ...],
         course: tuple[str, ...],
         checks: tuple[Check, ...] = (),
+        steep: bool = False,
         exponent: float | None = None,
     ) -> Op:
         op = super().__new__(cls, symbol)
         op.name, op.arity, op.forward = name, arity, forward
-        op.derivatives, op.course, op.checks, op.exponent = derivatives, course, checks, exponent
+        op.derivatives, op.course, op.checks, op.steep, op.exponent = derivatives, course, checks, steep, exponent
         return op
 
     @property
@@ -216,6 +220,7 @@ DIV = Op(
     ("1.0 / b", "-out / b"),
     ("1/b", "−out · 1/b"),
     (Check("b != 0.0", ZeroDivisionError, "division by zero: {a!r} / {b!r}"),),
+    steep=True,
 )
 POW = Op(
     "pow",
@@ -233,6 +238,7 @@ POW = Op(
         ),
         Check("a > 0.0 or b >= 1.0", ValueError, "power: the derivative of a**b is infinite at a=0.0, b={b!r}"),
     ),
+    steep=True,
 )
 EXP = Op("exp", "exp", 1, "exp(a)", ("out",), ("out",))
 LOG = Op(
@@ -243,6 +249,7 @@ LOG = Op(
     ("1.0 / a",),
     ("1/a",),
     (Check("a > 0.0", ValueError, "log of a non-positive value: log({a!r}) is undefined"),),
+    steep=True,
 )
 SQRT = Op(
     "sqrt",
@@ -274,7 +281,7 @@ _POWER_CHECKS = (
     Check("a != 0.0 or n >= 0.0", ZeroDivisionError, "power: 0.0 ** {n!r} divides by zero"),
     Check("a != 0.0 or n <= 0.0 or n >= 1.0", ValueError, "power: the derivative of x**{n!r} is infinite at x=0.0"),
 )
-POWN = Op("pown", "**n", 1, "a ** n", ("n * a ** (n - 1.0)",), ("n · a**(n − 1)",), _POWER_CHECKS)
+POWN = Op("pown", "**n", 1, "a ** n", ("n * a ** (n - 1.0)",), ("n · a**(n − 1)",), _POWER_CHECKS, steep=True)
 
 OPS: dict[str, Op] = {
     op.name: op
@@ -314,7 +321,8 @@ def power(n: float) -> Op:
             *([divides_by_zero] if n < 0.0 else []),
             *([infinite_slope] if 0.0 < n < 1.0 else []),
         )
-        row = Op("pown", symbol, 1, forward, (derivative,), POWN.course, checks, exponent=n)
+        steep = not (n == 0.0 or 1.0 <= n <= 2.0)  # n·a**(n-1) is finite wherever a**n is, for these n
+        row = Op("pown", symbol, 1, forward, (derivative,), POWN.course, checks, steep, exponent=n)
         if len(_POWERS) < 1024:
             _POWERS[n] = row
     return row
