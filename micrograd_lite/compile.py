@@ -22,7 +22,10 @@ fails as it does: when a step meets a domain error (``log`` of a negative
 number, a division by zero, an overflow) or a result that is not a finite
 float, the replay runs the same graph on the eager engine, which raises the
 engine's own error -- or, where the engine gives ``inf`` or ``nan`` too,
-returns the same numbers. (Pass floats: ints take that slower, exact path.)
+returns the same numbers. Pass floats, as the engine stores them: a result
+that is not a float (all-int inputs) takes the slower, exact path, but ints
+mixed with floats are computed as Python ints, which may differ from the
+engine in the sign of a zero (``-0`` is ``0``) and past 2**53.
 
 What tracing cannot capture: Python control flow on ``.data``. ``if x.data > 0:``
 or a loop whose length depends on a value runs once, while tracing, and the

@@ -199,7 +199,7 @@ def test_sign_of_zero_equals_eager():  # defect 4
     assert repr(result[1][0]) == "0.0"
 
 
-def test_int_inputs_give_the_eager_floats():
+def test_int_inputs_alone_give_the_eager_floats():
     x = Value(2.0, "x")
     assert _same(compile_graph(x * x, inputs=[x])([3]), (9.0, (6.0,), ()))
 
