@@ -32,7 +32,7 @@ from pathlib import Path
 from micrograd_lite import MLP, Value, engine
 from micrograd_lite import sheet as course
 from micrograd_lite.compile import compile_graph
-from micrograd_lite.engine import sigmoid
+from micrograd_lite.ops import sigmoid
 
 try:
     import micrograd.engine as mg_engine
