@@ -212,57 +212,29 @@ ADD = Op("add", "+", None, "a + b", ("1.0",), ("1",))
 SUB = Op("sub", "-", 2, "a - b", ("1.0", "-1.0"), ("1", "−1"))
 NEG = Op("neg", "-", 1, "-a", ("-1.0",), ("−1",))
 MUL = Op("mul", "*", 2, "a * b", ("b", "a"), ("b", "a"))
-DIV = Op(
-    "div",
-    "/",
-    2,
-    "a / b",
-    ("1.0 / b", "-out / b"),
-    ("1/b", "−out · 1/b"),
-    (Check("b != 0.0", ZeroDivisionError, "division by zero: {a!r} / {b!r}"),),
-    steep=True,
+# The domain checks, named, so that each row below fits on a line.
+_DIVISOR_NOT_ZERO = Check("b != 0.0", ZeroDivisionError, "division by zero: {a!r} / {b!r}")
+_LOG_OF_BASE = Check(
+    "a > 0.0 or (a == 0.0 and b > 0.0)",
+    ValueError,
+    "power: d(a**b)/db = a**b * ln(a) is undefined for base a={a!r} (exponent b={b!r}); "
+    "use a number exponent or a positive base",
 )
+_SLOPE_AT_ZERO_BASE = Check(
+    "a > 0.0 or b >= 1.0", ValueError, "power: the derivative of a**b is infinite at a=0.0, b={b!r}"
+)
+_LOG_POSITIVE = Check("a > 0.0", ValueError, "log of a non-positive value: log({a!r}) is undefined")
+_SQRT_REAL = Check("a >= 0.0", ValueError, "sqrt: sqrt({a!r}) is undefined")
+_SQRT_SLOPE = Check("a > 0.0", ValueError, "sqrt: sqrt({a!r}) is defined, but its derivative is infinite")
+
+DIV = Op("div", "/", 2, "a / b", ("1.0 / b", "-out / b"), ("1/b", "−out · 1/b"), (_DIVISOR_NOT_ZERO,), steep=True)
 POW = Op(
-    "pow",
-    "**",
-    2,
-    "a ** b",
-    ("b * a ** (b - 1.0)", "xlogy(out, a)"),
-    ("b · a**(b − 1)", "out · log(a)"),
-    (
-        Check(
-            "a > 0.0 or (a == 0.0 and b > 0.0)",
-            ValueError,
-            "power: d(a**b)/db = a**b * ln(a) is undefined for base a={a!r} (exponent b={b!r}); "
-            "use a number exponent or a positive base",
-        ),
-        Check("a > 0.0 or b >= 1.0", ValueError, "power: the derivative of a**b is infinite at a=0.0, b={b!r}"),
-    ),
-    steep=True,
-)
+    "pow", "**", 2, "a ** b", ("b * a ** (b - 1.0)", "xlogy(out, a)"), ("b · a**(b − 1)", "out · log(a)"),
+    (_LOG_OF_BASE, _SLOPE_AT_ZERO_BASE), steep=True,
+)  # fmt: skip
 EXP = Op("exp", "exp", 1, "exp(a)", ("out",), ("out",))
-LOG = Op(
-    "log",
-    "log",
-    1,
-    "log(a)",
-    ("1.0 / a",),
-    ("1/a",),
-    (Check("a > 0.0", ValueError, "log of a non-positive value: log({a!r}) is undefined"),),
-    steep=True,
-)
-SQRT = Op(
-    "sqrt",
-    "sqrt",
-    1,
-    "sqrt(a)",
-    ("0.5 / out",),
-    ("1/(2·out)",),
-    (
-        Check("a >= 0.0", ValueError, "sqrt: sqrt({a!r}) is undefined"),
-        Check("a > 0.0", ValueError, "sqrt: sqrt({a!r}) is defined, but its derivative is infinite"),
-    ),
-)
+LOG = Op("log", "log", 1, "log(a)", ("1.0 / a",), ("1/a",), (_LOG_POSITIVE,), steep=True)
+SQRT = Op("sqrt", "sqrt", 1, "sqrt(a)", ("0.5 / out",), ("1/(2·out)",), (_SQRT_REAL, _SQRT_SLOPE))
 TANH = Op("tanh", "tanh", 1, "tanh(a)", ("1.0 - out * out",), ("(1 − out**2)",))
 SIGMOID = Op("sigmoid", "sigmoid", 1, "sigmoid(a)", ("out * (1.0 - out)",), ("out · (1 − out)",))
 RELU = Op("relu", "relu", 1, "relu(a)", ("step(a)",), ("step(a)",))
