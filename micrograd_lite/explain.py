@@ -196,7 +196,7 @@ class Derivation:
     def text(self) -> str:
         left = f"∂{self.root}/∂{self.leaf}"
         lines = [f"{left} = {self.expanded}"]
-        if set(self.chain.split(" + ")) != {left}:  # the chain says more than ∂f/∂x = ∂f/∂x
+        if self.chain != self.expanded and set(self.chain.split(" + ")) - {left, ""}:  # more than ∂f/∂x = ∂f/∂x
             lines = [f"{left} = {self.chain}", f"{' ' * len(left)} = {self.expanded}"]
         lines += [f"  where {name} = {expr}" for name, expr in self.definitions]
         return "\n".join(lines)

@@ -177,3 +177,10 @@ def test_derivations_with_labels_that_are_not_python_names_evaluate(label):
     y.backward()
     for leaf in (x, z):
         assert math.isclose(evaluate(derive(y, leaf), y), leaf.grad, rel_tol=1e-12)
+
+
+def test_a_derivation_without_a_chain_to_show_is_one_line():
+    x = Value(2.0, "x")
+    assert derive(x, x).text() == "∂x/∂x = 1"
+    assert derive(x * 2, Value(1.0, "z")).text() == "∂(x · 2)/∂z = 0"
+    assert derive(x.detach() * x, x).text() == "∂(2 · x)/∂x = 2"  # the detached x is a constant
