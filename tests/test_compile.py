@@ -107,10 +107,14 @@ def test_cli_compile_show(capsys):
 
 def test_benchmark_quick_mode_runs():
     result = subprocess.run(
-        [sys.executable, str(ROOT / "benchmarks" / "bench.py"), "--quick"], capture_output=True, text=True, timeout=300
+        [sys.executable, str(ROOT / "benchmarks" / "bench.py"), "--quick", "--baseline", "HEAD"],
+        capture_output=True,
+        text=True,
+        timeout=300,
     )
     assert result.returncode == 0, result.stderr
     assert "speed vs micrograd" in result.stdout and "bytes per node" in result.stdout
+    assert "against engine.py at HEAD" in result.stdout
 
 
 def test_one_compiled_function_per_graph_structure():
