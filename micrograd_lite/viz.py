@@ -122,6 +122,8 @@ def draw_dot(
             continue  # written into the operation that uses it
         name = node.label or names.get(id(node)) or ("constant" if is_constant(node) else "")
         fields = [_escape_record(name)] if name else []
+        if node.op and not node.children:  # a leaf made by an operation: detach()
+            fields.append(node.op.symbol)
         fields.append(f"data {format_number(node.data, precision)}")
         if show_grad:
             fields.append(f"grad {format_number(node.grad, precision)}")
@@ -169,11 +171,11 @@ def op_label(node: Value, fold_constants: bool = False, precision: int = 4) -> s
     ('0.5 *', '1 -')
     """
     if not fold_constants or not any(is_constant(child) for child in node.children):
-        return node.op
+        return node.op.symbol
     shown = [format_number(child.data, precision) if is_constant(child) else "" for child in node.children]
     if len(shown) == 1:
-        return f"{node.op} {shown[0]}"
-    return " ".join(text for text in (shown[0], node.op, *shown[1:]) if text)
+        return f"{node.op.symbol} {shown[0]}"
+    return " ".join(text for text in (shown[0], node.op.symbol, *shown[1:]) if text)
 
 
 def _value_style(node: Value, root: Value, param_ids: set) -> dict:
