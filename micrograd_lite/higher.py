@@ -72,7 +72,7 @@ def grad(output: Value, inputs: Iterable[Value], create_graph: bool = False) -> 
         d_node = derivative[id(node)] = _total(terms.pop(id(node), []))
         if not node.children:
             continue
-        for child, local in zip(node.children, local_derivatives(node)):
+        for child, local in zip(node.children, _checked(local_derivatives, node)):
             if id(child) in needed:
                 term = _times(local, d_node)  # the chain rule: d out/d child = d node/d child · d out/d node
                 if term is not None:
@@ -166,6 +166,17 @@ def _local_derivative_values(node: Value) -> Sequence[Derivative]:
             return (0.0,)
         return (n * (a if n - 1.0 == 1.0 else a ** (n - 1.0)),)
     raise ValueError(f"grad: no derivative in Values for operation {op!r}")
+
+
+def _checked(local_derivatives, node: Value) -> Sequence[Derivative]:
+    """The local derivatives of ``node``, or an error saying which derivative has none of its own."""
+    try:
+        return local_derivatives(node)
+    except (ArithmeticError, ValueError) as error:
+        operands = ", ".join(repr(child.data) for child in node.children)
+        raise type(error)(
+            f"grad: the derivative of {node.op!r} at ({operands}) cannot be differentiated again ({error})"
+        ) from None
 
 
 # ----------------------------------------------------------------------

@@ -400,3 +400,62 @@ def test_random_graphs_grad_equals_backward_bit_for_bit(program, xs):
         v.grad = 0.0
     for create_graph in (False, True):
         assert [bits(d.data) for d in grad(root, leaves, create_graph=create_graph)] == expected
+
+
+# ----------------------------------------------------------------------
+# The command line: micrograd-lite hessian.
+# ----------------------------------------------------------------------
+
+
+def test_cli_hessian_prints_the_course_table_and_writes_the_full_matrix_as_csv(tmp_path, capsys):
+    import csv
+
+    from micrograd_lite.cli import main
+
+    path = tmp_path / "h.csv"
+    assert main(["hessian", "--csv", str(path), "--digits", "3"]) == 0
+    out = capsys.readouterr().out
+    assert "0.0132" in out and "w8" in out and f"wrote {path}" in out
+    rows = list(csv.reader(path.open()))
+    assert rows[0] == ["", *sheet.WEIGHT_NAMES] and [r[0] for r in rows[1:]] == list(sheet.WEIGHT_NAMES)
+    network = sheet.build_network()
+    expected = hessian(network["E_total"], [network[w] for w in sheet.WEIGHT_NAMES])
+    assert [[float(x) for x in r[1:]] for r in rows[1:]] == expected  # full precision: repr round-trips
+
+
+def test_cli_hessian_of_an_expression(tmp_path, capsys):
+    import csv
+
+    from micrograd_lite.cli import main
+
+    path = tmp_path / "h.csv"
+    assert main(["hessian", "--expr", "x**2*y + exp(x)", "x=1", "y=2", "--csv", str(path)]) == 0
+    assert f"{4 + math.e:.4g}" in capsys.readouterr().out
+    rows = list(csv.reader(path.open()))
+    assert rows[0] == ["", "x", "y"]
+    matrix = [[float(x) for x in r[1:]] for r in rows[1:]]  # [[2y + e^x, 2x], [2x, 0]]
+    assert matrix == [[pytest.approx(4 + math.e, rel=1e-15), 2.0], [2.0, 0.0]]
+
+
+@pytest.mark.parametrize(
+    "args, words",
+    [
+        (["hessian", "--expr", "2*3"], ["no variables"]),
+        (["hessian", "x=1"], ["NAME=VALUE assignments need --expr"]),
+        (["hessian", "--csv", "/nonexistent-dir/h.csv"], ["no directory"]),
+        (["hessian", "--expr", "x**1.5", "x=0", "--csv", "h.csv"], ["'**1.5' at (0.0) cannot be differentiated again"]),
+        (["hessian", "--expr", "log(x)", "x=-1", "--csv", "h.csv"], ["log", "-1.0"]),
+        (["hessian", "--digits", "0"], ["at least 1"]),
+    ],
+)
+def test_cli_hessian_errors_are_one_line_exit_2_and_write_nothing(args, words, tmp_path):
+    import subprocess
+    import sys
+
+    result = subprocess.run(
+        [sys.executable, "-m", "micrograd_lite", *args], capture_output=True, text=True, cwd=tmp_path
+    )
+    lines = result.stderr.strip().splitlines()
+    assert result.returncode == 2 and len(lines) == 1 and lines[0].startswith("micrograd-lite: error:"), result.stderr
+    assert all(word in lines[0] for word in words), lines[0]
+    assert list(tmp_path.iterdir()) == []
