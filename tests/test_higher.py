@@ -5,7 +5,12 @@ first derivative (``backward()`` at shifted points, so one order of the engine's
 rules at most, never the Values-derivatives that ``grad(create_graph=True)`` builds).
 """
 
+import doctest
+import importlib.util
 import math
+import subprocess
+import sys
+from pathlib import Path
 
 import pytest
 from hypothesis import given
@@ -459,3 +464,48 @@ def test_cli_hessian_errors_are_one_line_exit_2_and_write_nothing(args, words, t
     assert result.returncode == 2 and len(lines) == 1 and lines[0].startswith("micrograd-lite: error:"), result.stderr
     assert all(word in lines[0] for word in words), lines[0]
     assert list(tmp_path.iterdir()) == []
+
+
+# ----------------------------------------------------------------------
+# The example and the docs page.
+# ----------------------------------------------------------------------
+
+ROOT = Path(__file__).resolve().parent.parent
+EXAMPLE = ROOT / "examples" / "06_second_derivatives.py"
+DOCS_PAGE = ROOT / "docs" / "higher_order.md"
+
+
+def load_example():
+    spec = importlib.util.spec_from_file_location("second_derivatives", EXAMPLE)
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    return module
+
+
+def test_example_gradient_descent_is_the_sheet_and_damped_newton_converges():
+    numpy = pytest.importorskip("numpy")
+    example, start = load_example(), list(sheet.WEIGHTS.values())
+    assert example.gradient_descent(start, 0.5, 6) == [row["E_total"] for row in sheet.train(0.5, 6)]
+    losses, shifts = example.damped_newton(start, 4, numpy)
+    assert shifts[0] > 0.0  # the Hessian at the start is not positive definite: the step is damped
+    assert losses[0] > losses[1] > losses[2] > losses[3] and losses[3] < 1e-12
+
+
+def test_docs_page_runs_and_shows_the_examples_current_output(tmp_path):
+    failures, _ = doctest.testfile(str(DOCS_PAGE), module_relative=False)
+    assert failures == 0
+    result = subprocess.run(
+        [sys.executable, str(EXAMPLE), "--out", str(tmp_path)], capture_output=True, text=True, timeout=300
+    )
+    assert result.returncode == 0, result.stderr
+    page, lines = DOCS_PAGE.read_text(), result.stdout.splitlines()
+    assert "\n".join(lines[:12]) in page  # the Hessian and its eigenvalues, verbatim
+    table = lines[13 : lines.index("", 13)]
+    assert table[0] in page
+    for line in table[1:]:  # E_total per step: compare numbers (the last digits of 1e-19 depend on LAPACK)
+        step, *numbers = line.split()
+        shown = next(row for row in page.splitlines() if row.split()[:1] == [step] and len(row.split()) == 5)
+        for got, doc in zip(numbers, shown.split()[1:]):
+            assert float(doc) == pytest.approx(float(got), rel=1e-5, abs=1e-12), line
+    for image in ("hessian.png", "newton.png", "d2tanh.svg"):
+        assert f"images/{image}" in page and (ROOT / "docs" / "images" / image).stat().st_size > 0
