@@ -62,22 +62,11 @@ def grad(output: Value, inputs: Iterable[Value], create_graph: bool = False) -> 
         raise TypeError(f"grad: output must be a Value, got {type(output).__name__}")
     inputs = _checked_inputs("grad", inputs)
     order = topological_order(output)
-    needed = depending_on(order, inputs)  # only the nodes whose derivative reaches an input
-    local_derivatives = _local_derivative_values if create_graph else _local_derivative_numbers
-    derivative: dict[int, Derivative] = {}
-    terms: dict[int, list] = {id(output): [1.0]}  # d output / d output = 1
-    for node in reversed(order):  # from the output back to the leaves, each node after its users
-        if id(node) not in needed:
-            continue
-        d_node = derivative[id(node)] = _total(terms.pop(id(node), []))
-        if not node.children:
-            continue
-        for child, local in zip(node.children, _checked(local_derivatives, node)):
-            if id(child) in needed:
-                term = _times(local, d_node)  # the chain rule: d out/d child = d node/d child · d out/d node
-                if term is not None:
-                    terms.setdefault(id(child), []).append(term)
-    return [_as_result(derivative.get(id(x), 0.0)) for x in inputs]
+    if not create_graph:
+        numbers = _derivative_numbers(order)
+        return [Value(numbers.get(id(x), 0.0)) for x in inputs]
+    graphs = _derivative_graphs(order, needed=depending_on(order, inputs))  # only what reaches an input
+    return [_as_result(graphs.get(id(x), 0.0)) for x in inputs]
 
 
 def hessian(output: Value, inputs: Sequence[Value]) -> list[list[float]]:
@@ -122,16 +111,46 @@ def hvp(output: Value, inputs: Sequence[Value], v: Sequence[float]) -> list[floa
 
 
 # ----------------------------------------------------------------------
-# Each op's local derivatives: as the engine's floats, or as Values.
+# The backward walk, with numbers or with Values.
 # ----------------------------------------------------------------------
 
 
-def _local_derivative_numbers(node: Value) -> Sequence[float]:
-    """The engine's own local derivatives (what backward uses): the results are constants."""
-    return node.local_grads
+def _derivative_numbers(order: list[Value]) -> dict[int, float]:
+    """d output / d node for every node, as floats: backward's walk, into a dict instead of .grad."""
+    derivative = {id(order[-1]): 1.0}  # the output is last in the order
+    get = derivative.get
+    for node in reversed(order):
+        if node.children:
+            d_node = derivative[id(node)]
+            for child, local in zip(node.children, node.local_grads):
+                derivative[id(child)] = get(id(child), 0.0) + local * d_node  # from 0.0, as backward
+    return derivative
 
 
-def _local_derivative_values(node: Value) -> Sequence[Derivative]:
+def _derivative_graphs(order: list[Value], needed: set[int]) -> dict[int, Derivative]:
+    """d output / d node for the needed nodes, each a Value built from the ops' derivatives (or a constant)."""
+    derivative: dict[int, Derivative] = {}
+    terms: dict[int, list] = {id(order[-1]): [1.0]}  # d output / d output = 1
+    for node in reversed(order):  # from the output back to the leaves, each node after its users
+        if id(node) not in needed:
+            continue
+        d_node = derivative[id(node)] = _total(terms.pop(id(node), []))
+        if not node.children:
+            continue
+        for child, local in zip(node.children, _local_derivatives(node)):
+            if id(child) in needed:
+                term = _times(local, d_node)  # the chain rule: d out/d child = d node/d child · d out/d node
+                if term is not None:
+                    terms.setdefault(id(child), []).append(term)
+    return derivative
+
+
+# ----------------------------------------------------------------------
+# Each op's local derivatives, as Values.
+# ----------------------------------------------------------------------
+
+
+def _local_derivatives_of(node: Value) -> Sequence[Derivative]:
     """d node / d each child, written with the children and the node itself, so it can be differentiated.
 
     Each line is the engine's formula in Values, computing the same floats. A
@@ -168,10 +187,10 @@ def _local_derivative_values(node: Value) -> Sequence[Derivative]:
     raise ValueError(f"grad: no derivative in Values for operation {op!r}")
 
 
-def _checked(local_derivatives, node: Value) -> Sequence[Derivative]:
-    """The local derivatives of ``node``, or an error saying which derivative has none of its own."""
+def _local_derivatives(node: Value) -> Sequence[Derivative]:
+    """The local derivatives of ``node`` as Values, or an error saying which derivative has none of its own."""
     try:
-        return local_derivatives(node)
+        return _local_derivatives_of(node)
     except (ArithmeticError, ValueError) as error:
         operands = ", ".join(repr(child.data) for child in node.children)
         raise type(error)(
