@@ -29,8 +29,10 @@ from __future__ import annotations
 import math
 import numbers
 from collections.abc import Iterable, Sequence
+from types import CodeType
 from typing import Union
 
+from . import ops
 from .engine import Value, depending_on, sum_values, topological_order
 
 # A derivative during the backward walk is either a float -- a constant, with no
@@ -146,45 +148,41 @@ def _derivative_graphs(order: list[Value], needed: set[int]) -> dict[int, Deriva
 
 
 # ----------------------------------------------------------------------
-# Each op's local derivatives, as Values.
+# Each op's local derivatives, as Values, from the table of operations.
 # ----------------------------------------------------------------------
 
 
-def _local_derivatives_of(node: Value) -> Sequence[Derivative]:
-    """d node / d each child, written with the children and the node itself, so it can be differentiated.
+def _xlogy(x: Value, y: Value) -> Derivative:
+    """x · ln y over Values, and the constant 0.0 where x is 0 (as :func:`ops.xlogy`)."""
+    return 0.0 if x.data == 0.0 else x * y.log()
 
-    Each line is the engine's formula in Values, computing the same floats. A
-    float is a derivative that is constant near this point: the 1 and -1 of
-    + and -, relu's step and abs's sign (0 away from the kink, as PyTorch).
+
+# The names the table's derivative code may use, meaning Values: ``exp`` is
+# Value.exp, so ``exp(a)`` builds a node. step and sign are derivatives that are
+# constant near the point (relu's and abs's), so they give plain floats.
+ON_VALUES = {name: getattr(Value, name) for name in ops.NAMESPACE if hasattr(Value, name)}
+ON_VALUES.update(step=lambda x: ops.step(x.data), sign=lambda x: ops.sign(x.data), xlogy=_xlogy)
+_COMPILED: dict[str, CodeType] = {}  # derivative code -> compiled once
+
+
+def _local_derivatives_of(node: Value) -> list[Derivative]:
+    """d node / d each child: the op's derivative code from the table, run with the children and node as Values.
+
+    The code is the engine's own formula (the table's tests prove it, bit for bit),
+    so these Values hold the same floats as ``node.local_grads``. A float result is
+    a derivative that is constant near this point: the 1 and -1 of + and -, the
+    step of relu and the sign of abs (0 away from the kink, as PyTorch).
     """
-    op, out = node.op, node
-    a, *rest = node.children
-    b = rest[0] if rest else None
-    if op in ("+", "-", "relu", "abs"):
-        return node.local_grads  # constant near this point: their own derivative is 0
-    if op == "*":
-        return (b, a)
-    if op == "/":
-        return (1.0 / b, -a / (b * b))
-    if op == "exp":
-        return (out,)
-    if op == "log":
-        return (1.0 / a,)
-    if op == "sqrt":
-        return (0.5 / out,)
-    if op == "tanh":
-        return (1.0 - out * out,)
-    if op == "sigmoid":
-        return (out * (1.0 - out),)
-    if op == "**":  # a Value exponent
-        d_db = out * a.log() if a.data > 0.0 else 0.0  # a**b is 0 near b when a = 0 (the engine's rule)
-        return (b * a ** (b - 1.0), d_db)
-    if op.startswith("**"):  # a number exponent n: d(a**n)/da = n * a**(n-1)
-        n = float(op[2:])
-        if n == 0.0:
-            return (0.0,)
-        return (n * (a if n - 1.0 == 1.0 else a ** (n - 1.0)),)
-    raise ValueError(f"grad: no derivative in Values for operation {op!r}")
+    op, children = node.op, node.children
+    names = {"a": children[0], "b": children[1] if len(children) > 1 else None, "out": node, "n": op.exponent}
+    codes = op.derivatives * len(children) if len(op.derivatives) == 1 else op.derivatives  # a sum: 1 per term
+    found = []
+    for code in codes:
+        if code not in _COMPILED:
+            _COMPILED[code] = compile(code, f"<derivative of {op.name}>", "eval")
+        result = eval(_COMPILED[code], {"__builtins__": {}, **ON_VALUES}, names)  # the table's text, never user input
+        found.append(result if isinstance(result, Value) else float(result))
+    return found
 
 
 def _local_derivatives(node: Value) -> Sequence[Derivative]:
@@ -194,7 +192,7 @@ def _local_derivatives(node: Value) -> Sequence[Derivative]:
     except (ArithmeticError, ValueError) as error:
         operands = ", ".join(repr(child.data) for child in node.children)
         raise type(error)(
-            f"grad: the derivative of {node.op!r} at ({operands}) cannot be differentiated again ({error})"
+            f"grad: the derivative of {node.op.symbol!r} at ({operands}) cannot be differentiated again ({error})"
         ) from None
 
 

@@ -56,10 +56,14 @@ def fd_third(f, x, eps=1e-4):
 def derivatives(f, x, order):
     """The first ``order`` derivatives of f at x, by repeating grad(create_graph=True)."""
     leaf = Value(x, "x")
-    current, found = f(leaf), []
+    return derivatives_of(f(leaf), leaf, order)
+
+
+def derivatives_of(output, leaf, order):
+    found = []
     for _ in range(order):
-        (current,) = grad(current, [leaf], create_graph=True)
-        found.append(current.data)
+        (output,) = grad(output, [leaf], create_graph=True)
+        found.append(output.data)
     return found
 
 
@@ -93,6 +97,8 @@ UNARY = {
         lambda x: sigmoid(x) * (1 - sigmoid(x)) * (1 - 6 * sigmoid(x) + 6 * sigmoid(x) ** 2),
         [-2.0, 0.3, 4.0],
     ),
+    "sin": (lambda x: x.sin(), lambda x: -math.sin(x), lambda x: -math.cos(x), [-2.0, 0.4, 3.0]),
+    "cos": (lambda x: x.cos(), lambda x: -math.cos(x), lambda x: math.sin(x), [-2.0, 0.4, 3.0]),
     "relu": (lambda x: x.relu(), lambda x: 0.0, lambda x: 0.0, [-1.5, 0.7]),
     "abs": (lambda x: abs(x), lambda x: 0.0, lambda x: 0.0, [-1.5, 0.7]),
     "neg": (lambda x: -x, lambda x: 0.0, lambda x: 0.0, [-0.5, 2.0]),
@@ -126,6 +132,24 @@ def test_second_and_third_derivative_of_every_op_match_finite_differences_of_bac
     d2_fd = fd_hessian(f, [x])[0][0]
     assert math.isclose(d2, d2_fd, rel_tol=1e-6, abs_tol=1e-7)
     assert math.isclose(d3, fd_third(f, x), rel_tol=1e-4, abs_tol=1e-5)
+
+
+def test_every_op_of_the_table_has_its_higher_derivatives_tested_here():
+    from micrograd_lite import ops
+    from micrograd_lite.engine import topological_order
+    from micrograd_lite.higher import ON_VALUES
+
+    graphs = [f(Value(0.5)) for f, *_ in UNARY.values()] + [f(Value(0.5), Value(1.5)) for f, *_ in BINARY.values()]
+    built = {node.op.name for graph in graphs for node in topological_order(graph) if node.children}
+    assert set(ops.OPS) - {"detach"} <= built  # detach: below
+    assert set(ops.NAMESPACE) <= set(ON_VALUES)  # every function the derivative code may call, over Values
+
+
+def test_detach_stops_higher_derivatives_too():
+    x = Value(1.5, "x")
+    f = x * x.detach() + x.sin().detach()  # x times a constant copy of itself, plus a constant
+    d1, d2 = derivatives_of(f, x, 2)
+    assert (d1, d2) == (1.5, 0.0)
 
 
 def test_fourth_derivative_by_repetition():
