@@ -5,7 +5,7 @@ variables and the engine's functions are accepted: nothing is ever passed to
 ``eval`` or ``exec``.
 
 >>> y = parse_expression("tanh(x*w + b)", {"x": 0.5, "w": -3, "b": 2})
->>> round(y.data, 4), y.op
+>>> round(y.data, 4), y.op.symbol
 (0.4621, 'tanh')
 """
 
