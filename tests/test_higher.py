@@ -507,7 +507,8 @@ def load_example():
 
 
 def test_example_gradient_descent_is_the_sheet_and_damped_newton_converges():
-    numpy = pytest.importorskip("numpy")
+    import numpy  # the plots extra brings it (make setup installs .[dev])
+
     example, start = load_example(), list(sheet.WEIGHTS.values())
     assert example.gradient_descent(start, 0.5, 6) == [row["E_total"] for row in sheet.train(0.5, 6)]
     losses, shifts = example.damped_newton(start, 4, numpy)
