@@ -3,9 +3,10 @@
 ``backward()`` computes every gradient as a float, so a gradient has no history
 and cannot be differentiated. :func:`grad` walks the same graph backwards, but
 with ``create_graph=True`` it builds each gradient *out of Values*: every op's
-local derivative is written with the op's own operands and result (the
-derivative of ``tanh`` is ``1 - out*out``, with ``out`` the tanh node itself),
-and the chain rule multiplies and adds those Values. The gradient is then an
+local derivative is its code in the table of operations (:mod:`micrograd_lite.ops`),
+run with the op's own operands and result as Values (the derivative of ``tanh``
+is ``1.0 - out * out``, with ``out`` the tanh node itself), and the chain rule
+multiplies and adds those Values. The gradient is then an
 ordinary graph: ``grad``, ``backward``, ``draw_dot``, ``explain`` and
 ``compile_graph`` all work on it, and differentiating it again gives the
 second derivative, again the third, and so on.
