@@ -235,6 +235,13 @@ def test_third_derivatives_of_binary_ops_match_closed_forms():
     assert third(lambda a, b: a / b, [a, b, b]) == pytest.approx(2 / 2.5**3, rel=1e-13)
 
 
+def test_value_power_at_base_zero_takes_the_limits():
+    a, b = Value(0.0, "a"), Value(2.5, "b")  # a**b = 0 near b, and d/da = 2.5·a**1.5 = 0
+    assert hessian(a**b, [a, b]) == [[0.0, 0.0], [0.0, 0.0]]  # 3.75·a**0.5, a**1.5·(1 + b ln a) -> 0, 0
+    a3 = Value(0.0, "a")
+    assert hessian(a3 ** Value(3.0), [a3]) == [[0.0]]
+
+
 def test_second_derivative_is_refused_where_it_is_infinite():
     x = Value(0.0, "x")
     (d,) = grad(x**1.5, [x])  # the first derivative exists: 1.5 * sqrt(0) = 0
