@@ -160,8 +160,12 @@ def _xlogy(x: Value, y: Value) -> Derivative:
 
 # The names the table's derivative code may use, meaning Values: ``exp`` is
 # Value.exp, so ``exp(a)`` builds a node. step and sign are derivatives that are
-# constant near the point (relu's and abs's), so they give plain floats.
-ON_VALUES = {name: getattr(Value, name) for name in ops.NAMESPACE if hasattr(Value, name)}
+# constant near the point (relu's and abs's), so they give plain floats; named
+# numbers (if the table has any) stay numbers.
+ON_VALUES = {
+    name: meaning if isinstance(meaning, float) else getattr(Value, name, None)
+    for name, meaning in ops.NAMESPACE.items()
+}
 ON_VALUES.update(step=lambda x: ops.step(x.data), sign=lambda x: ops.sign(x.data), xlogy=_xlogy)
 _COMPILED: dict[str, CodeType] = {}  # derivative code -> compiled once
 
