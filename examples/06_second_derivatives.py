@@ -13,11 +13,19 @@ Needs the plots and graphviz extras (matplotlib, numpy, graphviz).
 """
 
 import argparse
+import io
 from pathlib import Path
 
+import matplotlib
+import numpy as np  # eigenvalues and the linear solve of Newton's step
+
 from micrograd_lite import Value, grad, hessian, sheet
-from micrograd_lite.util import optional_import, write_atomically
+from micrograd_lite.util import write_atomically
 from micrograd_lite.viz import render_graph
+
+matplotlib.use("Agg")  # files only: no window
+import matplotlib.colors as colors  # noqa: E402 (after choosing the backend)
+import matplotlib.pyplot as plt  # noqa: E402
 
 NAMES = sheet.WEIGHT_NAMES
 GD_RATES = (0.5, 2.0)  # the sheet's default learning rate, and a bold one
@@ -45,7 +53,7 @@ def gradient_descent(weights, lr, steps):
     return losses
 
 
-def damped_newton(weights, steps, np):
+def damped_newton(weights, steps):
     """E_total before each step of w <- w - (H + s·I)⁻¹ ∇E, and the shift s of each step.
 
     Newton's step solves H·d = -∇E. At the sheet's weights H is singular (i2 = 2·i1,
@@ -75,7 +83,7 @@ def print_matrix(matrix, names):
         print(f"{name:>6}" + "".join(f"{x:10.3g}" for x in row))
 
 
-def plot_hessian(matrix, names, path, plt, colors):
+def plot_hessian(matrix, names, path):
     fig, ax = plt.subplots(figsize=(7.5, 6.2), dpi=100)
     scale = max(abs(x) for row in matrix for x in row)
     norm = colors.SymLogNorm(linthresh=1e-6, vmin=-scale, vmax=scale)  # entries span 1e-6 .. 1e-2
@@ -87,10 +95,10 @@ def plot_hessian(matrix, names, path, plt, colors):
     ax.set_yticks(range(len(names)), names)
     ax.set_title("Hessian of E_total at the sheet's starting weights\n∂²E_total / ∂(row) ∂(column), symlog colours")
     fig.colorbar(image, ax=ax, shrink=0.8)
-    save(fig, path, plt)
+    save(fig, path)
 
 
-def plot_losses(curves, path, plt):
+def plot_losses(curves, path):
     fig, ax = plt.subplots(figsize=(8.0, 5.0), dpi=100)
     for label, losses in curves.items():
         shown = [(step, E) for step, E in enumerate(losses) if E > 0.0]  # log scale: 0.0 cannot be drawn
@@ -105,12 +113,10 @@ def plot_losses(curves, path, plt):
     ax.set_title("E_total per step from the sheet's starting weights")
     ax.grid(True, alpha=0.3)
     ax.legend()
-    save(fig, path, plt)
+    save(fig, path)
 
 
-def save(fig, path, plt):
-    import io
-
+def save(fig, path):
     out = io.BytesIO()
     fig.tight_layout()
     fig.savefig(out, format="png")
@@ -125,12 +131,6 @@ def main() -> None:
     args = parser.parse_args()
     out = Path(args.out)
     out.mkdir(parents=True, exist_ok=True)
-    np = optional_import("numpy", "plots", "Newton's method")
-    matplotlib = optional_import("matplotlib", "plots", "plotting")
-    matplotlib.use("Agg")
-    import matplotlib.colors as colors
-    import matplotlib.pyplot as plt
-
     start = list(sheet.WEIGHTS.values())
     E, _, H = gradient_and_hessian(start)
     print(f"The Hessian of E_total = {E:.6g} at the sheet's starting weights:")
@@ -139,15 +139,15 @@ def main() -> None:
     rounding = 1e-12 * max(abs(eigenvalues))  # below this an eigenvalue is 0 up to rounding
     print("eigenvalues:", " ".join(f"{x:.3g}" if abs(x) > rounding else "0" for x in eigenvalues))
     print(f"smallest {eigenvalues[0]:.3g} < 0: not positive definite, so Newton's step is damped\n")
-    plot_hessian(H, NAMES, out / "hessian.png", plt, colors)
+    plot_hessian(H, NAMES, out / "hessian.png")
 
     curves = {f"gradient descent, lr = {lr:g}": gradient_descent(start, lr, args.steps) for lr in GD_RATES}
-    newton, shifts = damped_newton(start, args.steps, np)
+    newton, shifts = damped_newton(start, args.steps)
     curves["damped Newton"] = newton
     print("step " + "".join(f"{label:>28}" for label in curves) + "   Newton's shift s")
     for step in range(args.steps):
         print(f"{step:4d} " + "".join(f"{losses[step]:28.6g}" for losses in curves.values()) + f"{shifts[step]:18.3g}")
-    plot_losses(curves, out / "newton.png", plt)
+    plot_losses(curves, out / "newton.png")
 
     x = Value(0.5, "x")
     y = x.tanh()

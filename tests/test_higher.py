@@ -537,11 +537,9 @@ def load_example():
 
 
 def test_example_gradient_descent_is_the_sheet_and_damped_newton_converges():
-    import numpy  # the plots extra brings it (make setup installs .[dev])
-
-    example, start = load_example(), list(sheet.WEIGHTS.values())
+    example, start = load_example(), list(sheet.WEIGHTS.values())  # needs numpy and matplotlib: the plots extra
     assert example.gradient_descent(start, 0.5, 6) == [row["E_total"] for row in sheet.train(0.5, 6)]
-    losses, shifts = example.damped_newton(start, 4, numpy)
+    losses, shifts = example.damped_newton(start, 4)
     assert shifts[0] > 0.0  # the Hessian at the start is not positive definite: the step is damped
     assert losses[0] > losses[1] > losses[2] > losses[3] and losses[3] < 1e-12
 
