@@ -129,6 +129,8 @@ def main() -> None:
     parser.add_argument("--out", default="out/examples", help="folder for the pictures")
     parser.add_argument("--steps", type=int, default=12, help="steps of each method")
     args = parser.parse_args()
+    if args.steps < 1:
+        parser.error(f"--steps must be at least 1, got {args.steps}")
     out = Path(args.out)
     out.mkdir(parents=True, exist_ok=True)
     start = list(sheet.WEIGHTS.values())
