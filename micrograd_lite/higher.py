@@ -34,7 +34,7 @@ from types import CodeType
 from typing import Union
 
 from . import ops
-from .engine import Value, depending_on, sum_values, topological_order
+from .engine import Value, _cycle_collector_paused, depending_on, sum_values, topological_order
 
 # A derivative during the backward walk is either a float -- a constant, with no
 # history (the seed 1.0, the 1 and -1 of + and -, the step of relu) -- or a Value
@@ -64,12 +64,13 @@ def grad(output: Value, inputs: Iterable[Value], create_graph: bool = False) -> 
     if not isinstance(output, Value):
         raise TypeError(f"grad: output must be a Value, got {type(output).__name__}")
     inputs = _checked_inputs("grad", inputs)
-    order = topological_order(output)
-    if not create_graph:
-        numbers = _derivative_numbers(order)
-        return [Value(numbers.get(id(x), 0.0)) for x in inputs]
-    graphs = _derivative_graphs(order, needed=depending_on(order, inputs))  # only what reaches an input
-    return [_as_result(graphs.get(id(x), 0.0)) for x in inputs]
+    with _cycle_collector_paused():  # as backward: no cycles to find, and the collector would re-walk the graph
+        order = topological_order(output)
+        if not create_graph:
+            numbers = _derivative_numbers(order)
+            return [Value(numbers.get(id(x), 0.0)) for x in inputs]
+        graphs = _derivative_graphs(order, needed=depending_on(order, inputs))  # only what reaches an input
+        return [_as_result(graphs.get(id(x), 0.0)) for x in inputs]
 
 
 def hessian(output: Value, inputs: Sequence[Value]) -> list[list[float]]:
