@@ -153,9 +153,10 @@ def test_detach_stops_higher_derivatives_too():
 
 
 def test_fourth_derivative_by_repetition():
-    # d⁴/dx⁴ of x**5 is 120x; of sin-free exp(2x) is 16 exp(2x)
+    # d⁴/dx⁴ of x**5 is 120x; of exp(2x) is 16 exp(2x); of sin x is sin x
     assert derivatives(lambda x: x**5, 1.5, 4)[3] == pytest.approx(180.0, rel=1e-14)
     assert derivatives(lambda x: (2 * x).exp(), 0.3, 4)[3] == pytest.approx(16 * math.exp(0.6), rel=1e-14)
+    assert derivatives(lambda x: x.sin(), 0.7, 4)[3] == pytest.approx(math.sin(0.7), rel=1e-14)
 
 
 @pytest.mark.parametrize("x", [-1000.0, -40.0, 40.0, 1000.0])
