@@ -34,7 +34,6 @@ so is a ``detach()``-ed value, which has no history to replay.
 
 from __future__ import annotations
 
-import math
 import operator
 from collections.abc import Callable, Sequence
 
@@ -96,7 +95,7 @@ def _load(source: str, structure: tuple) -> Callable:
     def run_eagerly(inputs, params):
         return _run_eagerly(structure, inputs, params)
 
-    namespace = dict(NAMESPACE, inf=math.inf, nan=math.nan, run_eagerly=run_eagerly)
+    namespace = dict(NAMESPACE, run_eagerly=run_eagerly)
     exec(compile(source, "<micrograd_lite.compile>", "exec"), namespace)  # our own source, never user text
     replay = namespace["replay"]
     replay.source = source
@@ -167,6 +166,10 @@ def _generate(root: Value, order: list[Value], inputs: list[Value], params: list
             comment = _forward(node, _operands(node, lambda n: _shown(n.label) if n.label else name(n)))
             forward += f"  # {_shown(node.label) if node.label else name(node)} = {comment}"
         lines.append(f"        {name(node)} = {forward}")
+        if node.op.checks:  # outside the domain the engine raises its own error
+            holds = " and ".join(atom(substitute(check.holds, operands)) for check in node.op.checks)
+            lines.append(f"        if not {atom(holds)}:")
+            lines.append("            return run_eagerly(inputs, params)")
         derivatives = node.op.derivatives * (len(node.children) if node.op.arity is None else 1)
         local_texts[id(node)] = [substitute(code, operands) for code in derivatives]
     lines.append(f"        # backward: d{name(root)}/d(node), the chain rule from the result back to the leaves")
@@ -221,6 +224,8 @@ def _operands(node: Value, name: Callable[[Value], str]) -> dict[str, str]:
     operands.update(a=children[0], out=name(node))
     if len(children) > 1:
         operands["b"] = children[1]
+    if node.op.exponent is not None:  # a power's domain checks name its exponent
+        operands["n"] = literal(node.op.exponent)
     return operands
 
 

@@ -111,6 +111,8 @@ NAMESPACE = {
     "step": step,
     "sign": sign,
     "xlogy": xlogy,
+    "inf": math.inf,  # how repr writes the infinite numbers a row's code can hold (x ** inf)
+    "nan": math.nan,
 }
 
 
@@ -293,15 +295,30 @@ def power(n: float) -> Op:
     """
     row = _POWERS.get(n)
     if row is None:
-        symbol = f"**{int(n) if n.is_integer() else n!r}"
+        symbol = f"**{number_text(n)}"
         forward = f"a ** {literal(n)}"
         derivative = f"{literal(n)} * a" + ("" if n - 1.0 == 1.0 else f" ** {literal(n - 1.0)}")
         if n == 0.0:
             derivative = "0.0"
-        row = Op("pown", symbol, 1, forward, (derivative,), POWN.course, POWN.checks, exponent=n)
+        negative_base, divides_by_zero, infinite_slope = POWN.checks
+        checks = (
+            *([] if n.is_integer() else [negative_base]),  # only the checks that can fail for this n
+            *([divides_by_zero] if n < 0.0 else []),
+            *([infinite_slope] if 0.0 < n < 1.0 else []),
+        )
+        row = Op("pown", symbol, 1, forward, (derivative,), POWN.course, checks, exponent=n)
         if len(_POWERS) < 1024:
             _POWERS[n] = row
     return row
+
+
+def number_text(x: float) -> str:
+    """A number as people write it, exactly: 2.0 -> '2', 0.1 -> '0.1', 1e+20 -> '1e+20'.
+
+    >>> number_text(2.0), number_text(-0.5), number_text(1000001.0)
+    ('2', '-0.5', '1000001')
+    """
+    return str(int(x)) if x.is_integer() and abs(x) < 1e16 else repr(x)
 
 
 def literal(x: float) -> str:
