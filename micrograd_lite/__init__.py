@@ -10,6 +10,7 @@
 
 from .engine import Value, leaves, sum_values, topological_order, zero_grad
 from .gradcheck import GradcheckReport, gradcheck
+from .higher import grad, hessian, hvp
 from .nn import MLP, SGD, Layer, Module, Neuron, half_sum_squared_error, mse
 from .viz import GraphvizNotFound, draw_dot, render_graph  # graphviz itself is imported on first draw
 
@@ -23,6 +24,9 @@ __all__ = [
     "zero_grad",
     "gradcheck",
     "GradcheckReport",
+    "grad",
+    "hessian",
+    "hvp",
     "Module",
     "Neuron",
     "Layer",

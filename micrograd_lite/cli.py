@@ -377,6 +377,34 @@ def steps_text(count: int) -> str:
     return f"{count:,} step" + ("" if count == 1 else "s")
 
 
+def cmd_hessian(args) -> None:
+    """The matrix of second derivatives: of E_total by w1..w8 at epoch 0, or of --expr by its variables."""
+    import csv
+    import io
+
+    from .higher import hessian
+    from .util import write_atomically
+
+    check_outputs([args.csv] if args.csv else [])
+    root, named, params = chosen_graph(args)
+    wrt = list(params) if args.expr is None else list(named.values())
+    if not wrt:
+        raise CLIError("--expr: the expression has no variables to differentiate by (give NAME=VALUE)")
+    names = [v.label for v in wrt]
+    matrix = hessian(root, wrt)
+    what = "E_total at the sheet's starting weights" if args.expr is None else args.expr
+    print(f"Hessian of {what}: row i, column j is d²/d(row i) d(column j)")
+    cells = [[name, *(f"{x:.{args.digits}g}" for x in row)] for name, row in zip(names, matrix)]
+    print_table(["", *names], cells)
+    if args.csv:
+        text = io.StringIO()
+        writer = csv.writer(text, lineterminator="\n")
+        writer.writerow(["", *names])
+        writer.writerows([name, *map(repr, row)] for name, row in zip(names, matrix))  # full precision
+        write_atomically(args.csv, text.getvalue().encode())
+        print(f"wrote {args.csv}")
+
+
 # ----------------------------------------------------------------------
 # Output helpers.
 # ----------------------------------------------------------------------
@@ -554,6 +582,13 @@ def build_parser() -> argparse.ArgumentParser:
     compiled = commands.add_parser("compile", help="the course network as generated straight-line Python")
     compiled.add_argument("--show", action="store_true", help="print the generated code")
     compiled.set_defaults(run=cmd_compile)
+
+    hessian = commands.add_parser("hessian", help="second derivatives: the course network's 8x8 Hessian, or --expr's")
+    hessian.add_argument("--expr", help="an expression (default: the course network's E_total by w1..w8)")
+    hessian.add_argument("variables", nargs="*", type=assignment, metavar="NAME=VALUE")
+    hessian.add_argument("--csv", metavar="FILE", help="write the matrix, full precision, as CSV")
+    hessian.add_argument("--digits", type=positive_int, default=4, help="significant digits shown (default 4)")
+    hessian.set_defaults(run=cmd_hessian)
     return parser
 
 

@@ -8,7 +8,7 @@ parentheses, which bounds how deeply it can nest), so a huge or deeply nested
 text is refused at once instead of exhausting memory or the recursion limit.
 
 >>> y = parse_expression("tanh(x*w + b)", {"x": 0.5, "w": -3, "b": 2})
->>> round(y.data, 4), y.op
+>>> round(y.data, 4), y.op.symbol
 (0.4621, 'tanh')
 """
 

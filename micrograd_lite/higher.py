@@ -1,0 +1,254 @@
+"""Higher-order derivatives: gradients that are graphs you can differentiate again.
+
+``backward()`` computes every gradient as a float, so a gradient has no history
+and cannot be differentiated. :func:`grad` walks the same graph backwards, but
+with ``create_graph=True`` it builds each gradient *out of Values*: every op's
+local derivative is its code in the table of operations (:mod:`micrograd_lite.ops`),
+run with the op's own operands and result as Values (the derivative of ``tanh``
+is ``1.0 - out * out``, with ``out`` the tanh node itself), and the chain rule
+multiplies and adds those Values. The gradient is then an
+ordinary graph: ``grad``, ``backward``, ``draw_dot``, ``explain`` and
+``compile_graph`` all work on it, and differentiating it again gives the
+second derivative, again the third, and so on.
+
+>>> from micrograd_lite import Value
+>>> x = Value(0.5, "x")
+>>> y = x.tanh()
+>>> (dy_dx,) = grad(y, [x], create_graph=True)   # 1 - tanh(x)**2, as a graph
+>>> (d2y_dx2,) = grad(dy_dx, [x])                 # -2 tanh(x) (1 - tanh(x)**2)
+>>> round(dy_dx.data, 6), round(d2y_dx2.data, 6)
+(0.786448, -0.726862)
+>>> x.grad                                        # grad() leaves every .grad alone
+0.0
+
+:func:`hessian` is the matrix of second derivatives, one ``grad`` of each first
+derivative; :func:`hvp` multiplies the Hessian by a vector without building it.
+"""
+
+from __future__ import annotations
+
+import math
+import numbers
+from collections.abc import Iterable, Sequence
+from types import CodeType
+from typing import Union
+
+from . import ops
+from .engine import Value, _cycle_collector_paused, depending_on, sum_values, topological_order
+
+# A derivative during the backward walk is either a float -- a constant, with no
+# history (the seed 1.0, the 1 and -1 of + and -, the step of relu) -- or a Value
+# that depends on the graph. Keeping constants as floats keeps the gradient graphs
+# small: multiplying by 1.0 or -1.0 adds no node.
+Derivative = Union[float, Value]  # noqa: UP007 (a runtime alias, Python 3.10)
+
+
+def grad(output: Value, inputs: Iterable[Value], create_graph: bool = False) -> list[Value]:
+    """d output / d each input, as a list of Values; every ``.grad`` is left untouched.
+
+    Without ``create_graph`` the results are constants (Values with no history)
+    equal bit for bit to what ``output.backward()`` would put in each input's
+    ``grad``. With ``create_graph=True`` each result is a graph of Values built
+    from the ops' derivatives, so it can be differentiated again; its ``data``
+    is the same number. An input that ``output`` does not depend on gets 0.0.
+    A result may be a node of the original graph: d(x*y)/dx is ``y`` itself.
+
+    >>> x, y = Value(3.0, "x"), Value(2.0, "y")
+    >>> f = x * x * y                                  # df/dx = 2xy, df/dy = x²
+    >>> [d.data for d in grad(f, [x, y])]
+    [12.0, 9.0]
+    >>> df_dx, df_dy = grad(f, [x, y], create_graph=True)
+    >>> [d.data for d in grad(df_dx, [x, y])]          # d²f/dx² = 2y, d²f/dxdy = 2x
+    [4.0, 6.0]
+    """
+    if not isinstance(output, Value):
+        raise TypeError(f"grad: output must be a Value, got {type(output).__name__}")
+    inputs = _checked_inputs("grad", inputs)
+    with _cycle_collector_paused():  # as backward: no cycles to find, and the collector would re-walk the graph
+        order = topological_order(output)
+        if not create_graph:
+            numbers = _derivative_numbers(order)
+            return [Value(numbers.get(id(x), 0.0)) for x in inputs]
+        graphs = _derivative_graphs(order, needed=depending_on(order, inputs))  # only what reaches an input
+        return [_as_result(graphs.get(id(x), 0.0)) for x in inputs]
+
+
+def hessian(output: Value, inputs: Sequence[Value]) -> list[list[float]]:
+    """The matrix of second derivatives: ``H[i][j] = d² output / d inputs[i] d inputs[j]``.
+
+    Row i is the gradient of the first derivative by ``inputs[i]``: one
+    ``grad(create_graph=True)``, then one ``grad`` per input. Both orders of
+    differentiation are computed, so H is symmetric up to rounding.
+
+    >>> x, y = Value(1.0, "x"), Value(2.0, "y")
+    >>> hessian(x * x * y + y**3, [x, y])              # [[2y, 2x], [2x, 6y]]
+    [[4.0, 2.0], [2.0, 12.0]]
+    """
+    inputs = _checked_inputs("hessian", inputs)
+    first = grad(output, inputs, create_graph=True)
+    return [[d.data for d in grad(d_i, inputs)] for d_i in first]
+
+
+def hvp(output: Value, inputs: Sequence[Value], v: Sequence[float]) -> list[float]:
+    """The Hessian times a vector, ``H · v``, without building H.
+
+    ``H · v`` is the gradient of the directional derivative ``∇output · v``:
+    one ``grad(create_graph=True)``, one product with v, one more ``grad`` --
+    the cost of two backward passes, however many inputs there are.
+
+    >>> x, y = Value(1.0, "x"), Value(2.0, "y")
+    >>> hvp(x * x * y + y**3, [x, y], [1.0, 0.5])     # [[4, 2], [2, 12]] · [1, 0.5]
+    [5.0, 8.0]
+    """
+    inputs = _checked_inputs("hvp", inputs)
+    v = list(v)
+    if len(v) != len(inputs):
+        raise ValueError(f"hvp: v has {len(v)} numbers but there are {len(inputs)} inputs")
+    for i, vi in enumerate(v):
+        if isinstance(vi, Value) or not isinstance(vi, numbers.Real) or not math.isfinite(vi):
+            raise ValueError(f"hvp: v[{i}] must be a finite number, got {vi!r}")
+    if not inputs:
+        return []
+    first = grad(output, inputs, create_graph=True)
+    directional = sum_values([d_i * float(vi) for d_i, vi in zip(first, v)])  # ∇output · v, a graph
+    return [d.data for d in grad(directional, inputs)]
+
+
+# ----------------------------------------------------------------------
+# The backward walk, with numbers or with Values.
+# ----------------------------------------------------------------------
+
+
+def _derivative_numbers(order: list[Value]) -> dict[int, float]:
+    """d output / d node for every node, as floats: backward's walk, into a dict instead of .grad."""
+    derivative = {id(order[-1]): 1.0}  # the output is last in the order
+    get = derivative.get
+    for node in reversed(order):
+        if node.children:
+            d_node = derivative[id(node)]
+            for child, local in zip(node.children, node.local_grads):
+                derivative[id(child)] = get(id(child), 0.0) + local * d_node  # from 0.0, as backward
+    return derivative
+
+
+def _derivative_graphs(order: list[Value], needed: set[int]) -> dict[int, Derivative]:
+    """d output / d node for the needed nodes, each a Value built from the ops' derivatives (or a constant)."""
+    derivative: dict[int, Derivative] = {}
+    terms: dict[int, list] = {id(order[-1]): [1.0]}  # d output / d output = 1
+    for node in reversed(order):  # from the output back to the leaves, each node after its users
+        if id(node) not in needed:
+            continue
+        d_node = derivative[id(node)] = _total(terms.pop(id(node), []))
+        if not node.children:
+            continue
+        for child, local in zip(node.children, _local_derivatives(node)):
+            if id(child) in needed:
+                term = _times(local, d_node)  # the chain rule: d out/d child = d node/d child · d out/d node
+                if term is not None:
+                    terms.setdefault(id(child), []).append(term)
+    return derivative
+
+
+# ----------------------------------------------------------------------
+# Each op's local derivatives, as Values, from the table of operations.
+# ----------------------------------------------------------------------
+
+
+def _xlogy(x: Value, y: Value) -> Derivative:
+    """x · ln y over Values, and the constant 0.0 where x is 0 (as :func:`ops.xlogy`)."""
+    return 0.0 if x.data == 0.0 else x * y.log()
+
+
+# The names the table's derivative code may use, meaning Values: ``exp`` is
+# Value.exp, so ``exp(a)`` builds a node. step and sign are derivatives that are
+# constant near the point (relu's and abs's), so they give plain floats; named
+# numbers (if the table has any) stay numbers.
+ON_VALUES = {
+    name: meaning if isinstance(meaning, float) else getattr(Value, name, None)
+    for name, meaning in ops.NAMESPACE.items()
+}
+ON_VALUES.update(step=lambda x: ops.step(x.data), sign=lambda x: ops.sign(x.data), xlogy=_xlogy)
+_COMPILED: dict[str, CodeType] = {}  # derivative code -> compiled once
+
+
+def _local_derivatives_of(node: Value) -> list[Derivative]:
+    """d node / d each child: the op's derivative code from the table, run with the children and node as Values.
+
+    The code is the engine's own formula (the table's tests prove it, bit for bit),
+    so these Values hold the same floats as ``node.local_grads``. A float result is
+    a derivative that is constant near this point: the 1 and -1 of + and -, the
+    step of relu and the sign of abs (0 away from the kink, as PyTorch).
+    """
+    op, children = node.op, node.children
+    names = {"a": children[0], "b": children[1] if len(children) > 1 else None, "out": node, "n": op.exponent}
+    codes = op.derivatives * len(children) if len(op.derivatives) == 1 else op.derivatives  # a sum: 1 per term
+    found = []
+    for code in codes:
+        if code not in _COMPILED:
+            _COMPILED[code] = compile(code, f"<derivative of {op.name}>", "eval")
+        result = eval(_COMPILED[code], {"__builtins__": {}, **ON_VALUES}, names)  # the table's text, never user input
+        found.append(result if isinstance(result, Value) else float(result))
+    return found
+
+
+def _local_derivatives(node: Value) -> Sequence[Derivative]:
+    """The local derivatives of ``node`` as Values, or an error saying which derivative has none of its own."""
+    try:
+        return _local_derivatives_of(node)
+    except (ArithmeticError, ValueError) as error:
+        operands = ", ".join(repr(child.data) for child in node.children)
+        raise type(error)(
+            f"grad: the derivative of {node.op.symbol!r} at ({operands}) cannot be differentiated again ({error})"
+        ) from None
+
+
+# ----------------------------------------------------------------------
+# Arithmetic on derivatives that may be constants.
+# ----------------------------------------------------------------------
+
+
+def _times(local: Derivative, d_node: Derivative) -> Derivative | None:
+    """``local * d_node``, with no node for a factor of 1.0 or -1.0; None when it is constantly 0.
+
+    Multiplying by 1.0 or -1.0 is exact, so the number is the engine's bit for bit.
+    """
+    if isinstance(local, float) and isinstance(d_node, float):
+        return local * d_node
+    if isinstance(local, float) or isinstance(d_node, float):
+        constant, value = (local, d_node) if isinstance(local, float) else (d_node, local)
+        if constant == 0.0:
+            return None  # zero on a neighbourhood: contributes nothing, not even to higher derivatives
+        if constant == 1.0:
+            return value
+        if constant == -1.0:
+            return -value
+    return local * d_node
+
+
+def _total(terms: list) -> Derivative:
+    """The sum of a node's terms, in the order backward adds them."""
+    if all(isinstance(t, float) for t in terms):
+        total = 0.0  # backward starts every gradient at 0.0
+        for t in terms:
+            total += t
+        return total
+    return terms[0] if len(terms) == 1 else sum_values(terms)
+
+
+def _as_result(derivative: Derivative) -> Value:
+    """A float becomes a constant Value; a Value of -0.0 becomes +0.0, as backward's 0.0 + (-0.0)."""
+    if isinstance(derivative, float):
+        return Value(derivative)
+    if derivative.data == 0.0 and math.copysign(1.0, derivative.data) < 0.0:
+        return derivative + 0.0
+    return derivative
+
+
+def _checked_inputs(caller: str, inputs: Iterable[Value]) -> list[Value]:
+    if isinstance(inputs, Value):
+        raise TypeError(f"{caller}: inputs must be a list of Values; for one input write [x]")
+    inputs = list(inputs)
+    for i, x in enumerate(inputs):
+        if not isinstance(x, Value):
+            raise TypeError(f"{caller}: inputs[{i}] must be a Value, got {type(x).__name__}: {x!r}")
+    return inputs
