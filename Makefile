@@ -54,13 +54,16 @@ chromium:
 	    $(SUDO) apt-get update -qq && $(SUDO) apt-get install -y -qq chromium; \
 	  else echo "Please install Chromium at /usr/bin/chromium"; exit 1; fi; }
 
+# `soffice` alone is not enough: libreoffice-common brings it without Calc, which then converts nothing.
 libreoffice:
-	@command -v soffice >/dev/null 2>&1 || command -v libreoffice >/dev/null 2>&1 || { \
-	  echo "LibreOffice Calc is missing: installing it (the workbook tests recalculate with it)"; \
-	  if command -v apt-get >/dev/null 2>&1; then \
-	    $(SUDO) apt-get update -qq && $(SUDO) apt-get install -y -qq --no-install-recommends libreoffice-calc; \
-	  elif command -v brew >/dev/null 2>&1; then brew install --cask libreoffice; \
-	  else echo "Please install LibreOffice (https://www.libreoffice.org/download/)"; exit 1; fi; }
+	@if command -v dpkg-query >/dev/null 2>&1; then \
+	  dpkg-query -W -f='$${Status}' libreoffice-calc 2>/dev/null | grep -q "install ok installed" || { \
+	    echo "LibreOffice Calc is missing: installing it (the workbook tests recalculate with it)"; \
+	    $(SUDO) apt-get update -qq && $(SUDO) apt-get install -y -qq --no-install-recommends libreoffice-calc; }; \
+	elif ! command -v soffice >/dev/null 2>&1; then \
+	  if command -v brew >/dev/null 2>&1; then brew install --cask libreoffice; \
+	  else echo "Please install LibreOffice (https://www.libreoffice.org/download/)"; exit 1; fi; \
+	fi
 
 clean:
 	rm -rf $(VENV) $(OUT) *.egg-info .pytest_cache .ruff_cache .hypothesis

@@ -45,11 +45,15 @@ def convert(files: list[Path], to: str, outdir: Path, program: str | None = None
         (Path(profile) / "user").mkdir()
         (Path(profile) / "user" / "registrymodifications.xcu").write_text(RECALCULATE_ON_LOAD)
         command = [program, f"-env:UserInstallation=file://{profile}", "--headless", "--convert-to", to]
-        subprocess.run(
+        run = subprocess.run(
             [*command, "--outdir", str(outdir), *map(str, files)], check=True, capture_output=True, timeout=300
         )
     converted = [outdir / f"{f.stem}.{to}" for f in files]
     missing = [p.name for p in converted if not p.is_file()]
-    if missing:
-        raise RuntimeError(f"LibreOffice did not write {', '.join(missing)}")
+    if missing:  # soffice exits 0 having converted nothing, e.g. when installed without Calc
+        said = " ".join((run.stdout + run.stderr).decode(errors="replace").split())
+        raise RuntimeError(
+            f"LibreOffice did not write {', '.join(missing)}: is LibreOffice Calc installed "
+            f"(`make setup` installs libreoffice-calc)? soffice said: {said or 'nothing'}"
+        )
     return converted
