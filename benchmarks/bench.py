@@ -30,6 +30,7 @@ from micrograd_lite import MLP, Value
 from micrograd_lite import sheet as course
 from micrograd_lite.compile import compile_graph
 from micrograd_lite.engine import sigmoid
+from micrograd_lite.util import write_atomically
 
 try:
     import micrograd.engine as mg_engine
@@ -230,13 +231,18 @@ def table(headers, rows) -> str:
     return "\n".join(lines)
 
 
-def write_report(path: Path, results: str) -> None:
-    """Put the results between the markers of ``path`` (hand-written text around them stays)."""
-    begin, end = "<!-- results -->", "<!-- end results -->"
-    text = path.read_text() if path.exists() else f"{begin}\n{end}\n"
+def write_report(path: Path, results: str, marker: str = "results") -> None:
+    """Put the results between the ``marker`` comments of ``path`` (hand-written text around them stays).
+
+    A file without those markers gets them, with the results, at its end.
+    """
+    begin, end = f"<!-- {marker} -->", f"<!-- end {marker} -->"
+    text = path.read_text() if path.exists() else ""
+    if begin not in text:
+        text += f"\n{begin}\n{end}\n"
     head, _, rest = text.partition(begin)
     _, _, tail = rest.partition(end)
-    path.write_text(f"{head}{begin}\n{results}\n{end}{tail}")
+    write_atomically(path, f"{head}{begin}\n{results}\n{end}{tail}".encode())
 
 
 def main(argv=None) -> int:
