@@ -21,12 +21,15 @@ import os
 import platform
 import random
 import statistics
+import subprocess
 import sys
 import time
 import tracemalloc
+import types
+from functools import partial
 from pathlib import Path
 
-from micrograd_lite import MLP, Value
+from micrograd_lite import MLP, Value, engine
 from micrograd_lite import sheet as course
 from micrograd_lite.compile import compile_graph
 from micrograd_lite.engine import sigmoid
@@ -194,6 +197,39 @@ def bytes_per_node(V, n=100_000):
 
 
 # ----------------------------------------------------------------------
+# Workload 4: this engine against itself at an earlier commit (the speed floor).
+# ----------------------------------------------------------------------
+
+ROOT = Path(__file__).resolve().parent.parent
+
+
+def engine_at(revision: str) -> types.ModuleType:
+    """micrograd_lite/engine.py as it was at ``revision``, loaded as a module of its own."""
+    source = subprocess.run(
+        ["git", "show", f"{revision}:micrograd_lite/engine.py"], cwd=ROOT, capture_output=True, text=True, check=True
+    ).stdout
+    module = types.ModuleType(f"engine_at_{revision}")
+    sys.modules[module.__name__] = module  # dataclasses and typing look modules up by name
+    exec(compile(source, f"engine.py@{revision}", "exec"), module.__dict__)
+    return module
+
+
+def mlp_step(engine_module):
+    """MLP(2, [16, 16, 1]) relu over the points, written once for any engine module (as nn.MLP computes it)."""
+    V, sum_values = engine_module.Value, engine_module.sum_values
+    model = MLP(2, [16, 16, 1], activation="relu", seed=0)
+    layers = [[([V(w.data) for w in n.w], V(n.b.data)) for n in layer.neurons] for layer in model.layers]
+    loss = 0.0
+    for x, y in POINTS:
+        for depth, layer in enumerate(layers, 1):
+            x = [sum_values([*(w * xi for w, xi in zip(ws, x)), b]) for ws, b in layer]
+            x = x if depth == len(layers) else [v.relu() for v in x]
+        loss = loss + (x[0] - y) ** 2
+    loss.backward()
+    return loss.data
+
+
+# ----------------------------------------------------------------------
 # Running and reporting.
 # ----------------------------------------------------------------------
 
@@ -249,6 +285,7 @@ def main(argv=None) -> int:
     parser = argparse.ArgumentParser(description="micrograd_lite benchmarks")
     parser.add_argument("--quick", action="store_true", help="tiny sizes, one repeat (seconds)")
     parser.add_argument("--write", metavar="FILE", help="also write the report (Markdown) to FILE")
+    parser.add_argument("--baseline", metavar="REV", help="also compare the engine with engine.py at git revision REV")
     args = parser.parse_args(argv)
     quick = args.quick
     epochs = 50 if quick else 1000
@@ -327,6 +364,22 @@ def main(argv=None) -> int:
     say(table(["engine", "bytes per node"], [[name, f"{b:.0f}"] for name, b in used.items()]))
     if mg_engine:
         say(f"\nmicrograd_lite uses {used['micrograd_lite'] / used['micrograd']:.2f} of micrograd's bytes per node.")
+
+    # 5. the speed floor: this engine against an earlier one, in the same run
+    if args.baseline:
+        old = engine_at(args.baseline)
+        say(f"\n## This engine against engine.py at {args.baseline} (median of {repeats})\n")
+        rows = []
+        for workload, run_with in (
+            (f"sheet eager, {epochs} epochs", lambda module: sheet_eager(module.Value, module.Value.sigmoid, epochs)),
+            (f"MLP step, {len(POINTS)} points", mlp_step),
+        ):
+            times, _ = interleaved({"now": partial(run_with, engine), "before": partial(run_with, old)}, repeats)
+            rows.append([workload, f"{times['before'] * 1e3:.1f} ms", f"{times['now'] * 1e3:.1f} ms"])
+            rows[-1].append(f"{times['now'] / times['before']:.3f}")
+        before, now = bytes_per_node(old.Value, n), bytes_per_node(Value, n)
+        rows.append([f"bytes per node, chain of {n:,}", f"{before:.0f}", f"{now:.0f}", f"{now / before:.3f}"])
+        say(table(["workload", args.baseline, "now", "now / before"], rows))
 
     if args.write:
         write_report(Path(args.write), "\n".join(report))

@@ -4,7 +4,8 @@ Every arithmetic operation on a :class:`Value` returns a new Value that
 remembers three things:
 
 * ``children``    -- the operand Values it was computed from, in operand order;
-* ``op``          -- the name of the operation, as you wrote it (``"*"``, ``"exp"``);
+* ``op``          -- the operation: a row of the table in :mod:`micrograd_lite.ops`,
+  which reads as its symbol (``"*"``, ``"exp"``, ``"**2"``);
 * ``local_grads`` -- the local derivative of the result with respect to each
   child, computed right away, next to the forward value.
 
@@ -20,6 +21,10 @@ Example:
 >>> c.backward()
 >>> a.grad, b.grad
 (-2.0, 2.0)
+
+The file reads as a lesson: the Value and its two constructors; ``+ * tanh
+exp``, enough for a neuron; ``backward`` and the order it walks in; the
+other operations; and last, what makes it fast and safe.
 """
 
 from __future__ import annotations
@@ -30,14 +35,37 @@ import numbers
 from collections.abc import Iterable, Sequence
 from typing import Union
 
+from .ops import (
+    ABS,
+    ADD,
+    COS,
+    DETACH,
+    DIV,
+    EXP,
+    LOG,
+    MUL,
+    NEG,
+    POW,
+    RELU,
+    SIGMOID,
+    SIN,
+    SQRT,
+    SUB,
+    TANH,
+    Op,
+    overflow,
+    power,
+    sigmoid,
+    xlogy,
+)
+
 Number = Union[int, float]  # noqa: UP007 (a runtime alias, Python 3.10)
 Operand = Union["Value", Number]  # noqa: UP007
 
-# Local gradients shared by every node of an operation whose derivative does
-# not depend on the data: no tuple is allocated per node for them.
-_PLUS = (1.0, 1.0)  # d(a+b)/da, d(a+b)/db
-_MINUS = (1.0, -1.0)  # d(a-b)/da, d(a-b)/db
-_NEGATE = (-1.0,)  # d(-a)/da
+
+# ======================================================================
+# 1. A Value, and the two ways to make one.
+# ======================================================================
 
 
 class Value:
@@ -51,89 +79,158 @@ class Value:
     __slots__ = ("data", "grad", "label", "op", "children", "local_grads")
 
     def __init__(self, data: float, label: str = "") -> None:
+        """A leaf: a number you give (an input, a weight, a constant)."""
+        if type(label) is not str:
+            raise TypeError(f"Value(label) needs a str, got {type(label).__name__}: {label!r}")
         self.data = data if type(data) is float else _as_float(data)
         self.grad = 0.0
         self.label = label
-        self.op = ""  # a leaf: no operation produced it
+        self.op: Op | str = ""  # a leaf: no operation produced it
         self.children: tuple[Value, ...] = ()
         self.local_grads: tuple[float, ...] = ()
+
+    @classmethod
+    def from_operation(cls, data: float, children: tuple, op: Op, local_grads: tuple) -> Value:
+        """A result: made by operation ``op`` from ``children``, with its local derivatives.
+
+        No checks, for speed: the operations below pass floats and Values.
+
+        >>> x = Value(3.0, "x")
+        >>> y = Value.from_operation(9.0, (x,), power(2.0), (6.0,))  # what x ** 2 does
+        >>> y.backward(); x.grad
+        6.0
+        """
+        out = _new_value(cls)
+        out.data = data
+        out.grad = 0.0
+        out.label = ""
+        out.op = op
+        out.children = children
+        out.local_grads = local_grads
+        return out
 
     def __repr__(self) -> str:
         label = f", label={self.label!r}" if self.label else ""
         return f"Value(data={self.data!r}, grad={self.grad!r}{label})"
 
-    # ------------------------------------------------------------------
-    # Arithmetic: each operation states its forward value and its local
-    # derivatives side by side.
-    # ------------------------------------------------------------------
+    # ==================================================================
+    # 2. Enough for a neuron: + * tanh exp. Each operation states its
+    #    forward value and its local derivatives side by side.
+    # ==================================================================
 
     def __add__(self, other: Operand) -> Value:
         if not isinstance(other, Value):
             other = _as_value(other)  # a number becomes a constant leaf
             if other is NotImplemented:
                 return NotImplemented
-        return _result(self.data + other.data, (self, other), "+", _PLUS)
-
-    def __sub__(self, other: Operand) -> Value:
-        if not isinstance(other, Value):
-            other = _as_value(other)  # a number becomes a constant leaf
-            if other is NotImplemented:
-                return NotImplemented
-        return _result(self.data - other.data, (self, other), "-", _MINUS)
+        return _result(self.data + other.data, (self, other), ADD, _PLUS)  # d(a+b)/da = d(a+b)/db = 1
 
     def __mul__(self, other: Operand) -> Value:
         if not isinstance(other, Value):
-            other = _as_value(other)  # a number becomes a constant leaf
+            other = _as_value(other)
             if other is NotImplemented:
                 return NotImplemented
         # d(a*b)/da = b,  d(a*b)/db = a
-        return _result(self.data * other.data, (self, other), "*", (other.data, self.data))
+        return _result(self.data * other.data, (self, other), MUL, (other.data, self.data))
+
+    def tanh(self) -> Value:
+        t = math.tanh(self.data)  # math.tanh never overflows
+        return _result(t, (self,), TANH, (1.0 - t * t,))  # d(tanh x)/dx = 1 - tanh(x)**2
+
+    def exp(self) -> Value:
+        try:
+            out = math.exp(self.data)
+        except OverflowError:
+            raise overflow(EXP, self.data) from None
+        return _result(out, (self,), EXP, (out,))  # d(e**x)/dx = e**x
+
+    # ==================================================================
+    # 3. The backward pass.
+    # ==================================================================
+
+    def backward(self) -> None:
+        """Fill in ``grad`` of every node with d(self)/d(node), by the chain rule.
+
+        Leaves (Values you made yourself) *accumulate* their gradient over
+        repeated calls, as in PyTorch; call ``zero_grad`` between steps.
+        Interior nodes are recomputed from zero on every call, so a second
+        call never sends stale gradients down the graph again.
+        """
+        with _cycle_collector_paused():
+            operations = topological_order(self, include_leaves=False)  # each after its operands
+            for node in operations:
+                node.grad = 0.0
+            self.grad += 1.0  # d(self)/d(self)
+            for node in reversed(operations):  # from the result back to the leaves
+                grad = node.grad
+                local_grads = node.local_grads
+                for i, child in enumerate(node.children):
+                    child.grad += local_grads[i] * grad  # the chain rule
+
+    # ==================================================================
+    # 5. The other operations (4, the sort, is below the class).
+    # ==================================================================
+
+    def __sub__(self, other: Operand) -> Value:
+        if not isinstance(other, Value):
+            other = _as_value(other)
+            if other is NotImplemented:
+                return NotImplemented
+        return _result(self.data - other.data, (self, other), SUB, _MINUS)  # d/da = 1, d/db = -1
+
+    def __neg__(self) -> Value:
+        return _result(-self.data, (self,), NEG, _NEGATE)  # d(-a)/da = -1
+
+    def __pos__(self) -> Value:
+        return self
 
     def __truediv__(self, other: Operand) -> Value:
         if not isinstance(other, Value):
-            other = _as_value(other)  # a number becomes a constant leaf
+            other = _as_value(other)
             if other is NotImplemented:
                 return NotImplemented
         a, b = self.data, other.data
         if b == 0.0:
-            raise ZeroDivisionError(f"division by zero: {a!r} / {b!r}")
-        # d(a/b)/da = 1/b,  d(a/b)/db = -a/b**2
-        return _result(a / b, (self, other), "/", (1.0 / b, -a / (b * b)))
+            raise DIV.error(a, b)
+        out = a / b
+        d_da, d_db = 1.0 / b, -out / b  # d(a/b)/da = 1/b,  d(a/b)/db = -a/b**2 = -(a/b)/b
+        if abs(d_db) == _INF or abs(d_da) == _INF:
+            raise overflow(DIV, a, b)
+        return _result(out, (self, other), DIV, (d_da, d_db))
 
     def __pow__(self, exponent: Operand) -> Value:
+        """``a ** n`` for a number n (the op is a row with ``exponent`` n), or ``a ** b`` for a Value b."""
         if isinstance(exponent, Value):
             return self._pow_value(exponent)
         if not _is_real(exponent):
             return NotImplemented
         a, n = self.data, float(exponent)
-        out = _power(a, n)
-        if a == 0.0 and 0.0 < n < 1.0:
-            raise ValueError(f"power: the derivative of x**{n!r} is infinite at x=0.0")
-        # d(a**n)/da = n * a**(n-1)
-        local = n * _power(a, n - 1.0) if n != 0.0 else 0.0
-        return _result(out, (self,), _power_op(n), (local,))
+        op = power(n)
+        if a < 0.0 and not n.is_integer() or a == 0.0 and n < 1.0 and n != 0.0:
+            raise op.error(a)  # not real, a division by zero, or an infinite derivative
+        try:
+            out = a**n
+            local = n * a ** (n - 1.0) if n != 0.0 else 0.0  # d(a**n)/da = n * a**(n-1)
+        except OverflowError:
+            raise overflow(op, a) from None
+        if abs(local) == _INF:
+            raise overflow(op, a)
+        return _result(out, (self,), op, (local,))
 
     def _pow_value(self, exponent: Value) -> Value:
-        """``a ** b`` with both sides in the graph: d/db needs ln a."""
+        """``a ** b`` with both sides in the graph: d/db needs ln a, so a must be positive (or 0 with b >= 1)."""
         a, b = self.data, exponent.data
-        out = _power(a, b)
-        d_da = b * _power(a, b - 1.0) if b != 0.0 else 0.0
-        if a > 0.0:
-            d_db = out * math.log(a)  # d(a**b)/db = a**b * ln a
-        elif a == 0.0 and b > 0.0:
-            d_db = 0.0  # a**b is 0 on a whole neighbourhood of b
-        else:
-            raise ValueError(
-                f"power: d(a**b)/db = a**b * ln(a) is undefined for base a={a!r} "
-                f"(exponent b={b!r}); use a number exponent or a positive base"
-            )
-        return _result(out, (self, exponent), "**", (d_da, d_db))
-
-    def __neg__(self) -> Value:
-        return _result(-self.data, (self,), "-", _NEGATE)
-
-    def __pos__(self) -> Value:
-        return self
+        if not (a > 0.0 or a == 0.0 and b >= 1.0):
+            raise POW.error(a, b)
+        try:
+            out = a**b
+            d_da = b * a ** (b - 1.0)  # d(a**b)/da = b * a**(b-1)
+        except OverflowError:
+            raise overflow(POW, a, b) from None
+        d_db = xlogy(out, a)  # d(a**b)/db = a**b * ln a
+        if abs(d_da) == _INF or abs(d_db) == _INF:
+            raise overflow(POW, a, b)
+        return _result(out, (self, exponent), POW, (d_da, d_db))
 
     # Reverse operators: ``2 - v`` calls ``v.__rsub__(2)``.
     def __radd__(self, other: Number) -> Value:
@@ -156,72 +253,63 @@ class Value:
         other = _as_value(other)
         return NotImplemented if other is NotImplemented else other._pow_value(self)
 
-    # ------------------------------------------------------------------
-    # Functions of one Value.
-    # ------------------------------------------------------------------
-
-    def exp(self) -> Value:
-        try:
-            out = math.exp(self.data)
-        except OverflowError:
-            raise OverflowError(f"exp overflow: exp({self.data!r}) exceeds the largest float") from None
-        return _result(out, (self,), "exp", (out,))  # d(e**x)/dx = e**x
-
     def log(self) -> Value:
         x = self.data
         if x <= 0.0:
-            raise ValueError(f"log of a non-positive value: log({x!r}) is undefined")
-        return _result(math.log(x), (self,), "log", (1.0 / x,))  # d(ln x)/dx = 1/x
+            raise LOG.error(x)
+        local = 1.0 / x  # d(ln x)/dx = 1/x
+        if local == _INF:
+            raise overflow(LOG, x)
+        return _result(math.log(x), (self,), LOG, (local,))
 
     def sqrt(self) -> Value:
         x = self.data
         if x <= 0.0:
-            what = "undefined" if x < 0.0 else "defined, but its derivative is infinite"
-            raise ValueError(f"sqrt: sqrt({x!r}) is {what}")
+            raise SQRT.error(x)
         out = math.sqrt(x)
-        return _result(out, (self,), "sqrt", (0.5 / out,))  # d(sqrt x)/dx = 1/(2 sqrt x)
-
-    def tanh(self) -> Value:
-        t = math.tanh(self.data)  # math.tanh never overflows
-        return _result(t, (self,), "tanh", (1.0 - t * t,))  # d(tanh x)/dx = 1 - tanh(x)**2
+        return _result(out, (self,), SQRT, (0.5 / out,))  # d(sqrt x)/dx = 1/(2 sqrt x)
 
     def sigmoid(self) -> Value:
-        s = sigmoid(self.data)  # the stable form, below
-        return _result(s, (self,), "sigmoid", (s * (1.0 - s),))  # dσ/dx = σ(1-σ)
+        s = sigmoid(self.data)  # the stable form, in ops.py
+        return _result(s, (self,), SIGMOID, (s * (1.0 - s),))  # dσ/dx = σ(1-σ)
 
     def relu(self) -> Value:
         x = self.data
-        return _result(x if x > 0.0 else 0.0, (self,), "relu", (1.0 if x > 0.0 else 0.0,))
+        return _result(x if x > 0.0 else 0.0, (self,), RELU, (1.0 if x > 0.0 else 0.0,))
 
     def abs(self) -> Value:
         x = self.data
         sign = 1.0 if x > 0.0 else -1.0 if x < 0.0 else 0.0  # 0 at the kink, as PyTorch
-        return _result(abs(x), (self,), "abs", (sign,))
+        return _result(abs(x), (self,), ABS, (sign,))
 
     __abs__ = abs
 
-    # ------------------------------------------------------------------
-    # The backward pass.
-    # ------------------------------------------------------------------
+    def sin(self) -> Value:
+        x = self.data
+        if x - x != 0.0:  # inf or nan
+            raise SIN.error(x)
+        return _result(math.sin(x), (self,), SIN, (math.cos(x),))  # d(sin x)/dx = cos x
 
-    def backward(self) -> None:
-        """Fill in ``grad`` of every node with d(self)/d(node), by the chain rule.
+    def cos(self) -> Value:
+        x = self.data
+        if x - x != 0.0:
+            raise COS.error(x)
+        return _result(math.cos(x), (self,), COS, (-math.sin(x),))  # d(cos x)/dx = -sin x
 
-        Leaves (Values you made yourself) *accumulate* their gradient over
-        repeated calls, as in PyTorch; call ``zero_grad`` between steps.
-        Interior nodes are recomputed from zero on every call, so a second
-        call never sends stale gradients down the graph again.
+    def detach(self) -> Value:
+        """A new leaf with the same data and no history: gradients stop here (PyTorch's ``detach``).
+
+        >>> x = Value(3.0, "x")
+        >>> y = x * x.detach()    # x times a constant 3
+        >>> y.backward(); x.grad
+        3.0
         """
-        with _cycle_collector_paused():
-            operations = topological_order(self, include_leaves=False)  # each after its operands
-            for node in operations:
-                node.grad = 0.0
-            self.grad += 1.0  # d(self)/d(self)
-            for node in reversed(operations):  # from the result back to the leaves
-                grad = node.grad
-                local_grads = node.local_grads
-                for i, child in enumerate(node.children):
-                    child.grad += local_grads[i] * grad  # the chain rule
+        return _result(self.data, (), DETACH, ())
+
+
+# ======================================================================
+# 4. The order backward walks in: every node after its operands.
+# ======================================================================
 
 
 def topological_order(root: Value, include_leaves: bool = True) -> list[Value]:
@@ -256,6 +344,11 @@ def topological_order(root: Value, include_leaves: bool = True) -> list[Value]:
     return order
 
 
+# ======================================================================
+# Graph helpers.
+# ======================================================================
+
+
 def sum_values(terms: Sequence[Operand]) -> Value:
     """``terms[0] + terms[1] + ...`` as ONE ``+`` node with a child per term.
 
@@ -272,7 +365,7 @@ def sum_values(terms: Sequence[Operand]) -> Value:
     if len(children) == 1:
         return children[0]
     data = [child.data for child in children]
-    return _result(sum(data[1:], data[0]), children, "+", _ones(len(children)))
+    return _result(sum(data[1:], data[0]), children, ADD, _ones(len(children)))
 
 
 def leaves(root: Value) -> list[Value]:
@@ -299,21 +392,10 @@ def zero_grad(values: Iterable[Value]) -> None:
         v.grad = 0.0
 
 
-# ----------------------------------------------------------------------
-# Helpers.
-# ----------------------------------------------------------------------
-
-
-def sigmoid(x: float) -> float:
-    """σ(x) = 1 / (1 + e^-x) in its stable form.
-
-    exp is only ever taken of a non-positive number, so sigmoid(1000) is 1.0
-    and sigmoid(-1000) is 0.0, with no overflow.
-    """
-    if x >= 0.0:
-        return 1.0 / (1.0 + math.exp(-x))
-    z = math.exp(x)
-    return z / (1.0 + z)
+# ======================================================================
+# 6. Making it fast and safe. Each choice with its reason and what it
+#    bought, as measured in docs/performance.md.
+# ======================================================================
 
 
 class _cycle_collector_paused:  # noqa: N801 (used like a function: `with _cycle_collector_paused():`)
@@ -321,8 +403,9 @@ class _cycle_collector_paused:  # noqa: N801 (used like a function: `with _cycle
 
     A backward pass makes no reference cycles, so the collector would find
     nothing; left on, it re-walks every live node of a big graph again and
-    again, and time per node grows with the graph. (A class, not a
-    @contextmanager generator: it costs a quarter as much on small graphs.)
+    again, and time per node grows with the graph (backward per node stays
+    flat from 10^3 to 10^6 nodes with it paused). A class, not a
+    @contextmanager generator: it costs a quarter as much on small graphs.
     """
 
     __slots__ = ("was_enabled",)
@@ -336,7 +419,16 @@ class _cycle_collector_paused:  # noqa: N801 (used like a function: `with _cycle
             gc.enable()
 
 
+# Results skip __init__ and its checks (their inputs are already floats and
+# Values): a plain function call instead of a method lookup per node.
 _new_value = object.__new__
+_result = Value.from_operation
+
+# Local gradients shared by every node of an operation whose derivative does
+# not depend on the data: no tuple is allocated per node for them.
+_PLUS = (1.0, 1.0)  # d(a+b)/da, d(a+b)/db
+_MINUS = (1.0, -1.0)  # d(a-b)/da, d(a-b)/db
+_NEGATE = (-1.0,)  # d(-a)/da
 _ONES: dict[int, tuple[float, ...]] = {}
 
 
@@ -347,16 +439,9 @@ def _ones(n: int) -> tuple[float, ...]:
     return _ONES[n]
 
 
-def _result(data: float, children: tuple, op: str, local_grads: tuple) -> Value:
-    """A Value produced by an operation (no type checks: inputs are Values)."""
-    out = _new_value(Value)
-    out.data = data
-    out.grad = 0.0
-    out.label = ""
-    out.op = op
-    out.children = children
-    out.local_grads = local_grads
-    return out
+# Domain checks: plain ints and floats take the fast path; anything else is
+# checked once, with an error naming the problem (messages are in ops.py).
+_INF = math.inf
 
 
 def _is_real(x: object) -> bool:
@@ -387,30 +472,3 @@ def _as_value(x: object) -> Value:
     if _is_real(x):
         return Value(x)
     return NotImplemented
-
-
-_POWER_OPS: dict[float, str] = {}
-
-
-def _power_op(n: float) -> str:
-    """The op name of ``x ** n`` as you wrote it: "**2", "**0.5" (made once per exponent)."""
-    op = _POWER_OPS.get(n)
-    if op is None:
-        op = f"**{int(n) if n.is_integer() else n!r}"
-        if len(_POWER_OPS) < 1024:
-            _POWER_OPS[n] = op
-    return op
-
-
-def _power(a: float, n: float) -> float:
-    """``a ** n`` as a real number, or a clear error."""
-    if n == 1.0:
-        return a  # exactly: so d(a**2)/da is 2*a, with no pow() call
-    if a < 0.0 and not n.is_integer():
-        raise ValueError(f"power: negative base to a non-integer power, {a!r} ** {n!r}, is not real")
-    try:
-        return a**n
-    except ZeroDivisionError:
-        raise ZeroDivisionError(f"power: 0.0 ** {n!r} divides by zero") from None
-    except OverflowError:
-        raise OverflowError(f"power overflow: {a!r} ** {n!r} exceeds the largest float") from None

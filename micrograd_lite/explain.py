@@ -19,10 +19,10 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 
 from .engine import Value, depending_on, topological_order
+from .ops import FUNCTIONS, substitute
 from .util import format_number
 
 INLINE_LIMIT = 24  # unlabelled nodes with a longer expression get a generated name
-FUNCTIONS = ("exp", "log", "sqrt", "tanh", "sigmoid", "relu", "abs")  # written f(x): no parentheses needed
 
 
 # ----------------------------------------------------------------------
@@ -47,28 +47,36 @@ class Namer:
         if node.label:
             return node.label
         if not node.children:
-            return format_number(node.data, 6)
+            number = format_number(node.data, 6)
+            return f"({number})" if number.startswith("-") else number  # so 1/-3**2 cannot misparse
         text = self.expression(node)
         if len(text) <= INLINE_LIMIT:
-            return text if node.op in FUNCTIONS else f"({text})"  # so x**y**2 cannot misparse
+            return text if node.op.name in FUNCTIONS else f"({text})"  # so x**y**2 cannot misparse
         generated = f"n{len(self.definitions) + 1}"
         self.definitions.append((generated, text))
         return generated
 
     def expression(self, node: Value) -> str:
-        """How ``node`` was computed, from its children's names."""
+        """How ``node`` was computed, from its children's names, in the course's notation."""
         c = [self(child) for child in node.children]
         op = node.op
-        if op == "-" and len(c) == 1:
-            return f"−{c[0]}"
-        if op == "+":
+        if op.arity is None:  # a sum of any number of terms
             return " + ".join(c)
-        if op in ("-", "*", "/"):
-            symbol = {"-": "−", "*": "·", "/": "/"}[op]
-            return f"{c[0]} {symbol} {c[1]}"
-        if op.startswith("**"):
-            return f"{c[0]}**{op[2:] or c[1]}"
-        return f"{op}{c[0]}" if c[0].startswith("(") and c[0].endswith(")") else f"{op}({c[0]})"
+        if op.name == "pown":
+            return f"{c[0]}**{format_number(op.exponent, 6)}"
+        if op.name in FUNCTIONS and c[0].startswith("(") and c[0].endswith(")"):
+            return f"{op.name}{c[0]}"  # tanh(x · w), not tanh((x · w))
+        names = {"a": c[0], "b": c[1]} if len(c) > 1 else {"a": c[0]}
+        return substitute(_course(op.forward).replace(" ** ", "**"), names, parenthesise=False)
+
+
+def _course(code: str) -> str:
+    """Python operators as the course writes them: ``a * b - c`` -> ``a · b − c``."""
+    return code.replace(" * ", " · ").replace("-", "−")
+
+
+def _python(text: str) -> str:
+    return text.replace("·", "*").replace("−", "-")
 
 
 # ----------------------------------------------------------------------
@@ -77,34 +85,26 @@ class Namer:
 
 
 def local_factors(node: Value, index: int, name: Namer) -> tuple[float, list[str]]:
-    """∂node/∂(child number ``index``) as a number times named factors."""
+    """∂node/∂(child number ``index``) as a number times named factors, from the table's course text."""
+    op = node.op
     c = [name(child) for child in node.children]
-    out, op = name(node), node.op
-    if op == "+":
-        return 1.0, []
-    if op == "-":
-        return (-1.0, []) if len(c) == 1 or index == 1 else (1.0, [])
-    if op == "*":
-        other = node.children[1 - index]
-        return (other.data, []) if _is_constant(other) else (1.0, [c[1 - index]])
-    if op == "/":
-        return (1.0, [f"1/{c[1]}"]) if index == 0 else (-1.0, [c[0], f"1/{c[1]}**2"])
-    if op.startswith("**") and len(c) == 1:
-        n = float(op[2:])
+    if op.name == "mul" and _is_constant(node.children[1 - index]):
+        return node.children[1 - index].data, []  # a constant factor is a coefficient: 0.5 · ...
+    if op.name == "pown":  # n · a**(n − 1), with the number n worked out
+        n = op.exponent
         if n == 0:
             return 0.0, []
         return n, [] if n == 1 else [c[0] if n == 2 else f"{c[0]}**{format_number(n - 1, 6)}"]
-    if op == "**":
-        return (1.0, [c[1], f"{c[0]}**({c[1]} − 1)"]) if index == 0 else (1.0, [out, f"log({c[0]})"])
-    return 1.0, {
-        "sigmoid": [out, f"(1 − {out})"],
-        "tanh": [f"(1 − {out}**2)"],
-        "exp": [out],
-        "log": [f"1/{c[0]}"],
-        "sqrt": [f"1/(2·{out})"],
-        "relu": [f"step({c[0]})"],
-        "abs": [f"sign({c[0]})"],
-    }[op]
+    text = op.course[0 if op.arity is None else index]
+    coefficient = 1.0
+    if text.startswith("−"):
+        coefficient, text = -1.0, text[1:]
+    if text == "1":
+        return coefficient, []
+    names = {"a": c[0], "out": name(node)}
+    if len(c) > 1:
+        names["b"] = c[1]
+    return coefficient, [substitute(factor, names, parenthesise=False) for factor in text.split(" · ")]
 
 
 def _is_constant(node: Value) -> bool:
@@ -252,10 +252,6 @@ def evaluate(derivation: Derivation, root: Value) -> float:
     for gen, expr in derivation.definitions:  # generated names, in order of definition
         variables[gen] = parse_expression(_python(expr), variables).data
     return parse_expression(_python(derivation.expanded), variables).data
-
-
-def _python(text: str) -> str:
-    return text.replace("·", "*").replace("−", "-")
 
 
 # ----------------------------------------------------------------------

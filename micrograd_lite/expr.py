@@ -16,8 +16,13 @@ import operator
 
 from .engine import Value
 from .errors import ExpressionError
+from .ops import FUNCTIONS as METHODS
+from .ops import sign, step
 
-FUNCTIONS = ("exp", "log", "sqrt", "tanh", "sigmoid", "relu", "abs")
+# Functions of the table are Value methods (``exp(x)`` is ``x.exp()``); step and
+# sign, the derivatives of relu and abs, give constants (no gradient flows through).
+CONSTANT_FUNCTIONS = {"step": step, "sign": sign}
+FUNCTIONS = (*METHODS, *CONSTANT_FUNCTIONS)
 BINARY = {
     ast.Add: operator.add,
     ast.Sub: operator.sub,
@@ -73,7 +78,10 @@ def _build(node: ast.AST, leaves: dict[str, Value], text: str) -> Value | float:
         and not node.keywords
     ):
         arg = _build(node.args[0], leaves, text)
-        return getattr(arg if isinstance(arg, Value) else Value(arg), node.func.id)()
+        arg = arg if isinstance(arg, Value) else Value(arg)
+        if node.func.id in CONSTANT_FUNCTIONS:
+            return Value(CONSTANT_FUNCTIONS[node.func.id](arg.data))
+        return getattr(arg, node.func.id)()
     if isinstance(node, ast.Call) and isinstance(node.func, ast.Name):
         raise ExpressionError(
             f"unsupported function {node.func.id!r} in {text!r}; use one of {', '.join(FUNCTIONS)} with one argument"

@@ -16,9 +16,10 @@ from collections.abc import Sequence
 from typing import Optional
 
 from .engine import Operand, Value, sum_values, zero_grad
+from .ops import ACTIVATIONS as _FUNCTIONS_OF_ANY_NUMBER
 
 Activation = Optional[str]  # noqa: UP045 (a runtime alias, Python 3.10)
-ACTIVATIONS = ("sigmoid", "tanh", "relu", None)
+ACTIVATIONS = (*_FUNCTIONS_OF_ANY_NUMBER, None)  # from the table of operations
 
 
 def _check_activation(name: Activation) -> None:

@@ -93,13 +93,15 @@ def draw_dot(
     for node in order:
         nid = ids[id(node)]
         fields = [_escape_record(node.label)] if node.label else []
+        if node.op and not node.children:  # a leaf made by an operation: detach()
+            fields.append(node.op.symbol)
         fields.append(f"data {format_number(node.data, precision)}")
         if show_grad:
             fields.append(f"grad {format_number(node.grad, precision)}")
         dot.node(nid, label="{ " + " | ".join(fields) + " }", **_value_style(node, root, param_ids))
         if node.children:
             op_id = nid + "_op"
-            dot.node(op_id, label=node.op, **STYLE_OP)
+            dot.node(op_id, label=node.op.symbol, **STYLE_OP)
             dot.edge(op_id, nid)
             for child in node.children:
                 edge_style = {"color": "red", "penwidth": "2.5"} if (id(child), id(node)) in hot else {}

@@ -1,0 +1,363 @@
+"""Every operation of the engine, in one table: how to compute it, differentiate it, and explain it.
+
+The engine (:mod:`micrograd_lite.engine`) is written by hand, to be read as a
+textbook; this table says the same things as *data*, so that the modules that
+need them -- the compiled replay, the chain-rule explanations, the expression
+parser, the renderer -- read one definition instead of each keeping its own
+copy. Tests prove that the table and the engine agree, bit for bit.
+
+A row (an :class:`Op`) holds, for one operation:
+
+* ``name``        -- its key: ``"mul"``, ``"neg"``, ``"pown"`` (a power with a number exponent);
+* the row itself is a ``str``: the symbol drawn in a graph (``"*"``, ``"-"``, ``"**2"``), so
+  ``node.op == "*"`` reads naturally; two rows can share a symbol (``sub`` and ``neg``), their
+  ``name`` tells them apart;
+* ``arity``       -- 1, 2, or ``None`` for any number of operands (a sum);
+* ``forward``     -- the result as Python code;
+* ``derivatives`` -- the local derivative with respect to each operand, as Python code
+  (an n-ary op has one, the same for every operand);
+* ``course``      -- the same derivatives in the course's notation (``·`` and ``−``),
+  text that :func:`micrograd_lite.explain.evaluate` parses back;
+* ``checks``      -- the domain: conditions that must hold, each with its error.
+
+The code contract
+-----------------
+``forward`` and ``derivatives`` are Python expressions over the names ``a`` and
+``b`` (the operands), ``out`` (the result, for derivatives) and ``n`` (a number
+exponent), using only ``+ - * / **``, parentheses, float literals and the
+functions of :data:`NAMESPACE`: ``exp log sqrt tanh sigmoid sin cos abs relu``,
+``step(x)`` (1.0 if x > 0 else 0.0) and ``sign(x)`` (-1.0, 0.0 or 1.0), the
+derivatives of relu and abs, and ``xlogy(x, y)`` (x·ln y, 0 where x is 0).
+So the same text runs wherever those names mean something:
+
+* in the compiled replay, substituted into generated code (each operand and
+  each whole expression in parentheses, so nothing regroups);
+* over Values, to build a graph of the derivative (a namespace where
+  ``exp`` is ``Value.exp``, and ``step``/``sign`` give constants);
+* over NumPy arrays (``exp = np.exp``, ``step = lambda x: np.where(x > 0, 1.0, 0.0)``).
+
+>>> MUL.derivatives
+('b', 'a')
+>>> run(MUL.derivatives[1], a=3.0, b=-2.0)    # d(a*b)/db = a
+3.0
+>>> run(TANH.derivatives[0], out=0.5)          # 1 - tanh(x)**2, from the result
+0.75
+>>> power(2.0).symbol, power(2.0).exponent, power(2.0).name
+('**2', 2.0, 'pown')
+>>> run(power(3.0).derivatives[0], a=2.0, n=3.0)
+12.0
+
+The domain rule for overflow: when an operation's result or one of its local
+derivatives is too large for a float, the operation raises ``OverflowError``
+naming it (:func:`overflow`) -- a gradient never turns into ±inf silently.
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Iterator
+from dataclasses import dataclass
+
+# ----------------------------------------------------------------------
+# The functions the code may call, on plain floats.
+# ----------------------------------------------------------------------
+
+
+def sigmoid(x: float) -> float:
+    """σ(x) = 1 / (1 + e^-x) in its stable form.
+
+    exp is only ever taken of a non-positive number, so sigmoid(1000) is 1.0
+    and sigmoid(-1000) is 0.0, with no overflow.
+
+    >>> sigmoid(0.0), sigmoid(1000.0), sigmoid(-1000.0)
+    (0.5, 1.0, 0.0)
+    """
+    if x >= 0.0:
+        return 1.0 / (1.0 + math.exp(-x))
+    z = math.exp(x)
+    return z / (1.0 + z)
+
+
+def relu(x: float) -> float:
+    """max(x, 0), with relu(-0.0) = 0.0 (never -0.0)."""
+    return x if x > 0.0 else 0.0
+
+
+def step(x: float) -> float:
+    """d relu(x)/dx: 1.0 for x > 0, else 0.0 (0 at the kink, as PyTorch)."""
+    return 1.0 if x > 0.0 else 0.0
+
+
+def sign(x: float) -> float:
+    """d|x|/dx: -1.0, 0.0 or 1.0 (0 at the kink, as PyTorch)."""
+    return 1.0 if x > 0.0 else -1.0 if x < 0.0 else 0.0
+
+
+def xlogy(x: float, y: float) -> float:
+    """x · ln y, and 0.0 when x is 0 (d(a**b)/db = a**b · ln a is 0 where a**b is 0)."""
+    return 0.0 if x == 0.0 else x * math.log(y)
+
+
+NAMESPACE = {
+    "exp": math.exp,
+    "log": math.log,
+    "sqrt": math.sqrt,
+    "tanh": math.tanh,
+    "sigmoid": sigmoid,
+    "sin": math.sin,
+    "cos": math.cos,
+    "abs": abs,
+    "relu": relu,
+    "step": step,
+    "sign": sign,
+    "xlogy": xlogy,
+}
+
+
+# ----------------------------------------------------------------------
+# A row of the table.
+# ----------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Check:
+    """One condition of an operation's domain (code over a, b, n) and the error when it fails."""
+
+    holds: str
+    error: type[Exception]
+    message: str  # a format string over {a}, {b}, {n}, {symbol}
+
+
+class Op(str):
+    """One operation: a ``str`` (its symbol) carrying its row of the table as attributes."""
+
+    name: str
+    arity: int | None
+    forward: str
+    derivatives: tuple[str, ...]
+    course: tuple[str, ...]
+    checks: tuple[Check, ...]
+    exponent: float | None
+
+    def __new__(
+        cls,
+        name: str,
+        symbol: str,
+        arity: int | None,
+        forward: str,
+        derivatives: tuple[str, ...],
+        course: tuple[str, ...],
+        checks: tuple[Check, ...] = (),
+        exponent: float | None = None,
+    ) -> Op:
+        op = super().__new__(cls, symbol)
+        op.name, op.arity, op.forward = name, arity, forward
+        op.derivatives, op.course, op.checks, op.exponent = derivatives, course, checks, exponent
+        return op
+
+    @property
+    def symbol(self) -> str:
+        return str.__str__(self)
+
+    def __repr__(self) -> str:
+        return f"<op {self.name} {self.symbol!r}>"
+
+    def __reduce__(self):  # so rows survive copy and pickle as themselves
+        return (_by_name, (self.name, self.exponent))
+
+    def error(self, a: float, b: float = math.nan) -> Exception:
+        """The error of the first domain check that fails at (a, b), else the overflow error."""
+        n = self.exponent
+        for check in self.checks:
+            if not run(check.holds, a=a, b=b, n=n):
+                return check.error(check.message.format(a=a, b=b, n=n, symbol=self.symbol))
+        return overflow(self, a, b)
+
+
+def overflow(op: Op, a: float, b: float = math.nan) -> OverflowError:
+    """The error for a result or a local derivative too large for a float.
+
+    >>> overflow(EXP, 1000.0)
+    OverflowError('exp overflow: exp(a) or its derivative at a=1000.0 exceeds the largest float')
+    """
+    operands = {"a": a, "b": b, "n": op.exponent}
+    at = ", ".join(f"{name}={value!r}" for name, value in operands.items() if name in set(_words(op.forward)))
+    return OverflowError(f"{op.name} overflow: {op.forward} or its derivative at {at} exceeds the largest float")
+
+
+def run(code: str, **names: float | None) -> float:
+    """Evaluate a row's code on floats (for tests and error messages; the engine has its own code)."""
+    return eval(code, {"__builtins__": {}}, {**NAMESPACE, **names})  # our own table's text, never user input
+
+
+# ----------------------------------------------------------------------
+# The table.
+# ----------------------------------------------------------------------
+
+ADD = Op("add", "+", None, "a + b", ("1.0",), ("1",))
+SUB = Op("sub", "-", 2, "a - b", ("1.0", "-1.0"), ("1", "−1"))
+NEG = Op("neg", "-", 1, "-a", ("-1.0",), ("−1",))
+MUL = Op("mul", "*", 2, "a * b", ("b", "a"), ("b", "a"))
+DIV = Op(
+    "div",
+    "/",
+    2,
+    "a / b",
+    ("1.0 / b", "-out / b"),
+    ("1/b", "−out · 1/b"),
+    (Check("b != 0.0", ZeroDivisionError, "division by zero: {a!r} / {b!r}"),),
+)
+POW = Op(
+    "pow",
+    "**",
+    2,
+    "a ** b",
+    ("b * a ** (b - 1.0)", "xlogy(out, a)"),
+    ("b · a**(b − 1)", "out · log(a)"),
+    (
+        Check(
+            "a > 0.0 or (a == 0.0 and b > 0.0)",
+            ValueError,
+            "power: d(a**b)/db = a**b * ln(a) is undefined for base a={a!r} (exponent b={b!r}); "
+            "use a number exponent or a positive base",
+        ),
+        Check("a > 0.0 or b >= 1.0", ValueError, "power: the derivative of a**b is infinite at a=0.0, b={b!r}"),
+    ),
+)
+EXP = Op("exp", "exp", 1, "exp(a)", ("out",), ("out",))
+LOG = Op(
+    "log",
+    "log",
+    1,
+    "log(a)",
+    ("1.0 / a",),
+    ("1/a",),
+    (Check("a > 0.0", ValueError, "log of a non-positive value: log({a!r}) is undefined"),),
+)
+SQRT = Op(
+    "sqrt",
+    "sqrt",
+    1,
+    "sqrt(a)",
+    ("0.5 / out",),
+    ("1/(2·out)",),
+    (
+        Check("a >= 0.0", ValueError, "sqrt: sqrt({a!r}) is undefined"),
+        Check("a > 0.0", ValueError, "sqrt: sqrt({a!r}) is defined, but its derivative is infinite"),
+    ),
+)
+TANH = Op("tanh", "tanh", 1, "tanh(a)", ("1.0 - out * out",), ("(1 − out**2)",))
+SIGMOID = Op("sigmoid", "sigmoid", 1, "sigmoid(a)", ("out * (1.0 - out)",), ("out · (1 − out)",))
+RELU = Op("relu", "relu", 1, "relu(a)", ("step(a)",), ("step(a)",))
+ABS = Op("abs", "abs", 1, "abs(a)", ("sign(a)",), ("sign(a)",))
+_FINITE = Check("a - a == 0.0", ValueError, "{symbol}({a!r}) is undefined: the argument must be finite")
+SIN = Op("sin", "sin", 1, "sin(a)", ("cos(a)",), ("cos(a)",), (_FINITE,))
+COS = Op("cos", "cos", 1, "cos(a)", ("-sin(a)",), ("−sin(a)",), (_FINITE,))
+DETACH = Op("detach", "detach", 0, "a", (), ())  # the result is a new leaf: no operand, no derivative
+
+_POWER_CHECKS = (
+    Check(
+        "a >= 0.0 or n % 1.0 == 0.0",
+        ValueError,
+        "power: negative base to a non-integer power, {a!r} ** {n!r}, is not real",
+    ),
+    Check("a != 0.0 or n >= 0.0", ZeroDivisionError, "power: 0.0 ** {n!r} divides by zero"),
+    Check("a != 0.0 or n <= 0.0 or n >= 1.0", ValueError, "power: the derivative of x**{n!r} is infinite at x=0.0"),
+)
+POWN = Op("pown", "**n", 1, "a ** n", ("n * a ** (n - 1.0)",), ("n · a**(n − 1)",), _POWER_CHECKS)
+
+OPS: dict[str, Op] = {
+    op.name: op
+    for op in (ADD, SUB, NEG, MUL, DIV, POW, POWN, EXP, LOG, SQRT, TANH, SIGMOID, RELU, ABS, SIN, COS, DETACH)
+}
+FUNCTIONS = tuple(op.name for op in OPS.values() if op.arity in (0, 1) and op.symbol == op.name)
+"""The operations written ``f(x)``: the functions of ``--expr`` and the methods of Value (``x.tanh()``)."""
+ACTIVATIONS = tuple(
+    op.name for op in OPS.values() if op.arity == 1 and op.symbol == op.name and set(op.checks) <= {_FINITE}
+)
+"""The functions defined at every finite number: what a neuron may apply to its sum."""
+
+_POWERS: dict[float, Op] = {}
+
+
+def power(n: float) -> Op:
+    """The row of ``x ** n`` for one number exponent: symbol ``"**2"``, ``exponent`` 2.0 (made once per n).
+
+    Its code is :data:`POWN`'s with this n written in, ``a ** 0.5`` and
+    ``0.5 * a ** (-0.5)``; ``a ** 1.0`` is written ``a`` (it is a, exactly).
+    For n = 0 the derivative is the constant 0.0 (x**0 is 1 everywhere, even
+    where a**-1 would divide by zero).
+
+    >>> power(0.5).forward, power(0.5).derivatives, power(2.0).derivatives
+    ('a ** 0.5', ('0.5 * a ** (-0.5)',), ('2.0 * a',))
+    """
+    row = _POWERS.get(n)
+    if row is None:
+        symbol = f"**{int(n) if n.is_integer() else n!r}"
+        forward = f"a ** {literal(n)}"
+        derivative = f"{literal(n)} * a" + ("" if n - 1.0 == 1.0 else f" ** {literal(n - 1.0)}")
+        if n == 0.0:
+            derivative = "0.0"
+        row = Op("pown", symbol, 1, forward, (derivative,), POWN.course, POWN.checks, exponent=n)
+        if len(_POWERS) < 1024:
+            _POWERS[n] = row
+    return row
+
+
+def literal(x: float) -> str:
+    """A number as code, exactly (repr round-trips), in parentheses when negative."""
+    return f"({x!r})" if str(x).startswith("-") else repr(x)
+
+
+def _by_name(name: str, exponent: float | None) -> Op:
+    return power(exponent) if name == "pown" else OPS[name]
+
+
+def substitute(code: str, names: dict[str, str], parenthesise: bool = True) -> str:
+    """``code`` with each whole word that is a key of ``names`` replaced: ``"a * b"`` -> ``"(x) * (y)"``.
+
+    Replacements other than plain names and numbers are put in parentheses, so an
+    operand never regroups (unless ``parenthesise`` is False: names that are atoms already).
+
+    >>> substitute("b * a ** (b - 1.0)", {"a": "v1", "b": "-2.0"})
+    '(-2.0) * v1 ** ((-2.0) - 1.0)'
+    """
+    wrap = atom if parenthesise else str
+    return "".join(wrap(names[word]) if word in names else word for word in _words(code))
+
+
+def atom(text: str) -> str:
+    """``text`` in parentheses, unless it is a name or a number already safe to write anywhere.
+
+    >>> atom("v1"), atom("0.5"), atom("(-0.5)"), atom("v1 + v2")
+    ('v1', '0.5', '(-0.5)', '(v1 + v2)')
+    """
+    if text.isidentifier():
+        return text
+    if text[:1].isdigit() and _is_number(text):  # 0.5, 1e-05
+        return text
+    if text.startswith("(-") and text.endswith(")") and _is_number(text[1:-1]):  # (-0.5)
+        return text
+    return f"({text})"
+
+
+def _is_number(text: str) -> bool:
+    try:
+        float(text)
+    except ValueError:
+        return False
+    return True
+
+
+def _words(code: str) -> Iterator[str]:
+    word = ""
+    for ch in code:
+        if ch.isalnum() or ch == "_":
+            word += ch
+            continue
+        if word:
+            yield word
+            word = ""
+        yield ch
+    if word:
+        yield word
