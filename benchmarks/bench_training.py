@@ -274,12 +274,13 @@ def main(argv=None) -> int:
 
     say("\n### Targets\n")
     n = sizes[-1]
-    batch = steps["batch replay (NumPy)", n]
-    rows = [["replay.step within 1.3× of the closed form", f"{times['replay.step (fused forward, backward, update)'] / closed:.2f}x"]]
+    batch, step = steps["batch replay (NumPy)", n], times["replay.step (fused forward, backward, update)"]
+    rows = [["replay.step within 1.3× of the closed form", f"{step / closed:.2f}x"]]
     if mg_nn:
         rows.append([f"batch ≥ 1,000× micrograd at {n:,} points", f"{steps['micrograd', n] / batch:,.0f}x"])
     if torch:
-        rows.append([f"batch within 5× of PyTorch at {n:,} points", f"{batch / steps['PyTorch batched (nn.Linear)', n]:.1f}x"])
+        torch_time = steps["PyTorch batched (nn.Linear)", n]
+        rows.append([f"batch within 5× of PyTorch at {n:,} points", f"{batch / torch_time:.1f}x"])
     per_point = [flat["batch replay (NumPy)", m] / m for m in flat_sizes]
     spread = max(per_point) / min(per_point) - 1
     rows.append([f"batch time per point flat ±30%, {flat_sizes[0]:,} to {flat_sizes[-1]:,} points", f"+{spread:.0%}"])

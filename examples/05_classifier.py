@@ -89,7 +89,8 @@ def plot_decision_boundary(scorer, weights, data, path: Path) -> None:
     grid_x, grid_y = np.meshgrid(xs, ys)
     scores, _, _ = scorer.batch([grid_x.ravel(), grid_y.ravel()], weights)
     grid = scores.reshape(grid_x.shape)
-    shown = slice(None, None, max(1, len(y) // 2000))  # at most ~2,000 dots, or the picture is a blot
+    every = max(1, len(y) // 2000)  # at most ~2,000 dots, or the picture is a blot
+    shown = slice(None, None, every)
     fig, ax = plt.subplots(figsize=(7, 4.8), dpi=100)
     try:
         ax.contourf(xs, ys, grid, levels=[-1e300, 0, 1e300], colors=["#f4c7c3", "#c6dbef"], alpha=0.8)
@@ -97,7 +98,8 @@ def plot_decision_boundary(scorer, weights, data, path: Path) -> None:
         for value, color in ((-1.0, "#d62728"), (1.0, "#1f77b4")):
             chosen = y[shown] == value
             ax.scatter(x1[shown][chosen], x2[shown][chosen], c=color, s=10, edgecolors="k", linewidths=0.3)
-        ax.set_title(f"MLP(2, [16, 16, 1]) decision boundary, trained on {len(y):,} points")
+        sample = f" (every {every}th shown)" if every > 1 else ""
+        ax.set_title(f"MLP(2, [16, 16, 1]) decision boundary, trained on {len(y):,} points{sample}")
         ax.set_xlabel("x1")
         ax.set_ylabel("x2")
         fig.tight_layout()

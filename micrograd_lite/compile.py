@@ -34,12 +34,15 @@ so is a ``detach()``-ed value, which has no history to replay.
 
 from __future__ import annotations
 
+import ast
 import math
 import operator
+import types
 from collections.abc import Callable, Sequence
 
 from .engine import Value, depending_on, sum_values, topological_order
-from .ops import NAMESPACE, OPS, atom, literal, substitute
+from .ops import NAMESPACE, OPS, atom, literal, numpy_namespace, substitute
+from .util import optional_import
 
 _CACHE: dict[tuple, Callable] = {}  # graph structure -> its compiled replay
 CACHE_SIZE = 256
@@ -69,7 +72,10 @@ def compile_graph(root: Value, inputs: Sequence[Value] = (), params: Sequence[Va
         if len(_CACHE) >= CACHE_SIZE:
             del _CACHE[next(iter(_CACHE))]  # forget the oldest
         _CACHE[key] = _load(_generate(root, order, inputs, params), key)
-    return _CACHE[key]
+        if params:  # the training step: the same code, framed to update the params (see _bind)
+            _CACHE[key].step_source = _generate(root, order, inputs, params, "step")
+            _CACHE[key].step_code = compile(_CACHE[key].step_source, "<micrograd_lite.compile step>", "exec")
+    return _bind(_CACHE[key], key, inputs, params, root, order)
 
 
 def _structure(order: list[Value], root: Value, inputs: list[Value], params: list[Value]) -> tuple:
@@ -132,16 +138,26 @@ def _apply(name: str, exponent: float | None, operands: list[Value]) -> Value:
     return getattr(operands[0], name)()
 
 
-def _generate(root: Value, order: list[Value], inputs: list[Value], params: list[Value]) -> str:
-    """The source of ``replay``: one line per node forward, one per edge backward."""
+def _generate(root: Value, order: list[Value], inputs: list[Value], params: list[Value], frame: str = "replay") -> str:
+    """The source of ``replay``: one line per node forward, one per edge backward.
+
+    The same lines, framed otherwise, make ``step`` (the parameters come from
+    the list ``param_values``, which it updates) and ``batch`` (no fallback
+    and no final check: it returns ``check`` for the caller, see :func:`_batch`).
+    """
     names = _names(order, inputs + params)
     needed = depending_on(order, inputs + params)  # nodes whose gradient leads to an input or a param
 
     def name(node: Value) -> str:
         return names[id(node)]
 
-    lines = ["def replay(inputs=(), params=()):"]
-    if inputs or params:  # unpacking checks the counts; the message says what was expected
+    lines = [f"def {_FRAMES[frame]}:"]
+    if frame == "step":
+        lines += _step_head(_tuple(map(name, inputs)) if inputs else "", _tuple(map(name, params)), len(inputs))
+    elif frame == "batch":  # the caller has checked the counts
+        groups = ((inputs, "inputs"), (params, "params"))
+        lines += [f"    {_tuple(map(name, group))} = {text}" for group, text in groups if group]
+    elif inputs or params:  # unpacking checks the counts; the message says what was expected
         lines.append("    try:")
         lines += [
             f"        {_tuple(map(name, group))} = {text}"
@@ -198,13 +214,24 @@ def _generate(root: Value, order: list[Value], inputs: list[Value], params: list
     input_grads, param_grads = (
         _tuple(_plus_zero(grad_of.get(id(v), "0.0")) for v in group) for group in (inputs, params)
     )
-    checked += [grad_of[id(v)] for v in inputs + params if id(v) in grad_of]
+    checked_leaves = inputs if frame == "batch" else inputs + params  # batch: the caller checks the params' sums
+    checked += [grad_of[id(v)] for v in checked_leaves if id(v) in grad_of]
     lines.append(f"        check = {' + '.join(checked)}")
+    fallback = {"replay": "run_eagerly(inputs, params)", "step": "step_eagerly(inputs, lr)", "batch": "None"}[frame]
     lines.append("    except (ArithmeticError, ValueError, TypeError):  # a domain error: the engine says which")
-    lines.append("        return run_eagerly(inputs, params)")
+    lines.append(f"        return {fallback}")
+    if frame == "batch":  # each param's gradients: the caller sums them, from 0.0
+        param_grads = _tuple(grad_of.get(id(v), "0.0") for v in params) if params else "()"
+        lines.append(f"    return {name(root)}, {input_grads}, {param_grads}, check")
+        return "\n".join(lines) + "\n"
     lines.append("    if type(check) is not float or check - check != 0.0:  # inf, nan or complex on the way")
-    lines.append("        return run_eagerly(inputs, params)")
-    lines.append(f"    return {name(root)}, {input_grads}, {param_grads}")
+    lines.append(f"        return {fallback}")
+    if frame == "step":
+        updated = (f"{name(p)} - lr * {_plus_zero(grad_of.get(id(p), '0.0'))}" for p in params)  # SGD.step
+        lines.append(f"    param_values[:] = {_tuple(updated)}")
+        lines.append(f"    return {name(root)}")
+    else:
+        lines.append(f"    return {name(root)}, {input_grads}, {param_grads}")
     return "\n".join(lines) + "\n"
 
 
@@ -283,3 +310,224 @@ def _names(order: list[Value], variables: list[Value]) -> dict[int, str]:
         else f"v{i}"
         for i, node in enumerate(order)
     }
+
+
+# ----------------------------------------------------------------------
+# Compiled training: a whole SGD step, and a whole batch of points.
+# ----------------------------------------------------------------------
+
+_FRAMES = {  # the signature of each function that _generate writes
+    "replay": "replay(inputs=(), params=())",
+    "step": "step(inputs=(), lr=0.0)",
+    "batch": "batch(inputs, params)",
+}
+_BATCH_CACHE: dict[tuple, Callable] = {}  # graph structure -> its batch function over NumPy arrays
+BATCH_CHUNK = 2048
+"""Points per pass of the batch code: its arrays stay small and memory stays bounded, whatever N."""
+
+
+def _step_head(inputs: str, params: str, count: int) -> list[str]:
+    """The start of ``step``: unpack the inputs (checking their count) and the replay's own param values."""
+    lines = []
+    if inputs:
+        lines += ["    try:", f"        {inputs} = inputs", "    except ValueError:"]
+        lines.append(f'        raise ValueError(f"compiled graph takes {count} inputs, got {{len(inputs)}}") from None')
+    return lines + [f"    {params} = param_values"]
+
+
+def _bind(shared: Callable, key: tuple, inputs: list[Value], params: list[Value], root: Value, order: list[Value]):
+    """The replay handed out for one trace: the shared compiled code, with training state of its own.
+
+    ``param_values`` (a list, updated in place by ``step``) starts from the
+    params' values; two traces of the same structure share code, never state.
+    """
+    replay = types.FunctionType(shared.__code__, shared.__globals__, shared.__name__, shared.__defaults__)
+    replay.source = shared.source
+    replay.param_values = values = [p.data for p in params]
+    run_eagerly = shared.__globals__["run_eagerly"]
+
+    def step_eagerly(inputs, lr):
+        """The engine's step where the fast code met a domain error or a non-finite number."""
+        value, _, grads = run_eagerly(inputs, values)  # raises the engine's error: the values stay as they were
+        values[:] = [v - lr * g for v, g in zip(values, grads)]
+        return value
+
+    if params:
+        namespace = dict(shared.__globals__, param_values=values, step_eagerly=step_eagerly)
+        exec(shared.step_code, namespace)
+        replay.step = namespace["step"]
+        replay.step.source = shared.step_source
+    else:
+        replay.step = _no_params
+
+    def write_back() -> None:
+        """Copy ``param_values`` into the parameter Values (``p.data``)."""
+        for p, v in zip(params, values):
+            p.data = v
+
+    traced = (key, root, order, inputs, params)
+
+    def batch(input_columns, params):
+        """See :func:`_batch`."""
+        return _batch(replay, _batch_function(*traced), input_columns, params, len(inputs), len(values))
+
+    replay.write_back, replay.batch = write_back, batch
+    return replay
+
+
+def _no_params(inputs=(), lr=0.0):
+    raise ValueError("step: this graph was compiled without params, so there is nothing to update")
+
+
+def _for_arrays(source: str) -> ast.Module:
+    """Generated scalar code made right for NumPy arrays, with the same numbers.
+
+    ``a ** b`` becomes ``power(a, b)`` (NumPy's ``**`` is not the C library's
+    ``pow``), and ``d += t`` becomes ``d = d + t`` (``+=`` would write into an
+    array that another name may share). The walk is a loop, not a recursion:
+    a sum of hundreds of terms is a deep tree.
+    """
+    tree = ast.parse(source)
+    spots = []  # (parent, field, index in a list or None, node), parents before children
+    for parent in ast.walk(tree):
+        for field, value in ast.iter_fields(parent):
+            for index, node in enumerate(value) if isinstance(value, list) else [(None, value)]:
+                if isinstance(node, ast.AugAssign) or isinstance(node, ast.BinOp) and isinstance(node.op, ast.Pow):
+                    spots.append((parent, field, index, node))
+    for parent, field, index, node in reversed(spots):  # children first: a parent takes its rewritten operands
+        if isinstance(node, ast.AugAssign):
+            total = ast.BinOp(ast.Name(node.target.id, ast.Load()), node.op, node.value)
+            new = ast.Assign(targets=[ast.Name(node.target.id, ast.Store())], value=total, lineno=node.lineno)
+        else:
+            new = ast.Call(func=ast.Name("power", ast.Load()), args=[node.left, node.right], keywords=[])
+        if index is None:
+            setattr(parent, field, new)
+        else:
+            getattr(parent, field)[index] = new
+    _free_early(tree.body[0])
+    return ast.fix_missing_locations(tree)
+
+
+def _free_early(function: ast.FunctionDef) -> None:
+    """``del`` each array after the last line that reads it, so that few are alive at once.
+
+    A network's pass has thousands of intermediate arrays; kept to the end they
+    fill memory and push each other out of the processor's cache.
+    """
+    body = next(statement for statement in function.body if isinstance(statement, ast.Try)).body
+    kept = {node.id for statement in function.body[-1:] for node in ast.walk(statement) if isinstance(node, ast.Name)}
+    last_read: dict[str, int] = {}
+    made = set()
+    for i, statement in enumerate(body):
+        for node in ast.walk(statement):
+            if isinstance(node, ast.Name):
+                (last_read.__setitem__(node.id, i) if isinstance(node.ctx, ast.Load) else made.add(node.id))
+    freed: dict[int, list[str]] = {}
+    for name in made - kept:
+        freed.setdefault(last_read.get(name, -1), []).append(name)
+    new_body = []
+    for i, statement in enumerate(body):
+        new_body.append(statement)
+        names = freed.get(i, []) + (freed.pop(-1, []) if i == len(body) - 1 else [])
+        if names:
+            new_body.append(ast.Delete(targets=[ast.Name(n, ast.Del()) for n in sorted(names)]))
+    body[:] = new_body
+
+
+def _batch_function(key: tuple, root: Value, order: list[Value], inputs: list[Value], params: list[Value]):
+    """The batch code of a graph: the replay's own lines, run over NumPy arrays (generated once per structure)."""
+    if key not in _BATCH_CACHE:
+        np = optional_import("numpy", "numpy", "the batch replay")
+        if not inputs:
+            raise ValueError("batch: the graph was compiled without inputs, so there is nothing to vary per point")
+        source = _generate(root, order, inputs, params, "batch")
+        namespace = dict(numpy_namespace(np), inf=math.inf, nan=math.nan)
+        exec(compile(_for_arrays(source), "<micrograd_lite.compile batch>", "exec"), namespace)  # our own source
+        if len(_BATCH_CACHE) >= CACHE_SIZE:
+            del _BATCH_CACHE[next(iter(_BATCH_CACHE))]
+        _BATCH_CACHE[key] = namespace["batch"]
+        _BATCH_CACHE[key].source = source  # as written; run with a ** b as power(a, b) and d += t as d = d + t
+    return _BATCH_CACHE[key]
+
+
+def _batch(replay: Callable, generated: Callable, input_columns, params, n_inputs: int, n_params: int) -> tuple:
+    """``replay.batch(input_columns, params) -> (values, input_grads, param_grads)`` over N points.
+
+    ``input_columns`` holds one array (or sequence) of N numbers per input;
+    ``values`` is the N results, ``input_grads`` one array of N per input,
+    ``param_grads`` one float per param, summed over the points. Point by point
+    the numbers are the replay's (see docs/performance.md for the last bits of
+    exp, log and tanh). The points go through in chunks of
+    :data:`BATCH_CHUNK`; a chunk that meets a domain error or a number that is
+    not finite is done again point by point by the replay, so an error is the
+    engine's own, prefixed with the index of the first point that fails.
+    """
+    np = optional_import("numpy", "numpy", "the batch replay")
+    columns = _columns(np, input_columns, n_inputs)
+    params = _floats(params, n_params)
+    n = len(columns[0])
+    values = np.empty(n)
+    input_grads = tuple(np.empty(n) for _ in columns)
+    param_grads = [0.0] * n_params
+    for start in range(0, n, BATCH_CHUNK):
+        stop = min(start + BATCH_CHUNK, n)
+        with np.errstate(all="ignore"):  # inf and nan are looked for below, point by point if need be
+            result = generated([column[start:stop] for column in columns], params)
+            sums = [] if result is None else _sums(np, result[2], stop - start)
+        if result is None or not (np.isfinite(result[3]).all() and all(map(math.isfinite, sums))):
+            result = _point_by_point(np, replay, columns, params, start, stop)
+            sums = _sums(np, result[2], stop - start)
+        values[start:stop] = result[0]
+        for whole, part in zip(input_grads, result[1]):
+            whole[start:stop] = part
+        param_grads = [total + s for total, s in zip(param_grads, sums)]
+    return values, input_grads, tuple(param_grads)
+
+
+def _sums(np, grads, count: int) -> list[float]:
+    """Each param's gradients summed over the points of a chunk (one number means the same at every point)."""
+    add = np.add.reduce  # what ndarray.sum() calls, without its overhead: twice as fast on 337 params
+    return [float(add(g if isinstance(g, np.ndarray) and g.ndim else np.full(count, g))) for g in grads]
+
+
+def _columns(np, input_columns, count: int) -> list:
+    """The input columns as 1-D float arrays of one length, or a ValueError saying what is wrong."""
+    if isinstance(input_columns, (str, bytes)) or len(input_columns) != count:
+        got = "a string" if isinstance(input_columns, (str, bytes)) else len(input_columns)
+        raise ValueError(f"batch: the graph takes {count} input columns, got {got}")
+    columns = []
+    for i, column in enumerate(input_columns):
+        try:
+            array = np.asarray(column, dtype=np.float64)
+        except (TypeError, ValueError) as error:
+            raise ValueError(f"batch: input column {i} is not a column of numbers ({error})") from None
+        if array.ndim != 1:
+            raise ValueError(f"batch: input column {i} must be one-dimensional, got shape {array.shape}")
+        if len(array) != len(columns[0] if columns else array):
+            raise ValueError(f"batch: input column {i} has {len(array)} points, column 0 has {len(columns[0])}")
+        columns.append(array)
+    return columns
+
+
+def _floats(params, count: int) -> list[float]:
+    if len(params) != count:
+        raise ValueError(f"batch: the graph takes {count} params, got {len(params)}")
+    try:
+        return [float(p) for p in params]
+    except (TypeError, ValueError) as error:
+        raise ValueError(f"batch: params must be numbers ({error})") from None
+
+
+def _point_by_point(np, replay: Callable, columns: list, params: list[float], start: int, stop: int) -> tuple:
+    """Points start..stop-1 through the scalar replay: its numbers, or its error naming the point."""
+    values, input_grads, param_grads = [], [], []
+    for i in range(start, stop):
+        try:
+            value, d_inputs, d_params = replay([float(column[i]) for column in columns], params)
+        except (ArithmeticError, ValueError) as error:
+            raise type(error)(f"batch point {i}: {error}") from None
+        values.append(value)
+        input_grads.append(d_inputs)
+        param_grads.append(d_params)
+    as_columns = (np.array(list(zip(*rows)) or np.empty((0, stop - start))) for rows in (input_grads, param_grads))
+    return np.array(values), *as_columns, None
