@@ -32,7 +32,19 @@ import time
 from pathlib import Path
 
 import numpy as np
-from bench import INITIAL, interleaved, mg_engine, mg_nn, sheet_closed_form, sheet_graph, table, torch, write_report
+from bench import (
+    INITIAL,
+    interleaved,
+    mg_engine,
+    mg_nn,
+    sheet_closed_form,
+    sheet_compiled,
+    sheet_graph,
+    start_report,
+    table,
+    torch,
+    write_report,
+)
 
 from micrograd_lite import MLP, Value
 from micrograd_lite.compile import compile_graph
@@ -46,17 +58,6 @@ SLOW = 3.0  # seconds: an implementation slower than this on one run is not repe
 # ----------------------------------------------------------------------
 # 1. The course network through replay.step.
 # ----------------------------------------------------------------------
-
-
-def sheet_replay(epochs: int, lr: float = 0.5) -> float:
-    """The replay called once per epoch; the caller passes lists in and out and does the update."""
-    E_total, ws = sheet_graph(Value, Value.sigmoid, INITIAL)
-    replay = compile_graph(E_total, params=ws)
-    weights = INITIAL
-    for _ in range(epochs):
-        loss, _, grads = replay((), weights)
-        weights = [w - lr * g for w, g in zip(weights, grads)]
-    return loss
 
 
 def sheet_step(epochs: int, lr: float = 0.5) -> float:
@@ -123,7 +124,13 @@ class Classifier:
         return self.engine_step(self.params, self.model, float)
 
     def micrograd(self) -> float:
-        return self.engine_step(self.mg_params, self.mg_model, mg_engine.Value)
+        """micrograd's backward sorts recursively, and sum(losses) is a chain as long as the points."""
+        limit = sys.getrecursionlimit()
+        sys.setrecursionlimit(max(limit, 4 * self.n + 10_000))
+        try:
+            return self.engine_step(self.mg_params, self.mg_model, mg_engine.Value)
+        finally:
+            sys.setrecursionlimit(limit)
 
     def per_point(self) -> float:
         values, total, grads = self.initial, 0.0, [0.0] * len(self.initial)
@@ -245,21 +252,13 @@ def main(argv=None) -> int:
     epochs, repeats = (50, 1) if quick else (1000, 5)
     sizes = [20, 100] if quick else [100, 1_000, 10_000]
     flat_sizes = [1_000, 4_000] if quick else [1_000, 10_000, 100_000]
-    gc.collect()
-    gc.freeze()  # the imported modules' objects out of the collector's sight, as in bench.py
-    report = []
-
-    def say(text=""):
-        print(text, flush=True)
-        report.append(text)
-
-    say(f"Command `python {' '.join(['benchmarks/bench_training.py', *sys.argv[1:]])}`; NumPy {np.__version__}, ")
-    say(f"micrograd {'installed' if mg_engine else 'NOT installed'}, torch {torch.__version__ if torch else 'absent'}")
+    say, report = start_report("benchmarks/bench_training.py")
+    say(f"NumPy {np.__version__}")
 
     say(f"\n### The course network, {epochs} epochs at lr 0.5, trace and compile included (median of {repeats})\n")
     sheet = {
         "closed form (no autodiff)": lambda: sheet_closed_form(epochs),
-        "replay, a call per epoch, update by the caller": lambda: sheet_replay(epochs),
+        "replay, a call per epoch, update by the caller": lambda: sheet_compiled(Value.sigmoid, epochs),
         "replay.step (fused forward, backward, update)": lambda: sheet_step(epochs),
     }
     times, finals = interleaved(sheet, repeats)
