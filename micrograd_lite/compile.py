@@ -217,6 +217,9 @@ def _generate(root: Value, order: list[Value], inputs: list[Value], params: list
     checked_leaves = inputs if frame == "batch" else inputs + params  # batch: the caller checks the params' sums
     checked += [grad_of[id(v)] for v in checked_leaves if id(v) in grad_of]
     lines.append(f"        check = {' + '.join(checked)}")
+    if frame == "step":  # SGD.step's arithmetic; a bad lr fails here too, and the fallback names it
+        updated = (f"{name(p)} - lr * {_plus_zero(grad_of.get(id(p), '0.0'))}" for p in params)
+        lines.append(f"        updated = {_tuple(updated)}")
     fallback = {"replay": "run_eagerly(inputs, params)", "step": "step_eagerly(inputs, lr)", "batch": "None"}[frame]
     lines.append("    except (ArithmeticError, ValueError, TypeError):  # a domain error: the engine says which")
     lines.append(f"        return {fallback}")
@@ -227,8 +230,7 @@ def _generate(root: Value, order: list[Value], inputs: list[Value], params: list
     lines.append("    if type(check) is not float or check - check != 0.0:  # inf, nan or complex on the way")
     lines.append(f"        return {fallback}")
     if frame == "step":
-        updated = (f"{name(p)} - lr * {_plus_zero(grad_of.get(id(p), '0.0'))}" for p in params)  # SGD.step
-        lines.append(f"    param_values[:] = {_tuple(updated)}")
+        lines.append("    param_values[:] = updated")
         lines.append(f"    return {name(root)}")
     else:
         lines.append(f"    return {name(root)}, {input_grads}, {param_grads}")
@@ -348,6 +350,8 @@ def _bind(shared: Callable, key: tuple, inputs: list[Value], params: list[Value]
 
     def step_eagerly(inputs, lr):
         """The engine's step where the fast code met a domain error or a non-finite number."""
+        if isinstance(lr, bool) or not isinstance(lr, (int, float)):
+            raise TypeError(f"step: the learning rate must be a number, got {lr!r}")
         value, _, grads = run_eagerly(inputs, values)  # raises the engine's error: the values stay as they were
         values[:] = [v - lr * g for v, g in zip(values, grads)]
         return value
@@ -492,15 +496,19 @@ def _sums(np, grads, count: int) -> list[float]:
 
 def _columns(np, input_columns, count: int) -> list:
     """The input columns as 1-D float arrays of one length, or a ValueError saying what is wrong."""
-    if isinstance(input_columns, (str, bytes)) or len(input_columns) != count:
-        got = "a string" if isinstance(input_columns, (str, bytes)) else len(input_columns)
-        raise ValueError(f"batch: the graph takes {count} input columns, got {got}")
+    if isinstance(input_columns, (str, bytes)) or not hasattr(input_columns, "__len__"):
+        raise ValueError(f"batch: input_columns must be a list of {count} columns, got {input_columns!r:.40}")
+    if len(input_columns) != count:
+        raise ValueError(f"batch: the graph takes {count} input columns, got {len(input_columns)}")
     columns = []
     for i, column in enumerate(input_columns):
         try:
-            array = np.asarray(column, dtype=np.float64)
+            array = np.asarray(column)
         except (TypeError, ValueError) as error:
             raise ValueError(f"batch: input column {i} is not a column of numbers ({error})") from None
+        if array.dtype.kind not in "biuf":  # None or a string would become nan or fail later
+            raise ValueError(f"batch: input column {i} is not a column of numbers (it holds {array.dtype})")
+        array = array.astype(np.float64, copy=False)
         if array.ndim != 1:
             raise ValueError(f"batch: input column {i} must be one-dimensional, got shape {array.shape}")
         if len(array) != len(columns[0] if columns else array):
@@ -510,6 +518,8 @@ def _columns(np, input_columns, count: int) -> list:
 
 
 def _floats(params, count: int) -> list[float]:
+    if not hasattr(params, "__len__"):
+        raise ValueError(f"batch: params must be a list of {count} numbers, got {params!r:.40}")
     if len(params) != count:
         raise ValueError(f"batch: the graph takes {count} params, got {len(params)}")
     try:

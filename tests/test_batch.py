@@ -218,11 +218,16 @@ def test_bad_input_says_what_is_wrong():
     replay = compile_graph(x * y * w, inputs=[x, y], params=[w])
     for columns, params, message in [
         ([[1.0]], [1.0], "takes 2 input columns, got 1"),
-        ("ab", [1.0], "takes 2 input columns, got a string"),
+        ("ab", [1.0], "input_columns must be a list of 2 columns, got .ab."),
         ([[1.0, 2.0], [1.0]], [1.0], "input column 1 has 1 points, column 0 has 2"),
         ([[[1.0]], [[1.0]]], [1.0], "input column 0 must be one-dimensional"),
         ([1.0, 2.0], [1.0], "input column 0 must be one-dimensional"),
         ([["a"], [1.0]], [1.0], "input column 0 is not a column of numbers"),
+        ([[None], [1.0]], [1.0], "input column 0 is not a column of numbers"),
+        ([[1.0], [1 + 2j]], [1.0], "input column 1 is not a column of numbers"),
+        ([[1.0, [2.0]], [1.0, 2.0]], [1.0], "input column 0 is not a column of numbers"),
+        (5, [1.0], "input_columns must be a list of 2 columns"),
+        ([[1.0], [1.0]], 5, "params must be a list of 1 numbers"),
         ([[1.0], [1.0]], [], "takes 1 params, got 0"),
         ([[1.0], [1.0]], ["w"], "params must be numbers"),
     ]:

@@ -112,5 +112,9 @@ def test_bad_calls_say_what_is_wrong():
     replay = compile_graph(x * w, inputs=[x], params=[w])
     with pytest.raises(ValueError, match="takes 1 inputs, got 2"):
         replay.step((1.0, 2.0), 0.1)
+    for lr in ("0.1", None, [0.1]):
+        with pytest.raises(TypeError, match="learning rate must be a number"):
+            replay.step((1.0,), lr)
+    assert replay.param_values == [1.0]
     with pytest.raises(ValueError, match="without params"):
         compile_graph(x * 2.0, inputs=[x]).step((1.0,), 0.1)
