@@ -408,8 +408,32 @@ def _for_arrays(source: str) -> ast.Module:
             setattr(parent, field, new)
         else:
             getattr(parent, field)[index] = new
+    _sum_products(tree.body[0])
     _free_early(tree.body[0])
     return ast.fix_missing_locations(tree)
+
+
+def _sum_products(function: ast.FunctionDef) -> None:
+    """A param's gradient that is one product, ``d_w = x * g``, summed as it is made: ``product_sum(x, g)``.
+
+    The batch returns the sum over the points for the params anyway; one
+    ``np.dot`` does the product and the sum in one pass, without an array in
+    between (the order of the additions is BLAS's, see docs/performance.md).
+    """
+    body = next(statement for statement in function.body if isinstance(statement, ast.Try)).body
+    returned = function.body[-1].value.elts[2]  # return value, input grads, param grads, check
+    params = {node.id for node in returned.elts if isinstance(node, ast.Name)}
+    read = {node.id for statement in body for node in ast.walk(statement) if _is_read(node)}
+    assigned: dict[str, list[ast.Assign]] = {}
+    for statement in body:
+        targets = statement.targets if isinstance(statement, ast.Assign) else []
+        for target in targets:
+            if isinstance(target, ast.Name) and target.id in params - read:  # a name of its own, read by nothing else
+                assigned.setdefault(target.id, []).append(statement)
+    for statements in assigned.values():
+        value = statements[0].value
+        if len(statements) == 1 and isinstance(value, ast.BinOp) and isinstance(value.op, ast.Mult):
+            statements[0].value = ast.Call(ast.Name("product_sum", ast.Load()), [value.left, value.right], [])
 
 
 def _free_early(function: ast.FunctionDef) -> None:
@@ -424,8 +448,10 @@ def _free_early(function: ast.FunctionDef) -> None:
     made = set()
     for i, statement in enumerate(body):
         for node in ast.walk(statement):
-            if isinstance(node, ast.Name):
-                (last_read.__setitem__(node.id, i) if isinstance(node.ctx, ast.Load) else made.add(node.id))
+            if _is_read(node):
+                last_read[node.id] = i
+            elif isinstance(node, ast.Name):
+                made.add(node.id)
     freed: dict[int, list[str]] = {}
     for name in made - kept:
         freed.setdefault(last_read.get(name, -1), []).append(name)
@@ -436,6 +462,10 @@ def _free_early(function: ast.FunctionDef) -> None:
         if names:
             new_body.append(ast.Delete(targets=[ast.Name(n, ast.Del()) for n in sorted(names)]))
     body[:] = new_body
+
+
+def _is_read(node: ast.AST) -> bool:
+    return isinstance(node, ast.Name) and isinstance(node.ctx, ast.Load)
 
 
 def _batch_function(key: tuple, root: Value, order: list[Value], inputs: list[Value], params: list[Value]):

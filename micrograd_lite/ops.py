@@ -131,6 +131,12 @@ def numpy_namespace(np: ModuleType) -> dict[str, Callable]:
         z = np.exp(-np.abs(x))  # exp(-x) for x >= 0, exp(x) below: the two branches of the scalar form
         return np.where(x >= 0.0, 1.0 / (1.0 + z), z / (1.0 + z))
 
+    def product_sum(x, y):
+        """x * y summed over the points, as a one-point array; x * y itself where one side is a number."""
+        if np.ndim(x) == 1 and np.ndim(y) == 1:
+            return np.dot(x, y).reshape(1)
+        return x * y
+
     def xlogy(x, y):
         zero = x == 0.0
         return np.where(zero, 0.0, x * np.log(np.where(zero, 1.0, y)))
@@ -149,6 +155,7 @@ def numpy_namespace(np: ModuleType) -> dict[str, Callable]:
         "sign": lambda x: np.where(x > 0.0, 1.0, np.where(x < 0.0, -1.0, 0.0)),
         "xlogy": xlogy,
         "power": np.float_power,
+        "product_sum": product_sum,
     }
 
 
