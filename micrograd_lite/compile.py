@@ -58,6 +58,24 @@ def compile_graph(root: Value, inputs: Sequence[Value] = (), params: Sequence[Va
     ``inputs`` and ``params`` are leaves whose values change between calls;
     every other leaf is a constant, written into the code. Gradients are
     computed for inputs and params (both), and only along paths that reach them.
+
+    The replay also trains. ``replay.step(inputs, lr)`` runs forward, backward
+    and the update ``p - lr * dp`` in one generated function and returns the
+    output from before the update; the params' values live in
+    ``replay.param_values`` until ``replay.write_back()`` copies them into the
+    Values. ``replay.batch(input_columns, params)`` runs the same code over N
+    points with NumPy (see :func:`_batch`).
+
+    >>> w = Value(2.0, "w")
+    >>> replay = compile_graph((w - 5.0) ** 2, params=[w])
+    >>> replay.step((), 0.25), replay.param_values   # d/dw = 2(w - 5) = -6
+    (9.0, [3.5])
+    >>> replay.write_back(); w.data
+    3.5
+    >>> x = Value(0.0, "x")
+    >>> values, (d_x,), (d_w,) = compile_graph(x * w, inputs=[x], params=[w]).batch([[1.0, 2.0, 3.0]], [0.5])
+    >>> values.tolist(), d_x.tolist(), d_w    # d_w summed over the three points
+    ([0.5, 1.0, 1.5], [0.5, 0.5, 0.5], 6.0)
     """
     inputs, params = list(inputs), list(params)
     order = topological_order(root)
