@@ -33,7 +33,7 @@ from pathlib import Path
 from micrograd_lite import MLP, Value, engine
 from micrograd_lite import sheet as course
 from micrograd_lite.compile import compile_graph
-from micrograd_lite.engine import sigmoid
+from micrograd_lite.ops import sigmoid
 from micrograd_lite.util import write_atomically
 
 try:
@@ -205,11 +205,15 @@ ROOT = Path(__file__).resolve().parent.parent
 
 
 def engine_at(revision: str) -> types.ModuleType:
-    """micrograd_lite/engine.py as it was at ``revision``, loaded as a module of its own."""
+    """micrograd_lite/engine.py as it was at ``revision``, loaded as a module of its own.
+
+    It lives in the package, so its relative imports (``from .ops import ...``) load this checkout's modules.
+    """
     source = subprocess.run(
         ["git", "show", f"{revision}:micrograd_lite/engine.py"], cwd=ROOT, capture_output=True, text=True, check=True
     ).stdout
-    module = types.ModuleType(f"engine_at_{revision}")
+    module = types.ModuleType(f"micrograd_lite.engine_at_{revision}")
+    module.__package__ = "micrograd_lite"
     sys.modules[module.__name__] = module  # dataclasses and typing look modules up by name
     exec(compile(source, f"engine.py@{revision}", "exec"), module.__dict__)
     return module

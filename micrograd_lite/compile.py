@@ -22,7 +22,10 @@ fails as it does: when a step meets a domain error (``log`` of a negative
 number, a division by zero, an overflow) or a result that is not a finite
 float, the replay runs the same graph on the eager engine, which raises the
 engine's own error -- or, where the engine gives ``inf`` or ``nan`` too,
-returns the same numbers. (Pass floats: ints take that slower, exact path.)
+returns the same numbers. Pass floats, as the engine stores them: a result
+that is not a float (all-int inputs) takes the slower, exact path, but ints
+mixed with floats are computed as Python ints, which may differ from the
+engine in the sign of a zero (``-0`` is ``0``) and past 2**53.
 
 What tracing cannot capture: Python control flow on ``.data``. ``if x.data > 0:``
 or a loop whose length depends on a value runs once, while tracing, and the
@@ -120,7 +123,7 @@ def _load(source: str, structure: tuple) -> Callable:
     def run_eagerly(inputs, params):
         return _run_eagerly(structure, inputs, params)
 
-    namespace = dict(NAMESPACE, inf=math.inf, nan=math.nan, run_eagerly=run_eagerly)
+    namespace = dict(NAMESPACE, run_eagerly=run_eagerly)
     exec(compile(source, "<micrograd_lite.compile>", "exec"), namespace)  # our own source, never user text
     replay = namespace["replay"]
     replay.source = source
@@ -201,20 +204,25 @@ def _generate(root: Value, order: list[Value], inputs: list[Value], params: list
             comment = _forward(node, _operands(node, lambda n: _shown(n.label) if n.label else name(n)))
             forward += f"  # {_shown(node.label) if node.label else name(node)} = {comment}"
         lines.append(f"        {name(node)} = {forward}")
+        if node.op.checks:  # outside the domain the engine raises its own error
+            holds = " and ".join(atom(substitute(check.holds, operands)) for check in node.op.checks)
+            lines.append(f"        if not {atom(holds)}:")
+            lines.append(f"            return {_FALLBACKS[frame]}")
         derivatives = node.op.derivatives * (len(node.children) if node.op.arity is None else 1)
         local_texts[id(node)] = [substitute(code, operands) for code in derivatives]
     lines.append(f"        # backward: d{name(root)}/d(node), the chain rule from the result back to the leaves")
     grad_of: dict[int, str] = {}  # where each node's gradient is so far: a variable, another's, or a number
-    checked = [name(root)]  # the results that must be finite floats, else the engine takes over
+    # What must be a float (the result), and finite (steep derivatives), else the engine takes over.
+    checked = [name(root)]
     if id(root) in needed:
         grad_of[id(root)] = "1.0"
     for node in reversed(order):
         if not node.children or id(node) not in needed:
             continue
         for child, local in zip(node.children, local_texts[id(node)]):
-            if id(child) not in needed:  # not computed; but the engine refuses a local derivative that overflows
-                if not (local.isidentifier() or _number(local) is not None):
-                    checked.append(f"({local})")
+            if node.op.steep:  # the engine refuses a local derivative that overflows
+                checked.append(atom(local))
+            if id(child) not in needed:
                 continue
             term = _times(local, grad_of[id(node)])
             target, previous = f"d_{name(child)}", grad_of.get(id(child))
@@ -232,20 +240,19 @@ def _generate(root: Value, order: list[Value], inputs: list[Value], params: list
     input_grads, param_grads = (
         _tuple(_plus_zero(grad_of.get(id(v), "0.0")) for v in group) for group in (inputs, params)
     )
-    checked_leaves = inputs if frame == "batch" else inputs + params  # batch: the caller checks the params' sums
-    checked += [grad_of[id(v)] for v in checked_leaves if id(v) in grad_of]
-    lines.append(f"        check = {' + '.join(checked)}")
+    total = " + ".join(checked) if len(checked) <= 32 else f"sum(({', '.join(checked)},))"  # no deep nesting
+    lines.append(f"        check = {total}")
     if frame == "step":  # SGD.step's arithmetic; a bad lr fails here too, and the fallback names it
         updated = (f"{name(p)} - lr * {_plus_zero(grad_of.get(id(p), '0.0'))}" for p in params)
         lines.append(f"        updated = {_tuple(updated)}")
-    fallback = {"replay": "run_eagerly(inputs, params)", "step": "step_eagerly(inputs, lr)", "batch": "None"}[frame]
+    fallback = _FALLBACKS[frame]
     lines.append("    except (ArithmeticError, ValueError, TypeError):  # a domain error: the engine says which")
     lines.append(f"        return {fallback}")
     if frame == "batch":  # each param's gradients: the caller sums them, from 0.0
         param_grads = _tuple(grad_of.get(id(v), "0.0") for v in params) if params else "()"
         lines.append(f"    return {name(root)}, {input_grads}, {param_grads}, check")
         return "\n".join(lines) + "\n"
-    lines.append("    if type(check) is not float or check - check != 0.0:  # inf, nan or complex on the way")
+    lines.append("    if type(check) is not float or check - check != 0.0:  # not a float, or inf or nan on the way")
     lines.append(f"        return {fallback}")
     if frame == "step":
         lines.append("    param_values[:] = updated")
@@ -256,8 +263,9 @@ def _generate(root: Value, order: list[Value], inputs: list[Value], params: list
 
 
 def _forward(node: Value, operands: dict[str, str]) -> str:
-    if node.op.arity is None:  # a sum of any number of terms
-        return " + ".join(operands[f"c{i}"] for i in range(len(node.children)))
+    if node.op.arity is None and len(node.children) > 2:  # sum_values: as the engine adds, with sum()
+        rest = ", ".join(operands[f"c{i}"] for i in range(1, len(node.children)))
+        return f"sum(({rest},), {operands['c0']})"
     return substitute(node.op.forward, operands)
 
 
@@ -268,6 +276,8 @@ def _operands(node: Value, name: Callable[[Value], str]) -> dict[str, str]:
     operands.update(a=children[0], out=name(node))
     if len(children) > 1:
         operands["b"] = children[1]
+    if node.op.exponent is not None:  # a power's domain checks name its exponent
+        operands["n"] = literal(node.op.exponent)
     return operands
 
 
@@ -341,6 +351,11 @@ _FRAMES = {  # the signature of each function that _generate writes
     "step": "step(inputs=(), lr=0.0)",
     "batch": "batch(inputs, params)",
 }
+_FALLBACKS = {  # what each of them does on a domain error: the engine takes over (batch: its caller)
+    "replay": "run_eagerly(inputs, params)",
+    "step": "step_eagerly(inputs, lr)",
+    "batch": "None",
+}
 _BATCH_CACHE: dict[tuple, Callable] = {}  # graph structure -> its batch function over NumPy arrays
 BATCH_CHUNK = 2048
 """Points per pass of the batch code: its arrays stay small and memory stays bounded, whatever N."""
@@ -406,20 +421,29 @@ def _for_arrays(source: str) -> ast.Module:
 
     ``a ** b`` becomes ``power(a, b)`` (NumPy's ``**`` is not the C library's
     ``pow``), and ``d += t`` becomes ``d = d + t`` (``+=`` would write into an
-    array that another name may share). The walk is a loop, not a recursion:
-    a sum of hundreds of terms is a deep tree.
+    array that another name may share). A domain check ``if not (c1 and c2):``
+    becomes ``if not every(c1 & c2):``, true when it holds at every point. The
+    walk is a loop, not a recursion: a sum of hundreds of terms is a deep tree.
     """
     tree = ast.parse(source)
     spots = []  # (parent, field, index in a list or None, node), parents before children
     for parent in ast.walk(tree):
         for field, value in ast.iter_fields(parent):
             for index, node in enumerate(value) if isinstance(value, list) else [(None, value)]:
-                if isinstance(node, ast.AugAssign) or isinstance(node, ast.BinOp) and isinstance(node.op, ast.Pow):
+                if isinstance(node, (ast.AugAssign, ast.BoolOp, ast.If)) or _is_power(node):
                     spots.append((parent, field, index, node))
     for parent, field, index, node in reversed(spots):  # children first: a parent takes its rewritten operands
         if isinstance(node, ast.AugAssign):
             total = ast.BinOp(ast.Name(node.target.id, ast.Load()), node.op, node.value)
             new = ast.Assign(targets=[ast.Name(node.target.id, ast.Store())], value=total, lineno=node.lineno)
+        elif isinstance(node, ast.BoolOp):  # element by element: & and | on arrays of True and False
+            bit = ast.BitAnd() if isinstance(node.op, ast.And) else ast.BitOr()
+            new = node.values[0]
+            for value in node.values[1:]:
+                new = ast.BinOp(new, bit, value)
+        elif isinstance(node, ast.If):  # if not <check>: the check must hold at every point
+            node.test.operand = ast.Call(ast.Name("every", ast.Load()), [node.test.operand], [])
+            new = node
         else:
             new = ast.Call(func=ast.Name("power", ast.Load()), args=[node.left, node.right], keywords=[])
         if index is None:
@@ -482,6 +506,10 @@ def _free_early(function: ast.FunctionDef) -> None:
     body[:] = new_body
 
 
+def _is_power(node: ast.AST) -> bool:
+    return isinstance(node, ast.BinOp) and isinstance(node.op, ast.Pow)
+
+
 def _is_read(node: ast.AST) -> bool:
     return isinstance(node, ast.Name) and isinstance(node.ctx, ast.Load)
 
@@ -493,7 +521,7 @@ def _batch_function(key: tuple, root: Value, order: list[Value], inputs: list[Va
         if not inputs:
             raise ValueError("batch: the graph was compiled without inputs, so there is nothing to vary per point")
         source = _generate(root, order, inputs, params, "batch")
-        namespace = dict(numpy_namespace(np), inf=math.inf, nan=math.nan)
+        namespace = dict(numpy_namespace(np), every=np.all)
         exec(compile(_for_arrays(source), "<micrograd_lite.compile batch>", "exec"), namespace)  # our own source
         if len(_BATCH_CACHE) >= CACHE_SIZE:
             del _BATCH_CACHE[next(iter(_BATCH_CACHE))]

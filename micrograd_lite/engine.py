@@ -80,7 +80,7 @@ class Value:
 
     def __init__(self, data: float, label: str = "") -> None:
         """A leaf: a number you give (an input, a weight, a constant)."""
-        if type(label) is not str:
+        if not isinstance(label, str):
             raise TypeError(f"Value(label) needs a str, got {type(label).__name__}: {label!r}")
         self.data = data if type(data) is float else _as_float(data)
         self.grad = 0.0
@@ -393,8 +393,18 @@ def zero_grad(values: Iterable[Value]) -> None:
 
 
 # ======================================================================
-# 6. Making it fast and safe. Each choice with its reason and what it
-#    bought, as measured in docs/performance.md.
+# 6. Making it fast and safe. Each choice, its reason, and what it bought
+#    as measured in docs/performance.md:
+#
+#    * the collector paused in backward: backward of a 10^6-node chain 1,859 -> ~650 ns per node;
+#    * results made by from_operation, skipping __init__'s checks, and plain
+#      numbers taking a fast path in _as_value: x**2 900 -> 460 ns per node;
+#    * local gradients that never change shared by every node (_PLUS, _ones):
+#      no tuple per node, part of 216 bytes per node against micrograd's 688;
+#    * a sum of n terms as one node (sum_values): MLP step 94 -> 56 ms;
+#    * domain checks by plain comparisons, messages built only on failure (ops.py):
+#      an error naming the operation instead of nan, at no measurable cost
+#      (sheet and MLP step within 2% of the engine before the table).
 # ======================================================================
 
 

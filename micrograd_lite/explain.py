@@ -15,11 +15,12 @@ import csv
 import html
 import io
 import math
+import re
 from collections.abc import Callable
 from dataclasses import dataclass, field
 
 from .engine import Value, depending_on, topological_order
-from .ops import FUNCTIONS, substitute
+from .ops import FUNCTIONS, number_text, substitute
 from .util import format_number
 
 INLINE_LIMIT = 24  # unlabelled nodes with a longer expression get a generated name
@@ -37,6 +38,7 @@ class Namer:
         self.order = topological_order(root)
         self.names: dict[int, str] = {}
         self.definitions: list[tuple[str, str]] = []  # generated name -> its expression
+        self.labels = {node.label for node in self.order}
         for node in self.order:  # children first, so their names exist
             self.names[id(node)] = self._name(node)
 
@@ -47,12 +49,14 @@ class Namer:
         if node.label:
             return node.label
         if not node.children:
-            number = format_number(node.data, 6)
+            number = number_text(node.data)  # exactly, so the formula evaluates to the gradient
             return f"({number})" if number.startswith("-") else number  # so 1/-3**2 cannot misparse
         text = self.expression(node)
         if len(text) <= INLINE_LIMIT:
             return text if node.op.name in FUNCTIONS else f"({text})"  # so x**y**2 cannot misparse
         generated = f"n{len(self.definitions) + 1}"
+        while generated in self.labels:  # a label may already read n1
+            generated += "_"
         self.definitions.append((generated, text))
         return generated
 
@@ -63,7 +67,7 @@ class Namer:
         if op.arity is None:  # a sum of any number of terms
             return " + ".join(c)
         if op.name == "pown":
-            return f"{c[0]}**{format_number(op.exponent, 6)}"
+            return f"{c[0]}**{number_text(op.exponent)}"
         if op.name in FUNCTIONS and c[0].startswith("(") and c[0].endswith(")"):
             return f"{op.name}{c[0]}"  # tanh(x · w), not tanh((x · w))
         names = {"a": c[0], "b": c[1]} if len(c) > 1 else {"a": c[0]}
@@ -94,7 +98,7 @@ def local_factors(node: Value, index: int, name: Namer) -> tuple[float, list[str
         n = op.exponent
         if n == 0:
             return 0.0, []
-        return n, [] if n == 1 else [c[0] if n == 2 else f"{c[0]}**{format_number(n - 1, 6)}"]
+        return n, [] if n == 1 else [c[0] if n == 2 else f"{c[0]}**{number_text(n - 1)}"]
     text = op.course[0 if op.arity is None else index]
     coefficient = 1.0
     if text.startswith("−"):
@@ -104,7 +108,10 @@ def local_factors(node: Value, index: int, name: Namer) -> tuple[float, list[str
     names = {"a": c[0], "out": name(node)}
     if len(c) > 1:
         names["b"] = c[1]
-    return coefficient, [substitute(factor, names, parenthesise=False) for factor in text.split(" · ")]
+    factors = [substitute(factor, names, parenthesise=False) for factor in text.split(" · ")]
+    for wrapped in {n for n in names.values() if n.startswith("(") and n.endswith(")")}:
+        factors = [f.replace(f"({wrapped})", wrapped) for f in factors]  # cos(x · w), not cos((x · w))
+    return coefficient, factors
 
 
 def _is_constant(node: Value) -> bool:
@@ -144,7 +151,7 @@ class Term:
             return body or "1"
         if self.coefficient == -1.0:
             return f"−{body}" if body else "−1"
-        number = format_number(self.coefficient, 6)
+        number = number_text(self.coefficient)
         return f"{number} · {body}" if body else number
 
 
@@ -157,10 +164,13 @@ class Derivation:
     terms: list[Term]
     definitions: list[tuple[str, str]] = field(default_factory=list)
     names: Namer | None = None
+    paths: int | None = None  # set when the paths were too many to write: gathered with δ names
 
     @property
     def chain(self) -> str:
         """The chain of named factors, one product per path: ∂E_total/∂a_o1 · ∂a_o1/∂o1 · ..."""
+        if self.paths is not None:
+            return f"a sum over {self.paths:,} paths, gathered where they meet (δ = ∂{self.root}/∂ that node)"
         chains = []
         for term in self.terms:
             labels = [self.names(n) for n in term.path]
@@ -180,14 +190,14 @@ class Derivation:
         ):
             common += 1
         suffix = self.terms[0].factors[len(self.terms[0].factors) - common :]
-        inner = " + ".join(t.text(t.factors[: len(t.factors) - common]) for t in self.terms)
+        inner = " + ".join(t.text(t.factors[: len(t.factors) - common]) for t in self.terms).replace(" + −", " − ")
         return f"({inner}) · {' · '.join(suffix)}" if suffix else inner
 
     def text(self) -> str:
-        lines = [
-            f"∂{self.root}/∂{self.leaf} = {self.chain}",
-            f"{' ' * (len(self.root) + len(self.leaf) + 5)}= {self.expanded}",
-        ]
+        left = f"∂{self.root}/∂{self.leaf}"
+        lines = [f"{left} = {self.expanded}"]
+        if self.chain != self.expanded and set(self.chain.split(" + ")) - {left, ""}:  # more than ∂f/∂x = ∂f/∂x
+            lines = [f"{left} = {self.chain}", f"{' ' * len(left)} = {self.expanded}"]
         lines += [f"  where {name} = {expr}" for name, expr in self.definitions]
         return "\n".join(lines)
 
@@ -217,19 +227,56 @@ def _split_words(text: str) -> list[str]:
     return words + ([current] if current else [])
 
 
+PATH_LIMIT = 64  # more paths than this: gradients gathered at shared nodes (δ) instead of one term per path
+SIZE_LIMIT = 2000  # graphs with more values than this get no written derivation: the trace shows them
+
+
 def derive(root: Value, leaf: Value) -> Derivation:
-    """∂root/∂leaf as the course writes it: a sum over paths of products of local derivatives."""
+    """∂root/∂leaf as the course writes it: a sum over paths of products of local derivatives.
+
+    The number of paths is counted first, by dynamic programming over the
+    graph (paths to a node = the sum of the paths to each node that uses it),
+    in time linear in its size. Up to :data:`PATH_LIMIT` paths, every path is
+    written out, as the course does. Past it -- a graph of 19 values can have
+    262,144 paths -- the gradient is gathered where paths meet: each shared
+    node gets a name ``δ1, δ2, ...`` for ∂root/∂node, defined once from the
+    nodes that use it, so the text grows with the graph, not with its paths.
+    """
     name = Namer(root)
+    if len(name.order) > SIZE_LIMIT:
+        raise ValueError(
+            f"explain: the graph has {len(name.order)} values, more than {SIZE_LIMIT} for a written derivation; "
+            "use --trace to follow the backward pass step by step"
+        )
     if id(leaf) not in name.names:  # root does not depend on leaf
         return Derivation(name(root), leaf.label or "x", [], [], name)
-    terms: list[Term] = []
-    # iterative depth-first walk over every path root -> leaf
-    stack = [(root, 1.0, [], [root])]
     reaches = depending_on(name.order, [leaf])
+    paths = _count_paths(name.order, root, reaches)
+    if paths[id(leaf)] <= PATH_LIMIT:
+        terms = [term.simplified() for term in _every_path(root, leaf, name, reaches)]
+        return Derivation(name(root), name(leaf), terms, name.definitions, name)
+    return _gathered(root, leaf, name, reaches, paths)
+
+
+def _count_paths(order: list[Value], root: Value, reaches: set[int]) -> dict[int, int]:
+    """How many paths lead from ``root`` to each node that reaches the leaf: linear in the graph."""
+    paths = {id(root): 1}
+    for node in reversed(order):  # every node before its children
+        count = paths.get(id(node), 0)
+        for child in node.children:
+            if count and id(child) in reaches:
+                paths[id(child)] = paths.get(id(child), 0) + count
+    return paths
+
+
+def _every_path(root: Value, leaf: Value, name: Namer, reaches: set[int]) -> list[Term]:
+    """One term per path root -> leaf: an iterative depth-first walk."""
+    terms: list[Term] = []
+    stack = [(root, 1.0, [], [root])]
     while stack:
         node, coefficient, factors, path = stack.pop()
         if node is leaf:
-            terms.append(Term(coefficient, factors, path).simplified())
+            terms.append(Term(coefficient, factors, path))
             continue
         steps = []
         for i, child in enumerate(node.children):
@@ -239,19 +286,54 @@ def derive(root: Value, leaf: Value) -> Derivation:
             labelled = path + [child] if (child.label or child is leaf) else path
             steps.append((child, coefficient * c, factors + f, labelled))
         stack.extend(reversed(steps))
-    return Derivation(name(root), name(leaf), terms, name.definitions, name)
+    return terms
+
+
+def _gathered(root: Value, leaf: Value, name: Namer, reaches: set[int], paths: dict[int, int]) -> Derivation:
+    """∂root/∂leaf with ∂root/∂node named (δ1, δ2, ...) at every node where paths meet."""
+    incoming: dict[int, list[Term]] = {id(root): [Term(1.0, [], [root])]}
+    definitions: list[tuple[str, str]] = []
+    for node in reversed(name.order):  # every node before its children: its gradient is complete
+        if id(node) not in paths or id(node) not in reaches or node is leaf:
+            continue
+        terms = incoming.pop(id(node))
+        if len(terms) > 1:  # paths meet here: name the gradient once
+            delta = f"δ{len(definitions) + 1}"
+            while delta in name.labels:
+                delta += "_"
+            definitions.append((delta, " + ".join(t.simplified().text() for t in terms).replace(" + −", " − ")))
+            terms = [Term(1.0, [delta], [node])]
+        for i, child in enumerate(node.children):
+            if id(child) in reaches:
+                c, f = local_factors(node, i, name)
+                incoming.setdefault(id(child), []).extend(
+                    Term(t.coefficient * c, t.factors + f, [*t.path, child]) for t in terms
+                )
+    terms = [t.simplified() for t in incoming[id(leaf)]]
+    return Derivation(name(root), name(leaf), terms, name.definitions + definitions, name, paths=paths[id(leaf)])
 
 
 def evaluate(derivation: Derivation, root: Value) -> float:
-    """The derived formula's value, computed from its own text with the graph's numbers."""
+    """The derived formula's value, computed from its own text with the graph's numbers.
+
+    Labels need not be Python names (``a b``, ``ｘ``, ``len``): each is read as
+    a placeholder of its own before the text is parsed.
+    """
     from .expr import parse_expression
 
     name = derivation.names
-    variables = {name(n): n.data for n in name.order if name(n).isidentifier()}
-    variables.update({gen: 0.0 for gen, _ in derivation.definitions})
+    labels = {name(n): n.data for n in name.order if n.label}
+    placeholder = {label: f"_{i}" for i, label in enumerate(sorted(labels, key=len, reverse=True))}
+    pattern = re.compile(r"(?<![\w.])(?:" + "|".join(map(re.escape, placeholder)) + r")(?![\w(])")
+
+    def plain(text: str) -> str:
+        text = pattern.sub(lambda m: placeholder[m.group()], text) if placeholder else text
+        return _python(text)
+
+    variables = {placeholder[label]: value for label, value in labels.items()}
     for gen, expr in derivation.definitions:  # generated names, in order of definition
-        variables[gen] = parse_expression(_python(expr), variables).data
-    return parse_expression(_python(derivation.expanded), variables).data
+        variables[gen] = parse_expression(plain(expr), variables).data
+    return parse_expression(plain(derivation.expanded), variables).data
 
 
 # ----------------------------------------------------------------------

@@ -18,7 +18,9 @@ A row (an :class:`Op`) holds, for one operation:
   (an n-ary op has one, the same for every operand);
 * ``course``      -- the same derivatives in the course's notation (``·`` and ``−``),
   text that :func:`micrograd_lite.explain.evaluate` parses back;
-* ``checks``      -- the domain: conditions that must hold, each with its error.
+* ``checks``      -- the domain: conditions that must hold, each with its error;
+* ``steep``       -- True when a local derivative can overflow although the operands and
+  the result are finite floats (``1/b`` for a tiny b): the overflow rule below applies.
 
 The code contract
 -----------------
@@ -112,6 +114,8 @@ NAMESPACE = {
     "step": step,
     "sign": sign,
     "xlogy": xlogy,
+    "inf": math.inf,  # how repr writes the infinite numbers a row's code can hold (x ** inf)
+    "nan": math.nan,
 }
 
 
@@ -156,6 +160,8 @@ def numpy_namespace(np: ModuleType) -> dict[str, Callable]:
         "xlogy": xlogy,
         "power": np.float_power,
         "product_sum": product_sum,
+        "inf": np.inf,
+        "nan": np.nan,
     }
 
 
@@ -182,6 +188,7 @@ class Op(str):
     derivatives: tuple[str, ...]
     course: tuple[str, ...]
     checks: tuple[Check, ...]
+    steep: bool
     exponent: float | None
 
     def __new__(
@@ -193,19 +200,17 @@ class Op(str):
         derivatives: tuple[str, ...],
         course: tuple[str, ...],
         checks: tuple[Check, ...] = (),
+        steep: bool = False,
         exponent: float | None = None,
     ) -> Op:
         op = super().__new__(cls, symbol)
         op.name, op.arity, op.forward = name, arity, forward
-        op.derivatives, op.course, op.checks, op.exponent = derivatives, course, checks, exponent
+        op.derivatives, op.course, op.checks, op.steep, op.exponent = derivatives, course, checks, steep, exponent
         return op
 
     @property
     def symbol(self) -> str:
         return str.__str__(self)
-
-    def __repr__(self) -> str:
-        return f"<op {self.name} {self.symbol!r}>"
 
     def __reduce__(self):  # so rows survive copy and pickle as themselves
         return (_by_name, (self.name, self.exponent))
@@ -230,9 +235,20 @@ def overflow(op: Op, a: float, b: float = math.nan) -> OverflowError:
     return OverflowError(f"{op.name} overflow: {op.forward} or its derivative at {at} exceeds the largest float")
 
 
-def run(code: str, **names: float | None) -> float:
-    """Evaluate a row's code on floats (for tests and error messages; the engine has its own code)."""
-    return eval(code, {"__builtins__": {}}, {**NAMESPACE, **names})  # our own table's text, never user input
+def run(code: str, namespace: dict | None = None, **names: object) -> object:
+    """Evaluate a row's code with its names bound: on floats with :data:`NAMESPACE` (the default),
+    or on anything else with a namespace of your own (Values, NumPy arrays).
+
+    The engine has its own hand-written code; this is for tests, error messages and
+    modules that differentiate a derivative.
+
+    >>> run(SIGMOID.derivatives[0], out=0.5)
+    0.25
+    >>> run("exp(a) * b", {"exp": lambda x: f"e^{x}"}, a="x", b=2)
+    'e^xe^x'
+    """
+    scope = {**(NAMESPACE if namespace is None else namespace), **names}
+    return eval(code, {"__builtins__": {}}, scope)  # our own table's text, never user input
 
 
 # ----------------------------------------------------------------------
@@ -243,54 +259,29 @@ ADD = Op("add", "+", None, "a + b", ("1.0",), ("1",))
 SUB = Op("sub", "-", 2, "a - b", ("1.0", "-1.0"), ("1", "−1"))
 NEG = Op("neg", "-", 1, "-a", ("-1.0",), ("−1",))
 MUL = Op("mul", "*", 2, "a * b", ("b", "a"), ("b", "a"))
-DIV = Op(
-    "div",
-    "/",
-    2,
-    "a / b",
-    ("1.0 / b", "-out / b"),
-    ("1/b", "−out · 1/b"),
-    (Check("b != 0.0", ZeroDivisionError, "division by zero: {a!r} / {b!r}"),),
+# The domain checks, named, so that each row below fits on a line.
+_DIVISOR_NOT_ZERO = Check("b != 0.0", ZeroDivisionError, "division by zero: {a!r} / {b!r}")
+_LOG_OF_BASE = Check(
+    "a > 0.0 or (a == 0.0 and b > 0.0)",
+    ValueError,
+    "power: d(a**b)/db = a**b * ln(a) is undefined for base a={a!r} (exponent b={b!r}); "
+    "use a number exponent or a positive base",
 )
+_SLOPE_AT_ZERO_BASE = Check(
+    "a > 0.0 or b >= 1.0", ValueError, "power: the derivative of a**b is infinite at a=0.0, b={b!r}"
+)
+_LOG_POSITIVE = Check("a > 0.0", ValueError, "log of a non-positive value: log({a!r}) is undefined")
+_SQRT_REAL = Check("a >= 0.0", ValueError, "sqrt: sqrt({a!r}) is undefined")
+_SQRT_SLOPE = Check("a > 0.0", ValueError, "sqrt: sqrt({a!r}) is defined, but its derivative is infinite")
+
+DIV = Op("div", "/", 2, "a / b", ("1.0 / b", "-out / b"), ("1/b", "−out · 1/b"), (_DIVISOR_NOT_ZERO,), steep=True)
 POW = Op(
-    "pow",
-    "**",
-    2,
-    "a ** b",
-    ("b * a ** (b - 1.0)", "xlogy(out, a)"),
-    ("b · a**(b − 1)", "out · log(a)"),
-    (
-        Check(
-            "a > 0.0 or (a == 0.0 and b > 0.0)",
-            ValueError,
-            "power: d(a**b)/db = a**b * ln(a) is undefined for base a={a!r} (exponent b={b!r}); "
-            "use a number exponent or a positive base",
-        ),
-        Check("a > 0.0 or b >= 1.0", ValueError, "power: the derivative of a**b is infinite at a=0.0, b={b!r}"),
-    ),
-)
+    "pow", "**", 2, "a ** b", ("b * a ** (b - 1.0)", "xlogy(out, a)"), ("b · a**(b − 1)", "out · log(a)"),
+    (_LOG_OF_BASE, _SLOPE_AT_ZERO_BASE), steep=True,
+)  # fmt: skip
 EXP = Op("exp", "exp", 1, "exp(a)", ("out",), ("out",))
-LOG = Op(
-    "log",
-    "log",
-    1,
-    "log(a)",
-    ("1.0 / a",),
-    ("1/a",),
-    (Check("a > 0.0", ValueError, "log of a non-positive value: log({a!r}) is undefined"),),
-)
-SQRT = Op(
-    "sqrt",
-    "sqrt",
-    1,
-    "sqrt(a)",
-    ("0.5 / out",),
-    ("1/(2·out)",),
-    (
-        Check("a >= 0.0", ValueError, "sqrt: sqrt({a!r}) is undefined"),
-        Check("a > 0.0", ValueError, "sqrt: sqrt({a!r}) is defined, but its derivative is infinite"),
-    ),
-)
+LOG = Op("log", "log", 1, "log(a)", ("1.0 / a",), ("1/a",), (_LOG_POSITIVE,), steep=True)
+SQRT = Op("sqrt", "sqrt", 1, "sqrt(a)", ("0.5 / out",), ("1/(2·out)",), (_SQRT_REAL, _SQRT_SLOPE))
 TANH = Op("tanh", "tanh", 1, "tanh(a)", ("1.0 - out * out",), ("(1 − out**2)",))
 SIGMOID = Op("sigmoid", "sigmoid", 1, "sigmoid(a)", ("out * (1.0 - out)",), ("out · (1 − out)",))
 RELU = Op("relu", "relu", 1, "relu(a)", ("step(a)",), ("step(a)",))
@@ -309,7 +300,7 @@ _POWER_CHECKS = (
     Check("a != 0.0 or n >= 0.0", ZeroDivisionError, "power: 0.0 ** {n!r} divides by zero"),
     Check("a != 0.0 or n <= 0.0 or n >= 1.0", ValueError, "power: the derivative of x**{n!r} is infinite at x=0.0"),
 )
-POWN = Op("pown", "**n", 1, "a ** n", ("n * a ** (n - 1.0)",), ("n · a**(n − 1)",), _POWER_CHECKS)
+POWN = Op("pown", "**n", 1, "a ** n", ("n * a ** (n - 1.0)",), ("n · a**(n − 1)",), _POWER_CHECKS, steep=True)
 
 OPS: dict[str, Op] = {
     op.name: op
@@ -338,15 +329,31 @@ def power(n: float) -> Op:
     """
     row = _POWERS.get(n)
     if row is None:
-        symbol = f"**{int(n) if n.is_integer() else n!r}"
+        symbol = f"**{number_text(n)}"
         forward = f"a ** {literal(n)}"
         derivative = f"{literal(n)} * a" + ("" if n - 1.0 == 1.0 else f" ** {literal(n - 1.0)}")
         if n == 0.0:
             derivative = "0.0"
-        row = Op("pown", symbol, 1, forward, (derivative,), POWN.course, POWN.checks, exponent=n)
+        negative_base, divides_by_zero, infinite_slope = POWN.checks
+        checks = (
+            *([] if n.is_integer() else [negative_base]),  # only the checks that can fail for this n
+            *([divides_by_zero] if n < 0.0 else []),
+            *([infinite_slope] if 0.0 < n < 1.0 else []),
+        )
+        steep = not (n == 0.0 or 1.0 <= n <= 2.0)  # n·a**(n-1) is finite wherever a**n is, for these n
+        row = Op("pown", symbol, 1, forward, (derivative,), POWN.course, checks, steep, exponent=n)
         if len(_POWERS) < 1024:
             _POWERS[n] = row
     return row
+
+
+def number_text(x: float) -> str:
+    """A number as people write it, exactly: 2.0 -> '2', 0.1 -> '0.1', 1e+20 -> '1e+20'.
+
+    >>> number_text(2.0), number_text(-0.5), number_text(1000001.0)
+    ('2', '-0.5', '1000001')
+    """
+    return str(int(x)) if x.is_integer() and abs(x) < 1e16 else repr(x)
 
 
 def literal(x: float) -> str:

@@ -263,3 +263,19 @@ def test_training_benchmark_quick_mode_runs():
     )
     assert result.returncode == 0, result.stderr
     assert "replay.step within 1.3×" in result.stdout and "DISAGREES" not in result.stdout
+
+
+def test_domain_checks_run_over_the_arrays_not_point_by_point(monkeypatch):
+    """Valid points never take the slow path, even through ops with domain checks (/, log, sqrt, **)."""
+    x, w = Value(1.0, "x"), Value(2.0, "w")
+    replay = compile_graph((x * x + w).log() / (x * x + 1.0).sqrt() + (x * x + 1.0) ** w, inputs=[x], params=[w])
+    points = np.linspace(-3.0, 3.0, 5_000)
+
+    def slow(*args):
+        raise AssertionError("a valid chunk went point by point")
+
+    monkeypatch.setattr(compiled, "_point_by_point", slow)
+    values, (d_x,), (d_w,) = replay.batch([points], [2.0])
+    for i in (0, 1234, 4999):
+        value, (grad,), _ = replay([float(points[i])], [2.0])
+        assert ulps(values[i], value) <= 4 and math.isclose(d_x[i], grad, rel_tol=1e-13, abs_tol=1e-15)

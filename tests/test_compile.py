@@ -9,7 +9,7 @@ import pytest
 from hypothesis import assume, given
 from hypothesis import strategies as st
 
-from micrograd_lite import MLP, Value
+from micrograd_lite import MLP, Value, sum_values
 from micrograd_lite import sheet as course
 from micrograd_lite.cli import main
 from micrograd_lite.compile import compile_graph
@@ -107,10 +107,14 @@ def test_cli_compile_show(capsys):
 
 def test_benchmark_quick_mode_runs():
     result = subprocess.run(
-        [sys.executable, str(ROOT / "benchmarks" / "bench.py"), "--quick"], capture_output=True, text=True, timeout=300
+        [sys.executable, str(ROOT / "benchmarks" / "bench.py"), "--quick", "--baseline", "HEAD"],
+        capture_output=True,
+        text=True,
+        timeout=300,
     )
     assert result.returncode == 0, result.stderr
     assert "speed vs micrograd" in result.stdout and "bytes per node" in result.stdout
+    assert "against engine.py at HEAD" in result.stdout
 
 
 def test_one_compiled_function_per_graph_structure():
@@ -200,6 +204,14 @@ def test_sign_of_zero_equals_eager():  # defect 4
     assert repr(result[1][0]) == "0.0"
 
 
-def test_int_inputs_give_the_eager_floats():
+def test_int_inputs_alone_give_the_eager_floats():
     x = Value(2.0, "x")
     assert _same(compile_graph(x * x, inputs=[x])([3]), (9.0, (6.0,), ()))
+
+
+def test_a_sum_of_thousands_of_terms_compiles_and_adds_as_the_engine():
+    weights = [Value(0.1 * i + 0.01, f"w{i}") for i in range(5000)]
+    root = sum_values([w * w for w in weights])
+    root.backward()
+    value, _, grads = compile_graph(root, params=weights)((), [w.data for w in weights])
+    assert value == root.data and list(grads) == [w.grad for w in weights]

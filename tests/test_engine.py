@@ -4,6 +4,7 @@ import random
 import pytest
 
 from micrograd_lite import Value, gradcheck, topological_order
+from micrograd_lite.compile import compile_graph
 from micrograd_lite.engine import _result
 
 from .helpers import central_difference, close
@@ -308,3 +309,38 @@ def test_backward_leaves_the_cycle_collector_as_it_found_it():
         assert not gc.isenabled()
     finally:
         gc.enable()
+
+
+# ----------------------------------------------------------------------
+# Issue 13 defect 6: one rule for a derivative too large for a float.
+# ----------------------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    "make",
+    [
+        lambda: Value(1.0) / Value(1e-200),  # result 1e200, d/db = -1e400: raised ZeroDivisionError before
+        lambda: Value(1.0) / Value(1e-160),  # d/db was -inf, silently
+        lambda: Value(1.0) / Value(1e-310),  # d/da = 1/b overflows
+        lambda: Value(1e-310).log(),  # d/dx = 1/x overflows
+        lambda: Value(1e-300) ** -2,  # d/dx = -2 x**-3 overflows
+        lambda: Value(1e300) ** Value(1.02),  # d/db = out * ln a overflows
+    ],
+)
+def test_a_derivative_too_large_for_a_float_raises_overflow_in_eager_and_replay(make):
+    with pytest.raises(OverflowError, match="overflow: .* or its derivative at .* exceeds the largest float"):
+        make()
+    x = Value(2.0, "x")
+    replay = compile_graph(1.0 / x, inputs=[x])
+    with pytest.raises(OverflowError) as replayed:
+        replay([1e-160])
+    with pytest.raises(OverflowError) as eager:
+        1.0 / Value(1e-160)
+    assert str(replayed.value) == str(eager.value)
+
+
+def test_small_divisors_whose_derivative_fits_are_fine():
+    a, b = Value(1e-300), Value(1e-170)  # a/(b*b) underflowed b*b to 0 before: true derivative -1e40
+    out = a / b
+    out.backward()
+    assert math.isclose(b.grad, -1e40, rel_tol=1e-15) and math.isclose(a.grad, 1e170, rel_tol=1e-15)

@@ -120,3 +120,67 @@ def test_cli_explain(tmp_path, capsys):
     assert len(list((tmp_path / "frames").glob("step_*.svg"))) == 3
     assert re.search(r"^0,f,tanh,1.0,", csv_path.read_text(), re.M)
     assert main(["explain", "--wrt", "nope"]) == 2
+
+
+# ----------------------------------------------------------------------
+# Issue 12: derivations of relu and abs evaluate; many paths stay small.
+# ----------------------------------------------------------------------
+
+
+@pytest.mark.parametrize("method", ["relu", "abs", "sin", "cos", "sqrt", "log", "exp", "tanh", "sigmoid"])
+def test_every_function_derivation_evaluates(method):  # relu and abs failed: step/sign were unknown
+    x, w = Value(0.7, "x"), Value(-1.5, "w")
+    y = getattr(x * 3, method)() * w
+    y.label = "y"
+    y.backward()
+    d = derive(y, x)
+    assert math.isclose(evaluate(d, y), x.grad, rel_tol=1e-15)
+
+
+def test_a_graph_of_19_values_with_262144_paths_is_written_in_a_few_lines():
+    x = Value(0.999, "x")
+    y = x
+    for _ in range(18):
+        y = y * y  # every step doubles the paths from y to x
+    y.label = "y"
+    y.backward()
+    d = derive(y, x)
+    assert d.paths == 2**18 and "262,144 paths" in d.chain
+    assert len(d.text().splitlines()) < 40 and len(d.text()) < 2000
+    assert math.isclose(evaluate(d, y), x.grad, rel_tol=1e-12)
+
+
+def test_a_graph_past_the_size_limit_points_to_the_trace(capsys):
+    from micrograd_lite.explain import SIZE_LIMIT
+
+    x = Value(0.5, "x")
+    y = x
+    for _ in range(SIZE_LIMIT):
+        y = y * 1.0
+    with pytest.raises(ValueError, match="--trace"):
+        derive(y, x)
+    assert main(["explain", "--expr", "+".join(["x"] * 50), "x=1", "--wrt", "x"]) == 0  # well under the limit
+
+
+def test_explain_expr_does_not_begin_with_an_empty_chain(capsys):
+    assert main(["explain", "--expr", "sin(x) * x", "x=0.5", "--wrt", "x"]) == 0
+    first = capsys.readouterr().out.splitlines()[0]
+    assert first.startswith("∂f/∂x = ") and first != "∂f/∂x = ∂f/∂x"
+    assert "cos(x)" in first
+
+
+@pytest.mark.parametrize("label", ["a b", "ｘ", "len", "n1", "exp", "x.y", "δ1"])
+def test_derivations_with_labels_that_are_not_python_names_evaluate(label):
+    x, z = Value(0.5, label), Value(2.0, "x")  # "ｘ" and "x" are one name to Python (NFKC)
+    y = (x * z).sin() * x + (x + z) * (x * x * x * x * x * x * x * x * x)  # long enough for a generated name
+    y.label = "y"
+    y.backward()
+    for leaf in (x, z):
+        assert math.isclose(evaluate(derive(y, leaf), y), leaf.grad, rel_tol=1e-12)
+
+
+def test_a_derivation_without_a_chain_to_show_is_one_line():
+    x = Value(2.0, "x")
+    assert derive(x, x).text() == "∂x/∂x = 1"
+    assert derive(x * 2, Value(1.0, "z")).text() == "∂(x · 2)/∂z = 0"
+    assert derive(x.detach() * x, x).text() == "∂(2 · x)/∂x = 2"  # the detached x is a constant

@@ -2,10 +2,11 @@
 
 import math
 
-from hypothesis import given
+from hypothesis import assume, given, settings
 from hypothesis import strategies as st
 
 from micrograd_lite import Value, gradcheck, sum_values
+from micrograd_lite.compile import compile_graph
 
 # Operations that are smooth everywhere on the values they can meet, so a
 # central difference is a fair reference. Each takes two pool entries.
@@ -73,3 +74,81 @@ def test_second_backward_repeats_the_first_and_leaves_accumulate(program, xs):
         v.grad = 0.0
     root.backward()  # interior nodes start again from zero: exactly the first pass, bit for bit
     assert [v.grad for v in leaves] == first
+
+
+# ----------------------------------------------------------------------
+# The compiled replay against the eager engine on every operation of the
+# table, at domain edges, with labels that are not Python names.
+# ----------------------------------------------------------------------
+
+EVERY_OP = {
+    "add": lambda a, b: a + b,
+    "sub": lambda a, b: a - b,
+    "mul": lambda a, b: a * b,
+    "div": lambda a, b: a / b,
+    "pow": lambda a, b: a**b,
+    "square": lambda a, b: a**2,
+    "cube": lambda a, b: a**3,
+    "root": lambda a, b: a**0.5,
+    "inverse": lambda a, b: a**-1,
+    "zeroth": lambda a, b: a**0,
+    "neg": lambda a, b: -a,
+    "exp": lambda a, b: a.exp(),
+    "log": lambda a, b: a.log(),
+    "sqrt": lambda a, b: a.sqrt(),
+    "tanh": lambda a, b: a.tanh(),
+    "sigmoid": lambda a, b: a.sigmoid(),
+    "relu": lambda a, b: a.relu(),
+    "abs": lambda a, b: abs(a),
+    "sin": lambda a, b: a.sin(),
+    "cos": lambda a, b: a.cos(),
+    "minus_one_times": lambda a, b: a * -1.0,
+    "sum3": lambda a, b: sum_values([a, b, -0.0, a]),
+}
+EDGE_VALUES = [0.0, -0.0, 1.0, -1.0, 2.0, -2.0, 0.5, 1e-300, -1e-300, 1e-160, 700.0, 1e200]
+ODD_LABELS = ["x", "ｘ", "len", "ValueError", "ｅｘｐ", "exp", "v0", "d_v1", "a b", "x\n#", "", "inf"]
+any_program = st.lists(
+    st.tuples(st.sampled_from(sorted(EVERY_OP)), st.integers(0, 10**6), st.integers(0, 10**6)), min_size=1, max_size=8
+)
+edge_inputs = st.lists(st.one_of(st.sampled_from(EDGE_VALUES), st.floats(-3.0, 3.0)), min_size=1, max_size=3)
+
+
+def run_every_op(program, leaves):
+    """The program's steps, each free to reuse any earlier node; the root sums them all (all are in its graph)."""
+    pool = list(leaves)
+    for name, i, j in program:
+        pool.append(EVERY_OP[name](pool[i % len(pool)], pool[j % len(pool)]))
+    return sum_values(pool[len(leaves) :])
+
+
+def eager_or_error(program, xs):
+    """(value, grads) of a fresh eager pass, or (error class, message)."""
+    try:
+        leaves = [Value(x) for x in xs]
+        root = run_every_op(program, leaves)
+        root.backward()
+    except (ArithmeticError, ValueError) as error:
+        return type(error), str(error)
+    return repr((root.data, tuple(v.grad for v in leaves), ()))
+
+
+@settings(max_examples=2000, deadline=None)
+@given(any_program, edge_inputs, st.data())
+def test_replay_equals_eager_on_every_op_bit_for_bit_or_fails_alike(program, xs, data):
+    labels = data.draw(st.lists(st.sampled_from(ODD_LABELS), min_size=len(xs), max_size=len(xs)))
+    leaves = [Value(x, label) for x, label in zip(xs, labels)]
+    try:
+        root = run_every_op(program, leaves)
+    except (ArithmeticError, ValueError):
+        assume(False)  # nothing to trace
+    replay = compile_graph(root, inputs=leaves)
+    new_xs = data.draw(
+        st.lists(st.one_of(st.sampled_from(EDGE_VALUES), st.floats(-3.0, 3.0)), min_size=len(xs), max_size=len(xs))
+    )
+    for point in (xs, new_xs):
+        expected = eager_or_error(program, point)
+        try:
+            got = repr(replay(point))
+        except (ArithmeticError, ValueError) as error:
+            got = (type(error), str(error))
+        assert got == expected
