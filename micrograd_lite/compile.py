@@ -551,9 +551,15 @@ def _batch(replay: Callable, generated: Callable, input_columns, params, n_input
     param_grads = [0.0] * n_params
     for start in range(0, n, BATCH_CHUNK):
         stop = min(start + BATCH_CHUNK, n)
-        with np.errstate(all="ignore"):  # inf and nan are looked for below, point by point if need be
-            result = generated([column[start:stop] for column in columns], params)
-            sums = [] if result is None else _sums(np, result[2], stop - start)
+        # Where Python raises (exp(1000), 10.0 ** 400) NumPy gives inf, which a relu could hide: so an
+        # overflow, a division by zero or a nan made on the way stops the chunk, as does a result that is
+        # not finite (a nan or inf among the inputs); the replay then does it point by point.
+        with np.errstate(over="raise", divide="raise", invalid="raise", under="ignore"):
+            try:
+                result = generated([column[start:stop] for column in columns], params)
+                sums = [] if result is None else _sums(np, result[2], stop - start)
+            except FloatingPointError:
+                result = None
         if result is None or not (np.isfinite(result[3]).all() and all(map(math.isfinite, sums))):
             result = _point_by_point(np, replay, columns, params, start, stop)
             sums = _sums(np, result[2], stop - start)

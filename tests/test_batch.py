@@ -175,6 +175,15 @@ def test_inf_and_nan_where_the_engine_gives_them_too():
     assert_batch_equals_replay(replay, columns, [])
 
 
+def test_an_overflow_that_a_relu_hides_is_still_the_engines_error():
+    x = Value(1.0, "x")
+    for hidden in ((-x.exp()).relu() + x, (-(x**400)).relu() + x):
+        assert_batch_equals_replay(compile_graph(hidden, inputs=[x]), np.array([[1.0, 2.0, 1000.0, 3.0]]), [])
+    y = Value(1.0, "y")  # a product that overflows: Python gives inf without an error, and so does the batch
+    product = compile_graph((x * y).relu() - x, inputs=[x, y])
+    assert_batch_equals_replay(product, np.array([[1e200, 1.0], [1e200, 2.0]]), [])
+
+
 def test_chunks_give_the_same_points(monkeypatch):
     root, inputs, params = random_graph(EXACT_OPS, [("mul", 0, 2), ("relu", 3, 0), ("add", 4, 1)], 2, 1)
     replay = compile_graph(root, inputs=inputs, params=params)
