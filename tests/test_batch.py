@@ -218,6 +218,9 @@ def test_odd_labels_cannot_shadow_the_namespace():
     y.label = "abs"
     replay = compile_graph(abs(y) + Value(1.0, "sum") ** 2, inputs=[x], params=[w])
     assert_batch_equals_replay(replay, np.array([[-1.0, 0.0, 2.0]]), [1.5])
+    x, w = Value(1.0, "x\nimport os"), Value(2.0, "w\u2028é😀 ")  # labels only ever reach comments
+    replay = compile_graph((x * w).relu() + x, inputs=[x], params=[w])
+    assert_batch_equals_replay(replay, np.array([[-1.0, 0.0, 2.0]]), [1.5])
 
 
 def test_no_points_gives_empty_arrays():
