@@ -98,8 +98,8 @@ def plot_decision_boundary(scorer, weights, data, path: Path) -> None:
         for value, color in ((-1.0, "#d62728"), (1.0, "#1f77b4")):
             chosen = y[shown] == value
             ax.scatter(x1[shown][chosen], x2[shown][chosen], c=color, s=10, edgecolors="k", linewidths=0.3)
-        sample = f" (every {every}th shown)" if every > 1 else ""
-        ax.set_title(f"MLP(2, [16, 16, 1]) decision boundary, trained on {len(y):,} points{sample}")
+        sample = f", 1 in {every} shown" if every > 1 else ""
+        ax.set_title(f"MLP(2, [16, 16, 1]) decision boundary\ntrained on {len(y):,} points{sample}", fontsize=11)
         ax.set_xlabel("x1")
         ax.set_ylabel("x2")
         fig.tight_layout()
