@@ -10,7 +10,7 @@ BIN    := $(VENV)/bin
 SUDO   := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
 OUT    ?= out
 
-.PHONY: demo test setup graphviz chromium libreoffice docs bench bench-torch clean
+.PHONY: demo test setup graphviz chromium libreoffice docs bench bench-torch bench-training clean
 
 demo: setup
 	$(BIN)/micrograd-lite demo --out $(OUT)
@@ -29,6 +29,11 @@ bench: setup
 bench-torch: setup
 	$(BIN)/python -m pip install --quiet "torch==2.13.0+cpu"
 	$(BIN)/python benchmarks/bench.py --write docs/performance.md
+
+# Compiled training (replay.step, replay.batch) against micrograd and batched PyTorch (CPU build).
+bench-training: setup
+	$(BIN)/python -m pip install --quiet "torch==2.13.0+cpu"
+	$(BIN)/python benchmarks/bench_training.py --write docs/performance.md
 
 setup: graphviz chromium libreoffice $(VENV)/installed
 

@@ -26,12 +26,14 @@ import sys
 import time
 import tracemalloc
 import types
+from collections.abc import Callable
 from functools import partial
 from pathlib import Path
 
 from micrograd_lite import MLP, Value, course, engine
 from micrograd_lite.compile import compile_graph
 from micrograd_lite.ops import sigmoid
+from micrograd_lite.util import write_atomically
 
 try:
     import micrograd.engine as mg_engine
@@ -269,13 +271,38 @@ def table(headers, rows) -> str:
     return "\n".join(lines)
 
 
-def write_report(path: Path, results: str) -> None:
-    """Put the results between the markers of ``path`` (hand-written text around them stays)."""
-    begin, end = "<!-- results -->", "<!-- end results -->"
-    text = path.read_text() if path.exists() else f"{begin}\n{end}\n"
+def start_report(script: str) -> tuple[Callable[[str], None], list[str]]:
+    """Freeze the imports out of the collector's sight, print the machine and the peers.
+
+    Returns ``say`` (print a line and keep it) and the list of kept lines.
+    """
+    gc.collect()
+    gc.freeze()
+    report: list[str] = []
+
+    def say(text: str = "") -> None:
+        print(text, flush=True)
+        report.append(text)
+
+    say(f"Machine: {platform.machine()}, {os.cpu_count()} cores, Python {platform.python_version()},")
+    say(f"date {datetime.date.today()}, command `python {' '.join([script, *sys.argv[1:]])}`")
+    torch_version = torch.__version__ if torch else "not installed"
+    say(f"Peers: micrograd {'installed' if mg_engine else 'NOT installed'}, torch {torch_version}")
+    return say, report
+
+
+def write_report(path: Path, results: str, marker: str = "results") -> None:
+    """Put the results between the ``marker`` comments of ``path`` (hand-written text around them stays).
+
+    A file without those markers gets them, with the results, at its end.
+    """
+    begin, end = f"<!-- {marker} -->", f"<!-- end {marker} -->"
+    text = path.read_text() if path.exists() else ""
+    if begin not in text:
+        text += f"\n{begin}\n{end}\n"
     head, _, rest = text.partition(begin)
     _, _, tail = rest.partition(end)
-    path.write_text(f"{head}{begin}\n{results}\n{end}{tail}")
+    write_atomically(path, f"{head}{begin}\n{results}\n{end}{tail}".encode())
 
 
 def main(argv=None) -> int:
@@ -290,18 +317,7 @@ def main(argv=None) -> int:
     chain_sizes = [10**3, 10**4] if quick else [10**3, 10**4, 10**5, 10**6]
     # The modules imported so far (torch alone brings 150,000 objects) move out of the collector's
     # sight: otherwise every full collection re-walks them, and each engine pays for torch's import.
-    gc.collect()
-    gc.freeze()
-    report = []
-
-    def say(text=""):
-        print(text, flush=True)
-        report.append(text)
-
-    say(f"Machine: {platform.machine()}, {os.cpu_count()} cores, Python {platform.python_version()},")
-    say(f"date {datetime.date.today()}, command `python {' '.join(['benchmarks/bench.py', *sys.argv[1:]])}`")
-    torch_version = torch.__version__ if torch else "not installed"
-    say(f"Peers: micrograd {'installed' if mg_engine else 'NOT installed'}, torch {torch_version}")
+    say, report = start_report("benchmarks/bench.py")
 
     # 1. the sheet network, sigmoid (micrograd 0.1.0 has no exp, so it sits this one out)
     sheet_impls = {"closed form (no autodiff)": lambda: sheet_closed_form(epochs)}

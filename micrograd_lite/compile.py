@@ -37,11 +37,15 @@ so is a ``detach()``-ed value, which has no history to replay.
 
 from __future__ import annotations
 
+import ast
+import math
 import operator
+import types
 from collections.abc import Callable, Sequence
 
 from .engine import Value, depending_on, sum_values, topological_order
-from .ops import NAMESPACE, OPS, atom, literal, substitute
+from .ops import NAMESPACE, OPS, atom, literal, numpy_namespace, substitute
+from .util import optional_import
 
 _CACHE: dict[tuple, Callable] = {}  # graph structure -> its compiled replay
 CACHE_SIZE = 256
@@ -57,6 +61,24 @@ def compile_graph(root: Value, inputs: Sequence[Value] = (), params: Sequence[Va
     ``inputs`` and ``params`` are leaves whose values change between calls;
     every other leaf is a constant, written into the code. Gradients are
     computed for inputs and params (both), and only along paths that reach them.
+
+    The replay also trains. ``replay.step(inputs, lr)`` runs forward, backward
+    and the update ``p - lr * dp`` in one generated function and returns the
+    output from before the update; the params' values live in
+    ``replay.param_values`` until ``replay.write_back()`` copies them into the
+    Values. ``replay.batch(input_columns, params)`` runs the same code over N
+    points with NumPy (see :func:`_batch`).
+
+    >>> w = Value(2.0, "w")
+    >>> replay = compile_graph((w - 5.0) ** 2, params=[w])
+    >>> replay.step((), 0.25), replay.param_values   # d/dw = 2(w - 5) = -6
+    (9.0, [3.5])
+    >>> replay.write_back(); w.data
+    3.5
+    >>> x = Value(0.0, "x")
+    >>> values, (d_x,), (d_w,) = compile_graph(x * w, inputs=[x], params=[w]).batch([[1.0, 2.0, 3.0]], [0.5])
+    >>> values.tolist(), d_x.tolist(), d_w    # d_w summed over the three points
+    ([0.5, 1.0, 1.5], [0.5, 0.5, 0.5], 6.0)
     """
     inputs, params = list(inputs), list(params)
     order = topological_order(root)
@@ -71,7 +93,10 @@ def compile_graph(root: Value, inputs: Sequence[Value] = (), params: Sequence[Va
         if len(_CACHE) >= CACHE_SIZE:
             del _CACHE[next(iter(_CACHE))]  # forget the oldest
         _CACHE[key] = _load(_generate(root, order, inputs, params), key)
-    return _CACHE[key]
+        if params:  # the training step: the same code, framed to update the params (see _bind)
+            _CACHE[key].step_source = _generate(root, order, inputs, params, "step")
+            _CACHE[key].step_code = compile(_CACHE[key].step_source, "<micrograd_lite.compile step>", "exec")
+    return _bind(_CACHE[key], key, inputs, params, root, order)
 
 
 def _structure(order: list[Value], root: Value, inputs: list[Value], params: list[Value]) -> tuple:
@@ -134,16 +159,26 @@ def _apply(name: str, exponent: float | None, operands: list[Value]) -> Value:
     return getattr(operands[0], name)()
 
 
-def _generate(root: Value, order: list[Value], inputs: list[Value], params: list[Value]) -> str:
-    """The source of ``replay``: one line per node forward, one per edge backward."""
+def _generate(root: Value, order: list[Value], inputs: list[Value], params: list[Value], frame: str = "replay") -> str:
+    """The source of ``replay``: one line per node forward, one per edge backward.
+
+    The same lines, framed otherwise, make ``step`` (the parameters come from
+    the list ``param_values``, which it updates) and ``batch`` (no fallback
+    and no final check: it returns ``check`` for the caller, see :func:`_batch`).
+    """
     names = _names(order, inputs + params)
     needed = depending_on(order, inputs + params)  # nodes whose gradient leads to an input or a param
 
     def name(node: Value) -> str:
         return names[id(node)]
 
-    lines = ["def replay(inputs=(), params=()):"]
-    if inputs or params:  # unpacking checks the counts; the message says what was expected
+    lines = [f"def {_FRAMES[frame]}:"]
+    if frame == "step":
+        lines += _step_head(_tuple(map(name, inputs)) if inputs else "", _tuple(map(name, params)), len(inputs))
+    elif frame == "batch":  # the caller has checked the counts
+        groups = ((inputs, "inputs"), (params, "params"))
+        lines += [f"    {_tuple(map(name, group))} = {text}" for group, text in groups if group]
+    elif inputs or params:  # unpacking checks the counts; the message says what was expected
         lines.append("    try:")
         lines += [
             f"        {_tuple(map(name, group))} = {text}"
@@ -172,7 +207,7 @@ def _generate(root: Value, order: list[Value], inputs: list[Value], params: list
         if node.op.checks:  # outside the domain the engine raises its own error
             holds = " and ".join(atom(substitute(check.holds, operands)) for check in node.op.checks)
             lines.append(f"        if not {atom(holds)}:")
-            lines.append("            return run_eagerly(inputs, params)")
+            lines.append(f"            return {_FALLBACKS[frame]}")
         derivatives = node.op.derivatives * (len(node.children) if node.op.arity is None else 1)
         local_texts[id(node)] = [substitute(code, operands) for code in derivatives]
     lines.append(f"        # backward: d{name(root)}/d(node), the chain rule from the result back to the leaves")
@@ -207,11 +242,23 @@ def _generate(root: Value, order: list[Value], inputs: list[Value], params: list
     )
     total = " + ".join(checked) if len(checked) <= 32 else f"sum(({', '.join(checked)},))"  # no deep nesting
     lines.append(f"        check = {total}")
+    if frame == "step":  # SGD.step's arithmetic; a bad lr fails here too, and the fallback names it
+        updated = (f"{name(p)} - lr * {_plus_zero(grad_of.get(id(p), '0.0'))}" for p in params)
+        lines.append(f"        updated = {_tuple(updated)}")
+    fallback = _FALLBACKS[frame]
     lines.append("    except (ArithmeticError, ValueError, TypeError):  # a domain error: the engine says which")
-    lines.append("        return run_eagerly(inputs, params)")
+    lines.append(f"        return {fallback}")
+    if frame == "batch":  # each param's gradients: the caller sums them, from 0.0
+        param_grads = _tuple(grad_of.get(id(v), "0.0") for v in params) if params else "()"
+        lines.append(f"    return {name(root)}, {input_grads}, {param_grads}, check")
+        return "\n".join(lines) + "\n"
     lines.append("    if type(check) is not float or check - check != 0.0:  # not a float, or inf or nan on the way")
-    lines.append("        return run_eagerly(inputs, params)")
-    lines.append(f"    return {name(root)}, {input_grads}, {param_grads}")
+    lines.append(f"        return {fallback}")
+    if frame == "step":
+        lines.append("    param_values[:] = updated")
+        lines.append(f"    return {name(root)}")
+    else:
+        lines.append(f"    return {name(root)}, {input_grads}, {param_grads}")
     return "\n".join(lines) + "\n"
 
 
@@ -293,3 +340,286 @@ def _names(order: list[Value], variables: list[Value]) -> dict[int, str]:
         else f"v{i}"
         for i, node in enumerate(order)
     }
+
+
+# ----------------------------------------------------------------------
+# Compiled training: a whole SGD step, and a whole batch of points.
+# ----------------------------------------------------------------------
+
+_FRAMES = {  # the signature of each function that _generate writes
+    "replay": "replay(inputs=(), params=())",
+    "step": "step(inputs=(), lr=0.0)",
+    "batch": "batch(inputs, params)",
+}
+_FALLBACKS = {  # what each of them does on a domain error: the engine takes over (batch: its caller)
+    "replay": "run_eagerly(inputs, params)",
+    "step": "step_eagerly(inputs, lr)",
+    "batch": "None",
+}
+_BATCH_CACHE: dict[tuple, Callable] = {}  # graph structure -> its batch function over NumPy arrays
+BATCH_CHUNK = 2048
+"""Points per pass of the batch code: its arrays stay small and memory stays bounded, whatever N."""
+
+
+def _step_head(inputs: str, params: str, count: int) -> list[str]:
+    """The start of ``step``: unpack the inputs (checking their count) and the replay's own param values."""
+    lines = []
+    if inputs:
+        lines += ["    try:", f"        {inputs} = inputs", "    except ValueError:"]
+        lines.append(f'        raise ValueError(f"compiled graph takes {count} inputs, got {{len(inputs)}}") from None')
+    return lines + [f"    {params} = param_values"]
+
+
+def _bind(shared: Callable, key: tuple, inputs: list[Value], params: list[Value], root: Value, order: list[Value]):
+    """The replay handed out for one trace: the shared compiled code, with training state of its own.
+
+    ``param_values`` (a list, updated in place by ``step``) starts from the
+    params' values; two traces of the same structure share code, never state.
+    """
+    replay = types.FunctionType(shared.__code__, shared.__globals__, shared.__name__, shared.__defaults__)
+    replay.source = shared.source
+    replay.param_values = values = [p.data for p in params]
+    run_eagerly = shared.__globals__["run_eagerly"]
+
+    def step_eagerly(inputs, lr):
+        """The engine's step where the fast code met a domain error or a non-finite number."""
+        if isinstance(lr, bool) or not isinstance(lr, (int, float)):
+            raise TypeError(f"step: the learning rate must be a number, got {lr!r}")
+        value, _, grads = run_eagerly(inputs, values)  # raises the engine's error: the values stay as they were
+        values[:] = [v - lr * g for v, g in zip(values, grads)]
+        return value
+
+    if params:
+        namespace = dict(shared.__globals__, param_values=values, step_eagerly=step_eagerly)
+        exec(shared.step_code, namespace)
+        replay.step = namespace["step"]
+        replay.step.source = shared.step_source
+    else:
+        replay.step = _no_params
+
+    def write_back() -> None:
+        """Copy ``param_values`` into the parameter Values (``p.data``)."""
+        for p, v in zip(params, values):
+            p.data = v
+
+    traced = (key, root, order, inputs, params)
+
+    def batch(input_columns, params):
+        """See :func:`_batch`."""
+        return _batch(replay, _batch_function(*traced), input_columns, params, len(inputs), len(values))
+
+    replay.write_back, replay.batch = write_back, batch
+    return replay
+
+
+def _no_params(inputs=(), lr=0.0):
+    raise ValueError("step: this graph was compiled without params, so there is nothing to update")
+
+
+def _for_arrays(source: str) -> ast.Module:
+    """Generated scalar code made right for NumPy arrays, with the same numbers.
+
+    ``a ** b`` becomes ``power(a, b)`` (NumPy's ``**`` is not the C library's
+    ``pow``), and ``d += t`` becomes ``d = d + t`` (``+=`` would write into an
+    array that another name may share). A domain check ``if not (c1 and c2):``
+    becomes ``if not every(c1 & c2):``, true when it holds at every point. The
+    walk is a loop, not a recursion: a sum of hundreds of terms is a deep tree.
+    """
+    tree = ast.parse(source)
+    spots = []  # (parent, field, index in a list or None, node), parents before children
+    for parent in ast.walk(tree):
+        for field, value in ast.iter_fields(parent):
+            for index, node in enumerate(value) if isinstance(value, list) else [(None, value)]:
+                if isinstance(node, (ast.AugAssign, ast.BoolOp, ast.If)) or _is_power(node):
+                    spots.append((parent, field, index, node))
+    for parent, field, index, node in reversed(spots):  # children first: a parent takes its rewritten operands
+        if isinstance(node, ast.AugAssign):
+            total = ast.BinOp(ast.Name(node.target.id, ast.Load()), node.op, node.value)
+            new = ast.Assign(targets=[ast.Name(node.target.id, ast.Store())], value=total, lineno=node.lineno)
+        elif isinstance(node, ast.BoolOp):  # element by element: & and | on arrays of True and False
+            bit = ast.BitAnd() if isinstance(node.op, ast.And) else ast.BitOr()
+            new = node.values[0]
+            for value in node.values[1:]:
+                new = ast.BinOp(new, bit, value)
+        elif isinstance(node, ast.If):  # if not <check>: the check must hold at every point
+            node.test.operand = ast.Call(ast.Name("every", ast.Load()), [node.test.operand], [])
+            new = node
+        else:
+            new = ast.Call(func=ast.Name("power", ast.Load()), args=[node.left, node.right], keywords=[])
+        if index is None:
+            setattr(parent, field, new)
+        else:
+            getattr(parent, field)[index] = new
+    _sum_products(tree.body[0])
+    _free_early(tree.body[0])
+    return ast.fix_missing_locations(tree)
+
+
+def _sum_products(function: ast.FunctionDef) -> None:
+    """A param's gradient that is one product, ``d_w = x * g``, summed as it is made: ``product_sum(x, g)``.
+
+    The batch returns the sum over the points for the params anyway; one
+    ``np.dot`` does the product and the sum in one pass, without an array in
+    between (the order of the additions is BLAS's, see docs/performance.md).
+    """
+    body = next(statement for statement in function.body if isinstance(statement, ast.Try)).body
+    returned = function.body[-1].value.elts[2]  # return value, input grads, param grads, check
+    params = {node.id for node in returned.elts if isinstance(node, ast.Name)}
+    read = {node.id for statement in body for node in ast.walk(statement) if _is_read(node)}
+    assigned: dict[str, list[ast.Assign]] = {}
+    for statement in body:
+        targets = statement.targets if isinstance(statement, ast.Assign) else []
+        for target in targets:
+            if isinstance(target, ast.Name) and target.id in params - read:  # a name of its own, read by nothing else
+                assigned.setdefault(target.id, []).append(statement)
+    for statements in assigned.values():
+        value = statements[0].value
+        if len(statements) == 1 and isinstance(value, ast.BinOp) and isinstance(value.op, ast.Mult):
+            statements[0].value = ast.Call(ast.Name("product_sum", ast.Load()), [value.left, value.right], [])
+
+
+def _free_early(function: ast.FunctionDef) -> None:
+    """``del`` each array after the last line that reads it, so that few are alive at once.
+
+    A network's pass has thousands of intermediate arrays; kept to the end they
+    fill memory and push each other out of the processor's cache.
+    """
+    body = next(statement for statement in function.body if isinstance(statement, ast.Try)).body
+    kept = {node.id for statement in function.body[-1:] for node in ast.walk(statement) if isinstance(node, ast.Name)}
+    last_read: dict[str, int] = {}
+    made = set()
+    for i, statement in enumerate(body):
+        for node in ast.walk(statement):
+            if _is_read(node):
+                last_read[node.id] = i
+            elif isinstance(node, ast.Name):
+                made.add(node.id)
+    freed: dict[int, list[str]] = {}
+    for name in made - kept:
+        freed.setdefault(last_read.get(name, -1), []).append(name)
+    new_body = []
+    for i, statement in enumerate(body):
+        new_body.append(statement)
+        names = freed.get(i, []) + (freed.pop(-1, []) if i == len(body) - 1 else [])
+        if names:
+            new_body.append(ast.Delete(targets=[ast.Name(n, ast.Del()) for n in sorted(names)]))
+    body[:] = new_body
+
+
+def _is_power(node: ast.AST) -> bool:
+    return isinstance(node, ast.BinOp) and isinstance(node.op, ast.Pow)
+
+
+def _is_read(node: ast.AST) -> bool:
+    return isinstance(node, ast.Name) and isinstance(node.ctx, ast.Load)
+
+
+def _batch_function(key: tuple, root: Value, order: list[Value], inputs: list[Value], params: list[Value]):
+    """The batch code of a graph: the replay's own lines, run over NumPy arrays (generated once per structure)."""
+    if key not in _BATCH_CACHE:
+        np = optional_import("numpy", "numpy", "the batch replay")
+        if not inputs:
+            raise ValueError("batch: the graph was compiled without inputs, so there is nothing to vary per point")
+        source = _generate(root, order, inputs, params, "batch")
+        namespace = dict(numpy_namespace(np), every=np.all)
+        exec(compile(_for_arrays(source), "<micrograd_lite.compile batch>", "exec"), namespace)  # our own source
+        if len(_BATCH_CACHE) >= CACHE_SIZE:
+            del _BATCH_CACHE[next(iter(_BATCH_CACHE))]
+        _BATCH_CACHE[key] = namespace["batch"]
+        _BATCH_CACHE[key].source = source  # as written; run with a ** b as power(a, b) and d += t as d = d + t
+    return _BATCH_CACHE[key]
+
+
+def _batch(replay: Callable, generated: Callable, input_columns, params, n_inputs: int, n_params: int) -> tuple:
+    """``replay.batch(input_columns, params) -> (values, input_grads, param_grads)`` over N points.
+
+    ``input_columns`` holds one array (or sequence) of N numbers per input;
+    ``values`` is the N results, ``input_grads`` one array of N per input,
+    ``param_grads`` one float per param, summed over the points. Point by point
+    the numbers are the replay's (see docs/performance.md for the last bits of
+    exp, log and tanh). The points go through in chunks of
+    :data:`BATCH_CHUNK`; a chunk that meets a domain error or a number that is
+    not finite is done again point by point by the replay, so an error is the
+    engine's own, prefixed with the index of the first point that fails.
+    """
+    np = optional_import("numpy", "numpy", "the batch replay")
+    columns = _columns(np, input_columns, n_inputs)
+    params = _floats(params, n_params)
+    n = len(columns[0])
+    values = np.empty(n)
+    input_grads = tuple(np.empty(n) for _ in columns)
+    param_grads = [0.0] * n_params
+    for start in range(0, n, BATCH_CHUNK):
+        stop = min(start + BATCH_CHUNK, n)
+        # Where Python raises (exp(1000), 10.0 ** 400) NumPy gives inf, which a relu could hide: so an
+        # overflow, a division by zero or a nan made on the way stops the chunk, as does a result that is
+        # not finite (a nan or inf among the inputs); the replay then does it point by point.
+        with np.errstate(over="raise", divide="raise", invalid="raise", under="ignore"):
+            try:
+                result = generated([column[start:stop] for column in columns], params)
+                sums = [] if result is None else _sums(np, result[2], stop - start)
+            except FloatingPointError:
+                result = None
+        if result is None or not (np.isfinite(result[3]).all() and all(map(math.isfinite, sums))):
+            result = _point_by_point(np, replay, columns, params, start, stop)
+            sums = _sums(np, result[2], stop - start)
+        values[start:stop] = result[0]
+        for whole, part in zip(input_grads, result[1]):
+            whole[start:stop] = part
+        param_grads = [total + s for total, s in zip(param_grads, sums)]
+    return values, input_grads, tuple(param_grads)
+
+
+def _sums(np, grads, count: int) -> list[float]:
+    """Each param's gradients summed over the points of a chunk (one number means the same at every point)."""
+    add = np.add.reduce  # what ndarray.sum() calls, without its overhead: twice as fast on 337 params
+    return [float(add(g if isinstance(g, np.ndarray) and g.ndim else np.full(count, g))) for g in grads]
+
+
+def _columns(np, input_columns, count: int) -> list:
+    """The input columns as 1-D float arrays of one length, or a ValueError saying what is wrong."""
+    if isinstance(input_columns, (str, bytes)) or not hasattr(input_columns, "__len__"):
+        raise ValueError(f"batch: input_columns must be a list of {count} columns, got {input_columns!r:.40}")
+    if len(input_columns) != count:
+        raise ValueError(f"batch: the graph takes {count} input columns, got {len(input_columns)}")
+    columns = []
+    for i, column in enumerate(input_columns):
+        try:
+            array = np.asarray(column)
+        except (TypeError, ValueError) as error:
+            raise ValueError(f"batch: input column {i} is not a column of numbers ({error})") from None
+        if array.dtype.kind not in "biuf":  # None or a string would become nan or fail later
+            raise ValueError(f"batch: input column {i} is not a column of numbers (it holds {array.dtype})")
+        array = array.astype(np.float64, copy=False)
+        if array.ndim != 1:
+            raise ValueError(f"batch: input column {i} must be one-dimensional, got shape {array.shape}")
+        if len(array) != len(columns[0] if columns else array):
+            raise ValueError(f"batch: input column {i} has {len(array)} points, column 0 has {len(columns[0])}")
+        columns.append(array)
+    return columns
+
+
+def _floats(params, count: int) -> list[float]:
+    if not hasattr(params, "__len__"):
+        raise ValueError(f"batch: params must be a list of {count} numbers, got {params!r:.40}")
+    if len(params) != count:
+        raise ValueError(f"batch: the graph takes {count} params, got {len(params)}")
+    try:
+        return [float(p) for p in params]
+    except (TypeError, ValueError) as error:
+        raise ValueError(f"batch: params must be numbers ({error})") from None
+
+
+def _point_by_point(np, replay: Callable, columns: list, params: list[float], start: int, stop: int) -> tuple:
+    """Points start..stop-1 through the scalar replay: its numbers, or its error naming the point."""
+    values, input_grads, param_grads = [], [], []
+    for i in range(start, stop):
+        try:
+            value, d_inputs, d_params = replay([float(column[i]) for column in columns], params)
+        except (ArithmeticError, ValueError) as error:
+            raise type(error)(f"batch point {i}: {error}") from None
+        values.append(value)
+        input_grads.append(d_inputs)
+        param_grads.append(d_params)
+    as_columns = (np.array(list(zip(*rows)) or np.empty((0, stop - start))) for rows in (input_grads, param_grads))
+    return np.array(values), *as_columns, None
