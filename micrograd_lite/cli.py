@@ -516,12 +516,12 @@ def build_parser() -> argparse.ArgumentParser:
     commands = parser.add_subparsers(dest="command", metavar="COMMAND", parser_class=_Parser)
 
     demo = commands.add_parser("demo", help="the main job: sheet, workbook, loss curves, network graph")
-    demo.add_argument("--out", default="out", help="folder for every file (default: out)")
+    demo.add_argument("--out", type=output_path, default="out", help="folder for every file (default: out)")
     demo.add_argument("--epochs", type=positive_int, default=100)
     demo.set_defaults(run=cmd_demo)
 
     graph = commands.add_parser("graph", help="draw a graph with every value and gradient")
-    graph.add_argument("--out", required=True, help="picture file: .svg, .png, .pdf or .dot")
+    graph.add_argument("--out", type=output_path, required=True, help="picture file: .svg, .png, .pdf or .dot")
     graph.add_argument("--expr", help='an expression, e.g. "tanh(x*w + b)" (default: the course network)')
     graph.add_argument("variables", nargs="*", type=assignment, metavar="NAME=VALUE")
     graph.add_argument("--rankdir", choices=("LR", "TB"), help="layout direction (default: TB for the course, else LR)")
@@ -567,10 +567,10 @@ def build_parser() -> argparse.ArgumentParser:
     explain.add_argument("variables", nargs="*", type=assignment, metavar="NAME=VALUE")
     explain.add_argument("--latex", action="store_true", help="print LaTeX (for Markdown) instead of plain text")
     explain.add_argument("--trace", action="store_true", help="print the backward pass step by step (a table)")
-    explain.add_argument("--trace-csv", metavar="FILE", help="write the trace as CSV")
-    explain.add_argument("--trace-md", metavar="FILE", help="write the trace as Markdown")
-    explain.add_argument("--frames", metavar="DIR", help="one SVG per backward step")
-    explain.add_argument("--html", metavar="FILE", help="one self-contained page to step through")
+    explain.add_argument("--trace-csv", type=output_path, metavar="FILE", help="write the trace as CSV")
+    explain.add_argument("--trace-md", type=output_path, metavar="FILE", help="write the trace as Markdown")
+    explain.add_argument("--frames", type=output_path, metavar="DIR", help="one SVG per backward step")
+    explain.add_argument("--html", type=output_path, metavar="FILE", help="one self-contained page to step through")
     explain.add_argument(
         "--max-steps",
         type=positive_int,
@@ -586,7 +586,7 @@ def build_parser() -> argparse.ArgumentParser:
     hessian = commands.add_parser("hessian", help="second derivatives: the course network's 8x8 Hessian, or --expr's")
     hessian.add_argument("--expr", help="an expression (default: the course network's E_total by w1..w8)")
     hessian.add_argument("variables", nargs="*", type=assignment, metavar="NAME=VALUE")
-    hessian.add_argument("--csv", metavar="FILE", help="write the matrix, full precision, as CSV")
+    hessian.add_argument("--csv", type=output_path, metavar="FILE", help="write the matrix, full precision, as CSV")
     hessian.add_argument("--digits", type=positive_int, default=4, help="significant digits shown (default 4)")
     hessian.set_defaults(run=cmd_hessian)
     return parser
