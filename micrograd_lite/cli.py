@@ -392,6 +392,12 @@ def cmd_hessian(args) -> None:
         raise CLIError("--expr: the expression has no variables to differentiate by (give NAME=VALUE)")
     names = [v.label for v in wrt]
     matrix = hessian(root, wrt)
+    at = " ".join(f"{name}={leaf.data!r}" for name, leaf in zip(names, wrt))
+    for name, row in zip(names, matrix):  # finite f and f' can still have an infinite f'' (5e307·x³ at 1)
+        for other, second in zip(names, row):
+            if not math.isfinite(second):
+                second_text = f"the second derivative by {name} and {other} is {second!r}"
+                raise CLIError(f"{second_text} at {at}: too large for a float")
     what = "E_total at the sheet's starting weights" if args.expr is None else args.expr
     print(f"Hessian of {what}: row i, column j is d²/d(row i) d(column j)")
     cells = [[name, *(f"{x:.{args.digits}g}" for x in row)] for name, row in zip(names, matrix)]
