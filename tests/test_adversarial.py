@@ -29,3 +29,36 @@ def test_an_overflowing_second_derivative_is_refused_not_printed_as_inf(tmp_path
     result = cli("hessian", "--expr", "x*x*x*5e307", "x=1", "--csv", "h.csv", cwd=tmp_path)
     assert_one_line_error(result, "second derivative by x and x is inf", "x=1.0", "too large")
     assert list(tmp_path.iterdir()) == []
+
+
+def _csv_lines(tmp_path):
+    from micrograd_lite import course
+
+    course.write_csv(tmp_path / "sheet.csv", course.train(0.5, 4))
+    return [line.split(",") for line in (tmp_path / "sheet.csv").read_text().splitlines()]
+
+
+def _write(path, lines):
+    path.write_text("".join(",".join(cells) + "\n" for cells in lines))
+    return path
+
+
+def test_a_header_naming_two_columns_is_refused_naming_both_cells(tmp_path):
+    """The second of two w1 columns was silently ignored, whatever it held."""
+    from micrograd_lite import course
+    from micrograd_lite.errors import UnreadableSheet
+
+    lines = _csv_lines(tmp_path)
+    lines = [[*cells, cells[5] if r else "w1"] for r, cells in enumerate(lines)]  # w1 again, in column AG
+    with pytest.raises(UnreadableSheet, match=r"mine.csv: two columns are headed w1 \(cells F1 and AG1\)"):
+        course.read_tables(_write(tmp_path / "mine.csv", lines))
+
+
+def test_an_empty_cell_inside_the_table_is_named_not_skipped(tmp_path):
+    """A blank ∂E/∂w3 (or a formula saved without its value) was left unchecked and the file 'agreed', exit 0."""
+    lines = _csv_lines(tmp_path)
+    column = lines[0].index("dE_dw3")
+    lines[3][column] = ""
+    _write(tmp_path / "mine.csv", lines)
+    result = cli("sheet", "--compare", "mine.csv", cwd=tmp_path)
+    assert_one_line_error(result, "mine.csv: row 4 has no number for dE_dw3 (cell AA4)")

@@ -159,6 +159,11 @@ def _table_in(source: str, first_row_number: int, grid: Sequence[Sequence]) -> T
         return None
     r, columns = found
     header_row = grid[r]
+    for c, header in enumerate(header_row):
+        name = column_for(header)
+        if name is not None and columns[name] != c:  # which of the two would a learner mean? say so
+            cells = " and ".join(cell_name(first_row_number + r, k) for k in (columns[name], c))
+            raise UnreadableSheet(f"{source}: two columns are headed {str(header).strip()} (cells {cells}): keep one")
     table = Table(
         source=source,
         headers={name: str(header_row[c]).strip() for name, c in columns.items()},
@@ -171,8 +176,8 @@ def _table_in(source: str, first_row_number: int, grid: Sequence[Sequence]) -> T
         values = {name: _cell_value(cells, c) for name, c in columns.items()}
         if all(v is None for v in values.values()):
             break  # the table ends at its first empty row
-        for name in REQUIRED:
-            if values[name] is None:
+        for name in columns:  # an empty cell would go unchecked: every headed column needs a number
+            if values[name] is None and name != "epoch":
                 where = cell_name(row_number, columns[name])
                 raise UnreadableSheet(
                     f"{source}: row {row_number} has no number for {table.headers[name]} (cell {where})"
