@@ -62,3 +62,12 @@ def test_an_empty_cell_inside_the_table_is_named_not_skipped(tmp_path):
     _write(tmp_path / "mine.csv", lines)
     result = cli("sheet", "--compare", "mine.csv", cwd=tmp_path)
     assert_one_line_error(result, "mine.csv: row 4 has no number for dE_dw3 (cell AA4)")
+
+
+def test_a_row_too_large_to_recompute_is_named(tmp_path):
+    """A target of 1e300 overflows ½(t1 − a_o1)² in the engine: the one line named neither the file nor the row."""
+    lines = _csv_lines(tmp_path)
+    lines[3][lines[0].index("t1")] = "1e300"
+    _write(tmp_path / "mine.csv", lines)
+    result = cli("sheet", "--compare", "mine.csv", cwd=tmp_path)
+    assert_one_line_error(result, "mine.csv: row 4 cannot be recomputed", "overflow")

@@ -24,6 +24,7 @@ import os
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 
+from ..errors import UnreadableSheet
 from .network import WEIGHT_NAMES, WEIGHTS_OUT_OF, backpropagated_network, closed_form_gradients
 from .read import Table, read_tables
 
@@ -140,7 +141,11 @@ def check_table(
     report = Report(table.source, 0, lr, lr_source)
     for index, row in enumerate(table.rows):
         report.rows_checked = index + 1
-        expected = _expected_row(table, index, lr)
+        try:
+            expected = _expected_row(table, index, lr)
+        except ArithmeticError as error:  # numbers too large for the network (a target of 1e300)
+            where = f"{table.source}: row {table.row_numbers[index]}"
+            raise UnreadableSheet(f"{where} cannot be recomputed: {error}") from None
         wrong = [c for c in row if c != "epoch" and not _close(row[c], expected[c], rtol, atol)]
         if wrong:
             report.row_number, report.step = table.row_numbers[index], index
