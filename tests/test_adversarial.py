@@ -71,3 +71,15 @@ def test_a_row_too_large_to_recompute_is_named(tmp_path):
     _write(tmp_path / "mine.csv", lines)
     result = cli("sheet", "--compare", "mine.csv", cwd=tmp_path)
     assert_one_line_error(result, "mine.csv: row 4 cannot be recomputed", "overflow")
+
+
+def test_a_worksheet_s_rows_are_counted_as_a_csv_s_lines(monkeypatch):
+    """calamine's total_height is the last row's 0-based index: a 100-row worksheet counted 99, one past the limit."""
+    from micrograd_lite import course
+    from micrograd_lite.course import read
+    from micrograd_lite.errors import UnreadableSheet
+    from tests.test_course_fixtures import FIXTURES
+
+    monkeypatch.setattr(read, "MAX_ROWS", 99)
+    with pytest.raises(UnreadableSheet, match=r"worksheet 'BackProp': 100 rows; --compare reads at most 99 rows"):
+        course.read_tables(FIXTURES / "course_layout_correct.xlsx")  # rows 1-100, the table in rows 32-100

@@ -113,7 +113,7 @@ def _spreadsheet_grids(path: Path) -> list[tuple[str, int, list[list]]]:
                     continue  # chart sheets hold no cells
                 worksheet = workbook.get_sheet_by_name(sheet.name)
                 source = f"{path}, worksheet '{sheet.name}'"
-                _check_size(source, worksheet.total_height)
+                _check_size(source, worksheet.total_height + 1)  # the last row's 0-based index
                 grids.append((source, 1, worksheet.to_python(skip_empty_area=False)))
         finally:
             workbook.close()
