@@ -83,3 +83,40 @@ def test_a_worksheet_s_rows_are_counted_as_a_csv_s_lines(monkeypatch):
     monkeypatch.setattr(read, "MAX_ROWS", 99)
     with pytest.raises(UnreadableSheet, match=r"worksheet 'BackProp': 100 rows; --compare reads at most 99 rows"):
         course.read_tables(FIXTURES / "course_layout_correct.xlsx")  # rows 1-100, the table in rows 32-100
+
+
+def test_a_stray_cell_far_right_is_refused_before_the_worksheet_is_read(tmp_path, monkeypatch):
+    """One cell in column XFD made calamine build rows 16,384 cells wide: 3,000 rows took 1.9 GB and 9 s."""
+    openpyxl = pytest.importorskip("openpyxl")
+    from micrograd_lite import course
+    from micrograd_lite.course import read
+    from micrograd_lite.errors import UnreadableSheet
+    from tests.test_course_fixtures import FIXTURES
+
+    wb = openpyxl.Workbook()
+    wb.active["A1"], wb.active["XFD20"] = "notes", 1
+    wb.save(tmp_path / "stray.xlsx")
+    monkeypatch.setattr(read, "MAX_CELLS", 3_000)
+
+    def never(*args, **kwargs):
+        raise AssertionError("the workbook was loaded")
+
+    with monkeypatch.context() as patched:
+        patched.setattr(pytest.importorskip("python_calamine").CalamineWorkbook, "from_path", never)
+        with pytest.raises(UnreadableSheet, match=r"stray.xlsx, .*: 20 rows × 16,384 columns; .* at most 3,000 cells"):
+            course.read_tables(tmp_path / "stray.xlsx")
+    with pytest.raises(UnreadableSheet, match=r"100 rows × 31 columns; --compare reads at most 3,000 cells a sheet"):
+        course.read_tables(FIXTURES / "ods_layout_correct.ods")  # no stated extent: checked once loaded
+
+
+def test_a_csv_of_one_huge_line_is_refused_before_it_is_read(tmp_path, monkeypatch):
+    """Lines were counted, bytes not: one line of 20 million commas took 250 MB (a gigabyte per 80 MB of file)."""
+    from micrograd_lite import course
+    from micrograd_lite.course import read
+    from micrograd_lite.errors import UnreadableSheet
+
+    monkeypatch.setattr(read, "MAX_CSV_BYTES", 1_000)
+    path = tmp_path / "wide.csv"
+    path.write_text("," * 1_001 + "\n")
+    with pytest.raises(UnreadableSheet, match=r"wide.csv: 1,002 bytes; --compare reads a CSV of at most 1,000 bytes"):
+        course.read_tables(path)

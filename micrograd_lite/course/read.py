@@ -19,9 +19,11 @@ True
 from __future__ import annotations
 
 import csv
+import functools
 import math
 import os
 import re
+import zipfile
 from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
@@ -33,6 +35,8 @@ from .network import FORWARD_NAMES, INPUTS, TARGETS, WEIGHT_NAMES
 
 SPREADSHEET_SUFFIXES = (".xlsx", ".xlsm", ".ods")
 MAX_ROWS = 100_000  # per worksheet or CSV: a learner's sheet has a few hundred; this bounds memory (~0.5 GB)
+MAX_CELLS = 10_000_000  # rows × columns of a worksheet: one stray cell in column XFD makes every row 16,384 wide
+MAX_CSV_BYTES = 64_000_000  # 100,000 rows of the table at full precision take 37 MB; one huge line is refused too
 REQUIRED = (*TARGETS, *INPUTS, *WEIGHT_NAMES)  # what a row must hold to be recomputed
 _PLAIN_NAMES = {name.lower(): name for name in (*REQUIRED, *FORWARD_NAMES)} | {
     "e_tot": "E_total",
@@ -41,6 +45,7 @@ _PLAIN_NAMES = {name.lower(): name for name in (*REQUIRED, *FORWARD_NAMES)} | {
     "step": "epoch",
 }
 _GRADIENT = re.compile(r"^(?:[d∂]e(?:_?tot(?:al)?)?/[d∂]|de(?:_?tot(?:al)?)?_d)(w[1-8])$")
+_DIMENSION = re.compile(rb'<(?:\w+:)?dimension ref="[A-Z]+[0-9]+:([A-Z]+)([0-9]+)"')
 _LR_LABELS = {"η", "eta", "lr", "learning_rate", "learningrate", "learning rate", "α", "alpha"}
 _LR_IN_TEXT = re.compile(r"^\s*(η|eta|lr|learning[ _]?rate|α|alpha)\s*[=:]\s*(\S+)\s*$", re.IGNORECASE)
 
@@ -105,6 +110,7 @@ def _spreadsheet_grids(path: Path) -> list[tuple[str, int, list[list]]]:
     if path.stat().st_size == 0:
         raise UnreadableSheet(f"{path}: the file is empty")
     try:
+        _check_declared_cells(path)
         workbook = calamine.CalamineWorkbook.from_path(str(path))
         try:
             grids = []
@@ -114,6 +120,7 @@ def _spreadsheet_grids(path: Path) -> list[tuple[str, int, list[list]]]:
                 worksheet = workbook.get_sheet_by_name(sheet.name)
                 source = f"{path}, worksheet '{sheet.name}'"
                 _check_size(source, worksheet.total_height + 1)  # the last row's 0-based index
+                _check_cells(source, worksheet.total_height + 1, worksheet.total_width + 1)
                 grids.append((source, 1, worksheet.to_python(skip_empty_area=False)))
         finally:
             workbook.close()
@@ -125,9 +132,30 @@ def _spreadsheet_grids(path: Path) -> list[tuple[str, int, list[list]]]:
     return grids
 
 
+def _check_declared_cells(path: Path) -> None:
+    """Refuse an .xlsx whose worksheet spans too many cells, before calamine loads it (32 bytes a cell).
+
+    Each worksheet part states its extent near its start: ``<dimension ref="A1:XFD3000"/>``.
+    """
+    if path.suffix.lower() == ".ods":
+        return  # .ods states no extent; the check after loading still applies
+    with zipfile.ZipFile(path) as archive:
+        for part in archive.namelist():
+            if part.startswith("xl/worksheets/") and part.endswith(".xml"):
+                with archive.open(part) as xml:
+                    extent = _DIMENSION.search(xml.read(4096))
+                if extent:
+                    columns = functools.reduce(lambda n, letter: 26 * n + letter - 64, extent.group(1), 0)
+                    _check_cells(f"{path}, {part}", int(extent.group(2)), columns)
+
+
 def _csv_grid(path: Path) -> list[list[str]]:
     """A CSV's cells: UTF-8 with or without Excel's BOM, separated by ``,`` ``;`` or tabs."""
     try:
+        if path.stat().st_size > MAX_CSV_BYTES:
+            raise UnreadableSheet(
+                f"{path}: {path.stat().st_size:,} bytes; --compare reads a CSV of at most {MAX_CSV_BYTES:,} bytes"
+            )
         with open(path, "rb") as f:
             _check_size(str(path), sum(1 for _ in f))  # counted in constant memory, before reading
         text = path.read_bytes().decode("utf-8-sig")
@@ -150,6 +178,14 @@ def _csv_grid(path: Path) -> list[list[str]]:
 def _check_size(source: str, rows: int) -> None:
     if rows > MAX_ROWS:
         raise UnreadableSheet(f"{source}: {rows} rows; --compare reads at most {MAX_ROWS} rows a sheet")
+
+
+def _check_cells(source: str, rows: int, columns: int) -> None:
+    if rows * columns > MAX_CELLS:
+        raise UnreadableSheet(
+            f"{source}: {rows:,} rows × {columns:,} columns; --compare reads at most {MAX_CELLS:,} cells a sheet"
+            " (a stray cell far to the right or below? delete it)"
+        )
 
 
 def _table_in(source: str, first_row_number: int, grid: Sequence[Sequence]) -> Table | None:
