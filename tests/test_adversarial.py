@@ -120,3 +120,20 @@ def test_a_csv_of_one_huge_line_is_refused_before_it_is_read(tmp_path, monkeypat
     path.write_text("," * 1_001 + "\n")
     with pytest.raises(UnreadableSheet, match=r"wide.csv: 1,002 bytes; --compare reads a CSV of at most 1,000 bytes"):
         course.read_tables(path)
+
+
+@pytest.mark.parametrize("kind", ["fifo", "device"])
+def test_a_csv_that_is_not_a_regular_file_is_refused_before_it_is_opened(tmp_path, kind):
+    """/dev/zero named mine.csv read one endless line until memory ran out; a FIFO waited for a writer forever."""
+    import os
+    import subprocess
+    import sys
+
+    path = tmp_path / "mine.csv"
+    if kind == "fifo":
+        os.mkfifo(path)
+    else:
+        path.symlink_to("/dev/zero")
+    command = [sys.executable, "-m", "micrograd_lite", "sheet", "--compare", "mine.csv"]
+    result = subprocess.run(command, capture_output=True, text=True, cwd=tmp_path, timeout=60)
+    assert_one_line_error(result, "mine.csv: not a regular file")

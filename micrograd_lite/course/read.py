@@ -103,10 +103,7 @@ def read_tables(path: str | os.PathLike) -> list[Table]:
 def _spreadsheet_grids(path: Path) -> list[tuple[str, int, list[list]]]:
     """``(source, row number of the first grid row, cells)`` for each worksheet (chart sheets have no cells)."""
     calamine = optional_import("python_calamine", "spreadsheets", "reading workbooks")
-    if path.is_dir():
-        raise UnreadableSheet(f"{path}: is a directory")
-    if not path.is_file():
-        raise UnreadableSheet(f"{path}: no such file")
+    _check_regular_file(path)
     if path.stat().st_size == 0:
         raise UnreadableSheet(f"{path}: the file is empty")
     try:
@@ -151,6 +148,7 @@ def _check_declared_cells(path: Path) -> None:
 
 def _csv_grid(path: Path) -> list[list[str]]:
     """A CSV's cells: UTF-8 with or without Excel's BOM, separated by ``,`` ``;`` or tabs."""
+    _check_regular_file(path)
     try:
         if path.stat().st_size > MAX_CSV_BYTES:
             raise UnreadableSheet(
@@ -159,10 +157,6 @@ def _csv_grid(path: Path) -> list[list[str]]:
         with open(path, "rb") as f:
             _check_size(str(path), sum(1 for _ in f))  # counted in constant memory, before reading
         text = path.read_bytes().decode("utf-8-sig")
-    except FileNotFoundError:
-        raise UnreadableSheet(f"{path}: no such file") from None
-    except IsADirectoryError:
-        raise UnreadableSheet(f"{path}: is a directory") from None
     except UnicodeDecodeError as error:
         raise UnreadableSheet(
             f"{path}: not UTF-8 text (byte {error.start}); save it as 'CSV UTF-8' or as a workbook"
@@ -173,6 +167,16 @@ def _csv_grid(path: Path) -> list[list[str]]:
     if separator == ";":  # a ';'-separated CSV comes from a locale that writes 0,05 for 0.05
         grid = [[cell.replace(",", ".") for cell in row] for row in grid]
     return grid
+
+
+def _check_regular_file(path: Path) -> None:
+    """A directory, a missing file, or a FIFO or device (whose reading would never end), named in one line."""
+    if path.is_dir():
+        raise UnreadableSheet(f"{path}: is a directory")
+    if not path.exists():
+        raise UnreadableSheet(f"{path}: no such file")
+    if not path.is_file():
+        raise UnreadableSheet(f"{path}: not a regular file")
 
 
 def _check_size(source: str, rows: int) -> None:
