@@ -20,6 +20,7 @@ from pathlib import Path
 
 from . import __version__, course
 from .errors import CLIError
+from .util import is_stream
 
 
 class _Parser(argparse.ArgumentParser):
@@ -210,7 +211,7 @@ def check_sheet_size(args) -> None:
             f"--xlsx holds at most {WORKBOOK_MAX_EPOCHS} epochs (the workbook is built in memory), "
             f"not {args.epochs}; --csv streams any number"
         )
-    if args.csv:
+    if args.csv and not is_stream(args.csv):  # --csv /dev/stdout takes no disk space
         folder = Path(args.csv).resolve().parent
         needed, free = args.epochs * course.csvfile.BYTES_PER_ROW, shutil.disk_usage(folder).free
         if needed > free:

@@ -137,3 +137,34 @@ def test_a_csv_that_is_not_a_regular_file_is_refused_before_it_is_opened(tmp_pat
     command = [sys.executable, "-m", "micrograd_lite", "sheet", "--compare", "mine.csv"]
     result = subprocess.run(command, capture_output=True, text=True, cwd=tmp_path, timeout=60)
     assert_one_line_error(result, "mine.csv: not a regular file")
+
+
+def test_an_output_that_is_a_fifo_or_device_is_written_in_place_not_replaced(tmp_path):
+    """The atomic rename replaced a FIFO (and, run as root, /dev/null itself) with a regular file."""
+    import os
+    import stat
+    import threading
+
+    from micrograd_lite.util import check_writable, write_atomically
+
+    fifo = tmp_path / "out.csv"
+    os.mkfifo(fifo)
+    received = []
+    reader = threading.Thread(target=lambda: received.append(fifo.read_bytes()), daemon=True)
+    reader.start()
+    check_writable([fifo])
+    write_atomically(fifo, (chunk for chunk in [b"epoch,", b"E_total\n"]))
+    reader.join(timeout=10)
+    assert stat.S_ISFIFO(os.stat(fifo).st_mode) and received == [b"epoch,E_total\n"]
+    assert list(tmp_path.iterdir()) == [fifo]
+
+
+def test_the_sheet_can_be_written_to_standard_output(tmp_path):
+    """`--csv /dev/stdout` failed: the free-space check and the temporary file looked for the folder /proc/N/fd."""
+    import subprocess
+    import sys
+
+    command = [sys.executable, "-m", "micrograd_lite", "sheet", "--epochs", "2", "--csv", "/dev/stdout"]
+    result = subprocess.run(command, capture_output=True, text=True, cwd=tmp_path, timeout=60)
+    assert result.returncode == 0, result.stderr
+    assert "epoch,t1,t2,i1,i2,w1" in result.stdout and "\n1,0.5,0.5,0.05,0.1," in result.stdout
