@@ -55,6 +55,14 @@ def positive_int(text: str) -> int:
     return n
 
 
+def significant_digits(text: str) -> int:
+    """1 to 17: beyond 17 digits a float's decimal expansion shows binary noise (0.4 as 0.400000000000000022…)."""
+    n = positive_int(text)
+    if n > 17:
+        raise argparse.ArgumentTypeError(f"at most 17 (a float holds 17 significant digits), got {text!r}")
+    return n
+
+
 def output_path(text: str) -> str:
     if not text.strip():
         raise argparse.ArgumentTypeError("an output file name is empty")
@@ -533,7 +541,7 @@ def build_parser() -> argparse.ArgumentParser:
     graph.add_argument("variables", nargs="*", type=assignment, metavar="NAME=VALUE")
     graph.add_argument("--rankdir", choices=("LR", "TB"), help="layout direction (default: TB for the course, else LR)")
     graph.add_argument("--no-grad", action="store_true", help="hide the gradients")
-    graph.add_argument("--precision", type=positive_int, default=4, help="significant digits (default 4)")
+    graph.add_argument("--precision", type=significant_digits, default=4, help="significant digits (default 4)")
     graph.add_argument("--max-nodes", type=positive_int, default=10_000)
     graph.add_argument("--draw-constants", action="store_true", help="draw constants as nodes (default: in their op)")
     graph.add_argument("--caption", help="a title above the picture (default for the course: epoch and learning rate)")
@@ -594,7 +602,7 @@ def build_parser() -> argparse.ArgumentParser:
     hessian.add_argument("--expr", help="an expression (default: the course network's E_total by w1..w8)")
     hessian.add_argument("variables", nargs="*", type=assignment, metavar="NAME=VALUE")
     hessian.add_argument("--csv", type=output_path, metavar="FILE", help="write the matrix, full precision, as CSV")
-    hessian.add_argument("--digits", type=positive_int, default=4, help="significant digits shown (default 4)")
+    hessian.add_argument("--digits", type=significant_digits, default=4, help="significant digits shown (default 4)")
     hessian.set_defaults(run=cmd_hessian)
     return parser
 

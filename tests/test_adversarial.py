@@ -168,3 +168,15 @@ def test_the_sheet_can_be_written_to_standard_output(tmp_path):
     result = subprocess.run(command, capture_output=True, text=True, cwd=tmp_path, timeout=60)
     assert result.returncode == 0, result.stderr
     assert "epoch,t1,t2,i1,i2,w1" in result.stdout and "\n1,0.5,0.5,0.05,0.1," in result.stdout
+
+
+@pytest.mark.parametrize(
+    "args",
+    [["graph", "--out", "g.svg", "--precision", "1000"], ["hessian", "--digits", "18"]],
+    ids=["graph", "hessian"],
+)
+def test_more_digits_than_a_float_holds_are_refused(args, tmp_path):
+    """--precision 1000 drew w5 as 0.40000000000000002220446049250313080847263336181640625: binary noise, not data."""
+    result = cli(*args, cwd=tmp_path)
+    assert_one_line_error(result, "at most 17", "a float holds 17 significant digits")
+    assert list(tmp_path.iterdir()) == []
