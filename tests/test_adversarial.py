@@ -105,7 +105,7 @@ def test_a_stray_cell_far_right_is_refused_before_the_worksheet_is_read(tmp_path
         patched.setattr(pytest.importorskip("python_calamine").CalamineWorkbook, "from_path", never)
         with pytest.raises(UnreadableSheet, match=r"stray.xlsx, .*: 20 rows × 16,384 columns; .* at most 3,000 cells"):
             course.read_tables(tmp_path / "stray.xlsx")
-    with pytest.raises(UnreadableSheet, match=r"100 rows × 31 columns; --compare reads at most 3,000 cells a sheet"):
+    with pytest.raises(UnreadableSheet, match=r"100 rows × 31 columns; --compare reads at most 3,000 cells a workbook"):
         course.read_tables(FIXTURES / "ods_layout_correct.ods")  # no stated extent: checked once loaded
 
 
@@ -180,3 +180,22 @@ def test_more_digits_than_a_float_holds_are_refused(args, tmp_path):
     result = cli(*args, cwd=tmp_path)
     assert_one_line_error(result, "at most 17", "a float holds 17 significant digits")
     assert list(tmp_path.iterdir()) == []
+
+
+def test_the_cell_limit_counts_every_worksheet_of_a_workbook(tmp_path, monkeypatch):
+    """Every worksheet's cells are held at once: a workbook of many full-size worksheets was bounded by nothing."""
+    openpyxl = pytest.importorskip("openpyxl")
+    from micrograd_lite import course
+    from micrograd_lite.course import read
+    from micrograd_lite.errors import UnreadableSheet
+
+    wb = openpyxl.Workbook()
+    for sheet in (wb.active, wb.create_sheet("second")):
+        sheet["A1"], sheet["T100"] = "notes", 1  # 100 rows × 20 columns
+    wb.save(tmp_path / "two.xlsx")
+    monkeypatch.setattr(read, "MAX_CELLS", 3_000)
+    with pytest.raises(UnreadableSheet, match=r"100 rows × 20 columns \(and 2,000 cells on the worksheets before it\)"):
+        course.read_tables(tmp_path / "two.xlsx")
+    monkeypatch.setattr(read, "_check_declared_cells", lambda path: None)  # the check after loading counts alike
+    with pytest.raises(UnreadableSheet, match=r"'second': 100 rows × 20 columns \(and 2,000 cells on the worksheets"):
+        course.read_tables(tmp_path / "two.xlsx")

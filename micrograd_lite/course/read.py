@@ -110,14 +110,14 @@ def _spreadsheet_grids(path: Path) -> list[tuple[str, int, list[list]]]:
         _check_declared_cells(path)
         workbook = calamine.CalamineWorkbook.from_path(str(path))
         try:
-            grids = []
+            grids, cells = [], 0
             for sheet in workbook.sheets_metadata:
                 if "WorkSheet" not in str(sheet.typ):
                     continue  # chart sheets hold no cells
                 worksheet = workbook.get_sheet_by_name(sheet.name)
                 source = f"{path}, worksheet '{sheet.name}'"
                 _check_size(source, worksheet.total_height + 1)  # the last row's 0-based index
-                _check_cells(source, worksheet.total_height + 1, worksheet.total_width + 1)
+                cells = _check_cells(source, worksheet.total_height + 1, worksheet.total_width + 1, cells)
                 grids.append((source, 1, worksheet.to_python(skip_empty_area=False)))
         finally:
             workbook.close()
@@ -136,6 +136,7 @@ def _check_declared_cells(path: Path) -> None:
     """
     if path.suffix.lower() == ".ods":
         return  # .ods states no extent; the check after loading still applies
+    cells = 0
     with zipfile.ZipFile(path) as archive:
         for part in archive.namelist():
             if part.startswith("xl/worksheets/") and part.endswith(".xml"):
@@ -143,7 +144,7 @@ def _check_declared_cells(path: Path) -> None:
                     extent = _DIMENSION.search(xml.read(4096))
                 if extent:
                     columns = functools.reduce(lambda n, letter: 26 * n + letter - 64, extent.group(1), 0)
-                    _check_cells(f"{path}, {part}", int(extent.group(2)), columns)
+                    cells = _check_cells(f"{path}, {part}", int(extent.group(2)), columns, cells)
 
 
 def _csv_grid(path: Path) -> list[list[str]]:
@@ -184,12 +185,15 @@ def _check_size(source: str, rows: int) -> None:
         raise UnreadableSheet(f"{source}: {rows} rows; --compare reads at most {MAX_ROWS} rows a sheet")
 
 
-def _check_cells(source: str, rows: int, columns: int) -> None:
-    if rows * columns > MAX_CELLS:
+def _check_cells(source: str, rows: int, columns: int, before: int = 0) -> int:
+    """The cells read so far, ``before`` and these; every worksheet of a workbook is held at once."""
+    if before + rows * columns > MAX_CELLS:
+        so_far = f" (and {before:,} cells on the worksheets before it)" if before else ""
         raise UnreadableSheet(
-            f"{source}: {rows:,} rows × {columns:,} columns; --compare reads at most {MAX_CELLS:,} cells a sheet"
-            " (a stray cell far to the right or below? delete it)"
+            f"{source}: {rows:,} rows × {columns:,} columns{so_far}; --compare reads at most {MAX_CELLS:,} cells"
+            " a workbook (a stray cell far to the right or below? delete it)"
         )
+    return before + rows * columns
 
 
 def _table_in(source: str, first_row_number: int, grid: Sequence[Sequence]) -> Table | None:
