@@ -199,3 +199,52 @@ def test_the_cell_limit_counts_every_worksheet_of_a_workbook(tmp_path, monkeypat
     monkeypatch.setattr(read, "_check_declared_cells", lambda path: None)  # the check after loading counts alike
     with pytest.raises(UnreadableSheet, match=r"'second': 100 rows × 20 columns \(and 2,000 cells on the worksheets"):
         course.read_tables(tmp_path / "two.xlsx")
+
+
+ODS_CONTENT = """<?xml version="1.0" encoding="UTF-8"?>
+<office:document-content xmlns:office="urn:oasis:names:tc:opendocument:xmlns:office:1.0"
+ xmlns:table="urn:oasis:names:tc:opendocument:xmlns:table:1.0"
+ xmlns:text="urn:oasis:names:tc:opendocument:xmlns:text:1.0" office:version="1.2">
+<office:body><office:spreadsheet><table:table table:name="Sheet1">
+<table:table-column table:number-columns-repeated="16384"/>
+<table:table-row><table:table-cell office:value-type="string"><text:p>notes</text:p></table:table-cell>
+</table:table-row>
+<table:table-row table:number-rows-repeated="{rows}"><table:table-cell table:number-columns-repeated="{empty}"/>
+<table:table-cell office:value-type="float" office:value="1"><text:p>1</text:p></table:table-cell></table:table-row>
+<table:table-row table:number-rows-repeated="1048000"><table:table-cell table:number-columns-repeated="16384"/>
+</table:table-row></table:table></office:spreadsheet></office:body></office:document-content>"""
+
+
+ODS_MANIFEST = """<?xml version="1.0" encoding="UTF-8"?>
+<manifest:manifest xmlns:manifest="urn:oasis:names:tc:opendocument:xmlns:manifest:1.0" manifest:version="1.2">
+<manifest:file-entry manifest:full-path="/" manifest:media-type="application/vnd.oasis.opendocument.spreadsheet"/>
+<manifest:file-entry manifest:full-path="content.xml" manifest:media-type="text/xml"/>
+</manifest:manifest>"""
+
+
+def test_an_ods_with_a_stray_far_cell_is_refused_before_calamine_loads_it(tmp_path, monkeypatch):
+    """An 8 KB .ods from LibreOffice with one cell at XFD3000 took 3 GB: calamine expands it all on opening."""
+    import zipfile
+
+    from micrograd_lite import course
+    from micrograd_lite.course import read
+    from micrograd_lite.errors import UnreadableSheet
+
+    path = tmp_path / "stray.ods"
+    with zipfile.ZipFile(path, "w") as ods:
+        ods.writestr("mimetype", "application/vnd.oasis.opendocument.spreadsheet")
+        content = ODS_CONTENT.format(rows=99, empty=19).replace("\n<", "<").replace("\n", " ")  # as LibreOffice
+        ods.writestr("content.xml", content)  # rows 2-100 end in column T
+        ods.writestr("META-INF/manifest.xml", ODS_MANIFEST)
+    monkeypatch.setattr(read, "MAX_CELLS", 1_999)
+
+    def never(*args, **kwargs):
+        raise AssertionError("the workbook was loaded")
+
+    with monkeypatch.context() as patched:
+        patched.setattr(pytest.importorskip("python_calamine").CalamineWorkbook, "from_path", never)
+        with pytest.raises(UnreadableSheet, match=r"stray.ods, worksheet 'Sheet1': 100 rows × 20 columns; .* 1,999"):
+            course.read_tables(path)
+    monkeypatch.setattr(read, "MAX_CELLS", 2_000)  # the empty rows to the sheet's end do not count
+    with pytest.raises(UnreadableSheet, match="no header row"):
+        course.read_tables(path)

@@ -27,6 +27,7 @@ import zipfile
 from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
+from xml import sax as xml_sax
 
 from ..errors import UnreadableSheet
 from ..util import optional_import
@@ -46,6 +47,9 @@ _PLAIN_NAMES = {name.lower(): name for name in (*REQUIRED, *FORWARD_NAMES)} | {
 }
 _GRADIENT = re.compile(r"^(?:[d∂]e(?:_?tot(?:al)?)?/[d∂]|de(?:_?tot(?:al)?)?_d)(w[1-8])$")
 _DIMENSION = re.compile(rb'<(?:\w+:)?dimension ref="[A-Z]+[0-9]+:([A-Z]+)([0-9]+)"')
+_ODS_TABLE = "urn:oasis:names:tc:opendocument:xmlns:table:1.0"
+_ODS_OFFICE = "urn:oasis:names:tc:opendocument:xmlns:office:1.0"
+_ODS_TEXT = "urn:oasis:names:tc:opendocument:xmlns:text:1.0"
 _LR_LABELS = {"η", "eta", "lr", "learning_rate", "learningrate", "learning rate", "α", "alpha"}
 _LR_IN_TEXT = re.compile(r"^\s*(η|eta|lr|learning[ _]?rate|α|alpha)\s*[=:]\s*(\S+)\s*$", re.IGNORECASE)
 
@@ -130,14 +134,22 @@ def _spreadsheet_grids(path: Path) -> list[tuple[str, int, list[list]]]:
 
 
 def _check_declared_cells(path: Path) -> None:
-    """Refuse an .xlsx whose worksheet spans too many cells, before calamine loads it (32 bytes a cell).
+    """Refuse a workbook that spans too many cells before calamine loads it (32 bytes a cell of the extent).
 
-    Each worksheet part states its extent near its start: ``<dimension ref="A1:XFD3000"/>``.
+    An .xlsx states each worksheet's extent near its start (``<dimension ref="A1:XFD3000"/>``);
+    an .ods's extent is counted from its content.xml, streamed (a repeated cell or row is one element).
     """
-    if path.suffix.lower() == ".ods":
-        return  # .ods states no extent; the check after loading still applies
     cells = 0
     with zipfile.ZipFile(path) as archive:
+        if path.suffix.lower() == ".ods":
+            extents, parser = _OdsExtents(), xml_sax.make_parser()
+            parser.setFeature(xml_sax.handler.feature_namespaces, True)
+            parser.setContentHandler(extents)
+            with archive.open("content.xml") as xml:
+                parser.parse(xml)
+            for name, rows, columns in extents.tables:
+                cells = _check_cells(f"{path}, worksheet '{name}'", rows, columns, cells)
+            return
         for part in archive.namelist():
             if part.startswith("xl/worksheets/") and part.endswith(".xml"):
                 with archive.open(part) as xml:
@@ -145,6 +157,36 @@ def _check_declared_cells(path: Path) -> None:
                 if extent:
                     columns = functools.reduce(lambda n, letter: 26 * n + letter - 64, extent.group(1), 0)
                     cells = _check_cells(f"{path}, {part}", int(extent.group(2)), columns, cells)
+
+
+class _OdsExtents(xml_sax.handler.ContentHandler):
+    """Each table's (name, rows, columns) up to its last cell that holds something; empty repeats do not count."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.tables: list[tuple[str, int, int]] = []
+
+    def startElementNS(self, name, qname, attributes) -> None:  # noqa: N802 (the SAX interface)
+        namespace, tag = name
+        if namespace == _ODS_TABLE and tag == "table":
+            self.table, self.row, self.rows, self.columns = attributes.get((_ODS_TABLE, "name"), "?"), 0, 0, 0
+        elif namespace == _ODS_TABLE and tag == "table-row":
+            self.repeat, self.column, self.last = int(attributes.get((_ODS_TABLE, "number-rows-repeated"), 1)), 0, 0
+        elif namespace == _ODS_TABLE and tag in ("table-cell", "covered-table-cell"):
+            self.column += int(attributes.get((_ODS_TABLE, "number-columns-repeated"), 1))
+            if (_ODS_OFFICE, "value-type") in attributes.getNames():
+                self.last = self.column
+        elif namespace == _ODS_TEXT and tag == "p":  # a text cell (a value-type names it, but need not)
+            self.last = self.column
+
+    def endElementNS(self, name, qname) -> None:  # noqa: N802 (the SAX interface)
+        namespace, tag = name
+        if namespace == _ODS_TABLE and tag == "table-row":
+            if self.last:
+                self.rows, self.columns = self.row + self.repeat, max(self.columns, self.last)
+            self.row += self.repeat
+        elif namespace == _ODS_TABLE and tag == "table":
+            self.tables.append((self.table, self.rows, self.columns))
 
 
 def _csv_grid(path: Path) -> list[list[str]]:
