@@ -243,3 +243,22 @@ def test_an_ods_with_a_stray_far_cell_is_refused_before_calamine_loads_it(tmp_pa
     monkeypatch.setattr(read, "MAX_CELLS", 2_000)  # the empty rows to the sheet's end do not count
     with pytest.raises(UnreadableSheet, match="no header row"):
         course.read_tables(path)
+
+
+def test_rows_after_an_empty_row_are_not_silently_left_unchecked(tmp_path):
+    """An empty line after step 1 ended the table: a wrong ∂E/∂w8 further down went unseen, 'all 2 rows agree'."""
+    lines = _csv_lines(tmp_path)
+    lines[-1][-1] = "0.5"  # ∂E/∂w8 of the last step, wrong
+    _write(tmp_path / "mine.csv", [*lines[:3], [""] * len(lines[0]), *lines[3:]])
+    result = cli("sheet", "--compare", "mine.csv", cwd=tmp_path)
+    assert_one_line_error(result, "mine.csv: row 4 is empty but row 5 below it holds a row of the table")
+
+
+def test_numbers_below_the_table_that_are_not_a_row_of_it_are_left_alone(tmp_path):
+    lines = _csv_lines(tmp_path)
+    summary = [""] * len(lines[0])
+    summary[:2] = ["final E_total", lines[-1][lines[0].index("E_total")]]
+    another_table = [[""] * len(lines[0]), *lines]  # below the summary, a table with its own header
+    _write(tmp_path / "mine.csv", [*lines, [""] * len(lines[0]), summary, *another_table])
+    result = cli("sheet", "--compare", "mine.csv", cwd=tmp_path)
+    assert result.returncode == 0 and "all 4 rows agree" in result.stdout, result.stderr

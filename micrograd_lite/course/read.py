@@ -261,6 +261,7 @@ def _table_in(source: str, first_row_number: int, grid: Sequence[Sequence]) -> T
         row_number = first_row_number + offset
         values = {name: _cell_value(cells, c) for name, c in columns.items()}
         if all(v is None for v in values.values()):
+            _check_nothing_below(source, first_row_number, grid, offset, columns)
             break  # the table ends at its first empty row
         for name in columns:  # an empty cell would go unchecked: every headed column needs a number
             if values[name] is None and name != "epoch":
@@ -282,6 +283,18 @@ def _table_in(source: str, first_row_number: int, grid: Sequence[Sequence]) -> T
         )
     table.lr, table.lr_source = _stated_learning_rate(source, grid)
     return table
+
+
+def _check_nothing_below(source: str, first_row_number: int, grid: Sequence[Sequence], empty: int, columns) -> None:
+    """Refuse rows of the table below its first empty row: they would go unchecked (a summary row is fine)."""
+    for offset in range(empty + 1, len(grid)):
+        if _header_row([grid[offset]]) is not None:
+            return  # another table's header: what follows is that table's
+        if all(isinstance(_cell_value(grid[offset], columns[name]), float) for name in REQUIRED):
+            raise UnreadableSheet(
+                f"{source}: row {first_row_number + empty} is empty but row {first_row_number + offset} below it"
+                " holds a row of the table; delete the empty row so that every row is checked"
+            )
 
 
 def _header_row(grid: Sequence[Sequence]) -> tuple[int, dict[str, int]] | None:
