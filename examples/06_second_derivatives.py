@@ -160,7 +160,8 @@ def main() -> None:
     d2y_dx2.label = "d2y_dx2"
     print(f"\nAt x = 0.5: dy/dx = {dy_dx.data:.6g} = 1 - tanh², d²y/dx² = {d2y_dx2.data:.6g} = -2·tanh·(1 - tanh²)")
     for suffix in ("svg", "png"):
-        render_graph(d2y_dx2, out / f"d2tanh.{suffix}", show_grad=False, rankdir="LR", fold_constants=True, name_intermediates=True)
+        options = {"show_grad": False, "rankdir": "LR", "fold_constants": True, "name_intermediates": True}
+        render_graph(d2y_dx2, out / f"d2tanh.{suffix}", **options)
     for name in ("hessian.png", "newton.png", "d2tanh.svg", "d2tanh.png"):
         print(f"wrote {out / name}")
 
