@@ -262,3 +262,15 @@ def test_numbers_below_the_table_that_are_not_a_row_of_it_are_left_alone(tmp_pat
     _write(tmp_path / "mine.csv", [*lines, [""] * len(lines[0]), summary, *another_table])
     result = cli("sheet", "--compare", "mine.csv", cwd=tmp_path)
     assert result.returncode == 0 and "all 4 rows agree" in result.stdout, result.stderr
+
+
+@pytest.mark.parametrize(
+    "header, name",
+    [("∂E_total/\n∂w1", "dE_dw1"), ("∂E/\r\n∂w3", "dE_dw3"), ("E\u00a0total", "E_total"), ("a_h1\u2009", "a_h1")],
+    ids=["line break", "CRLF", "no-break space", "thin space"],
+)
+def test_a_header_wrapped_on_two_lines_or_with_odd_spaces_is_read(header, name):
+    """A header wrapped in its cell (Alt+Enter) was not recognised: that column went unchecked, the file 'agreed'."""
+    from micrograd_lite.course.read import column_for
+
+    assert column_for(header) == name

@@ -58,7 +58,7 @@ def column_for(header: object) -> str | None:
     """Our name for a learner's column header, or None when it is not one of the sheet's columns."""
     if not isinstance(header, str):
         return None
-    text = header.strip().replace(" ", "").lower()
+    text = "".join(header.split()).lower()  # no spaces of any kind, nor the line break of a wrapped header
     gradient = _GRADIENT.match(text)
     return "dE_d" + gradient.group(1) if gradient else _PLAIN_NAMES.get(text)
 
