@@ -274,3 +274,17 @@ def test_a_header_wrapped_on_two_lines_or_with_odd_spaces_is_read(header, name):
     from micrograd_lite.course.read import column_for
 
     assert column_for(header) == name
+
+
+def test_the_report_names_the_columns_it_could_not_check(tmp_path):
+    """Columns the reader did not recognise went unchecked without a word: 'all agree' seemed to cover them."""
+    lines = _csv_lines(tmp_path)
+    kept = [c for c, header in enumerate(lines[0]) if not header.startswith("dE_dw") and header != "E2"]
+    _write(tmp_path / "mine.csv", [[cells[c] for c in kept] for cells in lines])
+    result = cli("sheet", "--compare", "mine.csv", cwd=tmp_path)
+    assert result.returncode == 0, result.stderr
+    assert "all 4 rows agree" in result.stdout
+    assert (
+        "not checked (no such column): E2, dE_dw1, dE_dw2, dE_dw3, dE_dw4, dE_dw5, dE_dw6, dE_dw7, dE_dw8"
+        in result.stdout
+    )
