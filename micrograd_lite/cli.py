@@ -176,6 +176,8 @@ def cmd_sheet(args) -> int:
     check_outputs(outputs)
     check_sheet_size(args)
     if args.xlsx:
+        if Path(args.xlsx).suffix.lower() != ".xlsx":  # Excel refuses to trust a workbook named .xls or .ods
+            raise CLIError(f"--xlsx {args.xlsx}: the workbook is an .xlsx file; name it {Path(args.xlsx).stem}.xlsx")
         course.workbook.require_xlsxwriter()  # a missing extra is said before the run, not after it
     lr = args.lr or DEFAULT_LR
     shown = ShownRows()

@@ -288,3 +288,11 @@ def test_the_report_names_the_columns_it_could_not_check(tmp_path):
         "not checked (no such column): E2, dE_dw1, dE_dw2, dE_dw3, dE_dw4, dE_dw5, dE_dw6, dE_dw7, dE_dw8"
         in result.stdout
     )
+
+
+@pytest.mark.parametrize("name", ["sheet.xls", "sheet.ods", "sheet"])
+def test_the_workbook_is_refused_under_a_name_that_says_another_format(name, tmp_path):
+    """--xlsx sheet.xls wrote an .xlsx under an .xls name: Excel warns that the format and extension differ."""
+    result = cli("sheet", "--epochs", "2", "--xlsx", name, cwd=tmp_path)
+    assert_one_line_error(result, f"--xlsx {name}", "name it sheet.xlsx")
+    assert list(tmp_path.iterdir()) == []
