@@ -20,6 +20,7 @@ from pathlib import Path
 
 from . import __version__, course
 from .errors import CLIError
+from .util import is_stream
 
 
 class _Parser(argparse.ArgumentParser):
@@ -51,6 +52,14 @@ def positive_int(text: str) -> int:
         raise argparse.ArgumentTypeError(f"not a whole number: {text!r}") from None
     if n < 1:
         raise argparse.ArgumentTypeError(f"must be at least 1, got {text!r}")
+    return n
+
+
+def significant_digits(text: str) -> int:
+    """1 to 17: beyond 17 digits a float's decimal expansion shows binary noise (0.4 as 0.400000000000000022…)."""
+    n = positive_int(text)
+    if n > 17:
+        raise argparse.ArgumentTypeError(f"at most 17 (a float holds 17 significant digits), got {text!r}")
     return n
 
 
@@ -167,6 +176,8 @@ def cmd_sheet(args) -> int:
     check_outputs(outputs)
     check_sheet_size(args)
     if args.xlsx:
+        if Path(args.xlsx).suffix.lower() != ".xlsx":  # Excel refuses to trust a workbook named .xls or .ods
+            raise CLIError(f"--xlsx {args.xlsx}: the workbook is an .xlsx file; name it {Path(args.xlsx).stem}.xlsx")
         course.workbook.require_xlsxwriter()  # a missing extra is said before the run, not after it
     lr = args.lr or DEFAULT_LR
     shown = ShownRows()
@@ -210,7 +221,7 @@ def check_sheet_size(args) -> None:
             f"--xlsx holds at most {WORKBOOK_MAX_EPOCHS} epochs (the workbook is built in memory), "
             f"not {args.epochs}; --csv streams any number"
         )
-    if args.csv:
+    if args.csv and not is_stream(args.csv):  # --csv /dev/stdout takes no disk space
         folder = Path(args.csv).resolve().parent
         needed, free = args.epochs * course.csvfile.BYTES_PER_ROW, shutil.disk_usage(folder).free
         if needed > free:
@@ -392,6 +403,12 @@ def cmd_hessian(args) -> None:
         raise CLIError("--expr: the expression has no variables to differentiate by (give NAME=VALUE)")
     names = [v.label for v in wrt]
     matrix = hessian(root, wrt)
+    at = " ".join(f"{name}={leaf.data!r}" for name, leaf in zip(names, wrt))
+    for name, row in zip(names, matrix):  # finite f and f' can still have an infinite f'' (5e307·x³ at 1)
+        for other, second in zip(names, row):
+            if not math.isfinite(second):
+                second_text = f"the second derivative by {name} and {other} is {second!r}"
+                raise CLIError(f"{second_text} at {at}: too large for a float")
     what = "E_total at the sheet's starting weights" if args.expr is None else args.expr
     print(f"Hessian of {what}: row i, column j is d²/d(row i) d(column j)")
     cells = [[name, *(f"{x:.{args.digits}g}" for x in row)] for name, row in zip(names, matrix)]
@@ -516,17 +533,17 @@ def build_parser() -> argparse.ArgumentParser:
     commands = parser.add_subparsers(dest="command", metavar="COMMAND", parser_class=_Parser)
 
     demo = commands.add_parser("demo", help="the main job: sheet, workbook, loss curves, network graph")
-    demo.add_argument("--out", default="out", help="folder for every file (default: out)")
+    demo.add_argument("--out", type=output_path, default="out", help="folder for every file (default: out)")
     demo.add_argument("--epochs", type=positive_int, default=100)
     demo.set_defaults(run=cmd_demo)
 
     graph = commands.add_parser("graph", help="draw a graph with every value and gradient")
-    graph.add_argument("--out", required=True, help="picture file: .svg, .png, .pdf or .dot")
+    graph.add_argument("--out", type=output_path, required=True, help="picture file: .svg, .png, .pdf or .dot")
     graph.add_argument("--expr", help='an expression, e.g. "tanh(x*w + b)" (default: the course network)')
     graph.add_argument("variables", nargs="*", type=assignment, metavar="NAME=VALUE")
     graph.add_argument("--rankdir", choices=("LR", "TB"), help="layout direction (default: TB for the course, else LR)")
     graph.add_argument("--no-grad", action="store_true", help="hide the gradients")
-    graph.add_argument("--precision", type=positive_int, default=4, help="significant digits (default 4)")
+    graph.add_argument("--precision", type=significant_digits, default=4, help="significant digits (default 4)")
     graph.add_argument("--max-nodes", type=positive_int, default=10_000)
     graph.add_argument("--draw-constants", action="store_true", help="draw constants as nodes (default: in their op)")
     graph.add_argument("--caption", help="a title above the picture (default for the course: epoch and learning rate)")
@@ -567,10 +584,10 @@ def build_parser() -> argparse.ArgumentParser:
     explain.add_argument("variables", nargs="*", type=assignment, metavar="NAME=VALUE")
     explain.add_argument("--latex", action="store_true", help="print LaTeX (for Markdown) instead of plain text")
     explain.add_argument("--trace", action="store_true", help="print the backward pass step by step (a table)")
-    explain.add_argument("--trace-csv", metavar="FILE", help="write the trace as CSV")
-    explain.add_argument("--trace-md", metavar="FILE", help="write the trace as Markdown")
-    explain.add_argument("--frames", metavar="DIR", help="one SVG per backward step")
-    explain.add_argument("--html", metavar="FILE", help="one self-contained page to step through")
+    explain.add_argument("--trace-csv", type=output_path, metavar="FILE", help="write the trace as CSV")
+    explain.add_argument("--trace-md", type=output_path, metavar="FILE", help="write the trace as Markdown")
+    explain.add_argument("--frames", type=output_path, metavar="DIR", help="one SVG per backward step")
+    explain.add_argument("--html", type=output_path, metavar="FILE", help="one self-contained page to step through")
     explain.add_argument(
         "--max-steps",
         type=positive_int,
@@ -586,8 +603,8 @@ def build_parser() -> argparse.ArgumentParser:
     hessian = commands.add_parser("hessian", help="second derivatives: the course network's 8x8 Hessian, or --expr's")
     hessian.add_argument("--expr", help="an expression (default: the course network's E_total by w1..w8)")
     hessian.add_argument("variables", nargs="*", type=assignment, metavar="NAME=VALUE")
-    hessian.add_argument("--csv", metavar="FILE", help="write the matrix, full precision, as CSV")
-    hessian.add_argument("--digits", type=positive_int, default=4, help="significant digits shown (default 4)")
+    hessian.add_argument("--csv", type=output_path, metavar="FILE", help="write the matrix, full precision, as CSV")
+    hessian.add_argument("--digits", type=significant_digits, default=4, help="significant digits shown (default 4)")
     hessian.set_defaults(run=cmd_hessian)
     return parser
 

@@ -57,6 +57,15 @@ def write_atomically(path: str | os.PathLike, data: bytes | Iterable[bytes]) -> 
     'a\\nb\\n'
     """
     path = Path(path)
+    chunks = [data] if isinstance(data, (bytes, bytearray)) else data
+    if is_stream(path):  # /dev/null, /dev/stdout, a FIFO: nothing to half-write, and not ours to replace
+        try:
+            with open(path, "wb") as f:
+                for chunk in chunks:
+                    f.write(chunk)
+        except OSError as error:
+            raise OSError(f"cannot write {path}: {error.strerror or error}") from None
+        return
     target = Path(os.path.realpath(path))  # through a symlink: replace what it points at
     try:
         mode = stat.S_IMODE(os.stat(target).st_mode)
@@ -64,7 +73,6 @@ def write_atomically(path: str | os.PathLike, data: bytes | Iterable[bytes]) -> 
         umask = os.umask(0)
         os.umask(umask)
         mode = 0o666 & ~umask
-    chunks = [data] if isinstance(data, (bytes, bytearray)) else data
     try:
         fd, tmp = tempfile.mkstemp(dir=target.parent, prefix=".tmp-")
     except OSError as error:
@@ -83,6 +91,12 @@ def write_atomically(path: str | os.PathLike, data: bytes | Iterable[bytes]) -> 
         raise
 
 
+def is_stream(path: str | os.PathLike) -> bool:
+    """True for an existing output that is not a file or folder (/dev/null, /dev/stdout, a FIFO): written in place."""
+    path = Path(path)
+    return path.exists() and not path.is_file() and not path.is_dir()
+
+
 def check_writable(paths: Iterable[str | os.PathLike]) -> None:
     """Raise OSError naming the first path that cannot be written, before anything is written."""
     for path in paths:
@@ -92,6 +106,10 @@ def check_writable(paths: Iterable[str | os.PathLike]) -> None:
         parent = path.parent
         if path.is_dir():
             raise IsADirectoryError(f"cannot write {path}: it is a directory")
+        if is_stream(path):
+            if not os.access(path, os.W_OK):
+                raise PermissionError(f"cannot write {path}: permission denied")
+            continue
         if not parent.is_dir():
             raise FileNotFoundError(f"cannot write {path}: no directory {parent}")
         if not os.access(parent, os.W_OK | os.X_OK):

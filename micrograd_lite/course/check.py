@@ -24,7 +24,8 @@ import os
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 
-from .network import WEIGHT_NAMES, WEIGHTS_OUT_OF, backpropagated_network, closed_form_gradients
+from ..errors import UnreadableSheet
+from .network import COLUMNS, WEIGHT_NAMES, WEIGHTS_OUT_OF, backpropagated_network, closed_form_gradients
 from .read import Table, read_tables
 
 DEFAULT_RTOL = 1e-7
@@ -97,6 +98,7 @@ class Report:
     step: int | None = None
     findings: list[Finding] = field(default_factory=list)
     diagnosis: str | None = None
+    unchecked: tuple[str, ...] = ()  # our names of the columns the learner's table does not have
 
     @property
     def agrees(self) -> bool:
@@ -108,14 +110,17 @@ class Report:
         else:
             rate = f"η = {self.lr:g} from {self.lr_source}"
         if self.agrees:
-            return f"{self.source}: all {self.rows_checked} rows agree with the engine ({rate})"
-        lines = [
-            f"{self.source}: disagrees with the engine ({rate})",
-            f"  first wrong row: row {self.row_number} (step {self.step})",
-            *(f"    {finding}" for finding in self.findings),
-        ]
+            lines = [f"{self.source}: all {self.rows_checked} rows agree with the engine ({rate})"]
+        else:
+            lines = [
+                f"{self.source}: disagrees with the engine ({rate})",
+                f"  first wrong row: row {self.row_number} (step {self.step})",
+                *(f"    {finding}" for finding in self.findings),
+            ]
         if self.diagnosis:
             lines.append(f"  diagnosis: {self.diagnosis}")
+        if self.unchecked:
+            lines.append(f"  not checked (no such column): {', '.join(self.unchecked)}")
         return "\n".join(lines)
 
 
@@ -137,10 +142,14 @@ def check_table(
     lr, lr_source = (lr, "--lr") if lr is not None else (table.lr, table.lr_source)
     if lr is None:
         lr, lr_source = _inferred_learning_rate(table)
-    report = Report(table.source, 0, lr, lr_source)
+    report = Report(table.source, 0, lr, lr_source, unchecked=tuple(c for c in COLUMNS[1:] if c not in table.headers))
     for index, row in enumerate(table.rows):
         report.rows_checked = index + 1
-        expected = _expected_row(table, index, lr)
+        try:
+            expected = _expected_row(table, index, lr)
+        except ArithmeticError as error:  # numbers too large for the network (a target of 1e300)
+            where = f"{table.source}: row {table.row_numbers[index]}"
+            raise UnreadableSheet(f"{where} cannot be recomputed: {error}") from None
         wrong = [c for c in row if c != "epoch" and not _close(row[c], expected[c], rtol, atol)]
         if wrong:
             report.row_number, report.step = table.row_numbers[index], index

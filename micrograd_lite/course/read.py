@@ -19,12 +19,15 @@ True
 from __future__ import annotations
 
 import csv
+import functools
 import math
 import os
 import re
+import zipfile
 from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
+from xml import sax as xml_sax
 
 from ..errors import UnreadableSheet
 from ..util import optional_import
@@ -33,6 +36,8 @@ from .network import FORWARD_NAMES, INPUTS, TARGETS, WEIGHT_NAMES
 
 SPREADSHEET_SUFFIXES = (".xlsx", ".xlsm", ".ods")
 MAX_ROWS = 100_000  # per worksheet or CSV: a learner's sheet has a few hundred; this bounds memory (~0.5 GB)
+MAX_CELLS = 10_000_000  # rows × columns of a worksheet: one stray cell in column XFD makes every row 16,384 wide
+MAX_CSV_BYTES = 64_000_000  # 100,000 rows of the table at full precision take 37 MB; one huge line is refused too
 REQUIRED = (*TARGETS, *INPUTS, *WEIGHT_NAMES)  # what a row must hold to be recomputed
 _PLAIN_NAMES = {name.lower(): name for name in (*REQUIRED, *FORWARD_NAMES)} | {
     "e_tot": "E_total",
@@ -41,6 +46,10 @@ _PLAIN_NAMES = {name.lower(): name for name in (*REQUIRED, *FORWARD_NAMES)} | {
     "step": "epoch",
 }
 _GRADIENT = re.compile(r"^(?:[d∂]e(?:_?tot(?:al)?)?/[d∂]|de(?:_?tot(?:al)?)?_d)(w[1-8])$")
+_DIMENSION = re.compile(rb'<(?:\w+:)?dimension ref="[A-Z]+[0-9]+:([A-Z]+)([0-9]+)"')
+_ODS_TABLE = "urn:oasis:names:tc:opendocument:xmlns:table:1.0"
+_ODS_OFFICE = "urn:oasis:names:tc:opendocument:xmlns:office:1.0"
+_ODS_TEXT = "urn:oasis:names:tc:opendocument:xmlns:text:1.0"
 _LR_LABELS = {"η", "eta", "lr", "learning_rate", "learningrate", "learning rate", "α", "alpha"}
 _LR_IN_TEXT = re.compile(r"^\s*(η|eta|lr|learning[ _]?rate|α|alpha)\s*[=:]\s*(\S+)\s*$", re.IGNORECASE)
 
@@ -49,7 +58,7 @@ def column_for(header: object) -> str | None:
     """Our name for a learner's column header, or None when it is not one of the sheet's columns."""
     if not isinstance(header, str):
         return None
-    text = header.strip().replace(" ", "").lower()
+    text = "".join(header.split()).lower()  # no spaces of any kind, nor the line break of a wrapped header
     gradient = _GRADIENT.match(text)
     return "dE_d" + gradient.group(1) if gradient else _PLAIN_NAMES.get(text)
 
@@ -98,22 +107,21 @@ def read_tables(path: str | os.PathLike) -> list[Table]:
 def _spreadsheet_grids(path: Path) -> list[tuple[str, int, list[list]]]:
     """``(source, row number of the first grid row, cells)`` for each worksheet (chart sheets have no cells)."""
     calamine = optional_import("python_calamine", "spreadsheets", "reading workbooks")
-    if path.is_dir():
-        raise UnreadableSheet(f"{path}: is a directory")
-    if not path.is_file():
-        raise UnreadableSheet(f"{path}: no such file")
+    _check_regular_file(path)
     if path.stat().st_size == 0:
         raise UnreadableSheet(f"{path}: the file is empty")
     try:
+        _check_declared_cells(path)
         workbook = calamine.CalamineWorkbook.from_path(str(path))
         try:
-            grids = []
+            grids, cells = [], 0
             for sheet in workbook.sheets_metadata:
                 if "WorkSheet" not in str(sheet.typ):
                     continue  # chart sheets hold no cells
                 worksheet = workbook.get_sheet_by_name(sheet.name)
                 source = f"{path}, worksheet '{sheet.name}'"
-                _check_size(source, worksheet.total_height)
+                _check_size(source, worksheet.total_height + 1)  # the last row's 0-based index
+                cells = _check_cells(source, worksheet.total_height + 1, worksheet.total_width + 1, cells)
                 grids.append((source, 1, worksheet.to_python(skip_empty_area=False)))
         finally:
             workbook.close()
@@ -125,16 +133,73 @@ def _spreadsheet_grids(path: Path) -> list[tuple[str, int, list[list]]]:
     return grids
 
 
+def _check_declared_cells(path: Path) -> None:
+    """Refuse a workbook that spans too many cells before calamine loads it (32 bytes a cell of the extent).
+
+    An .xlsx states each worksheet's extent near its start (``<dimension ref="A1:XFD3000"/>``);
+    an .ods's extent is counted from its content.xml, streamed (a repeated cell or row is one element).
+    """
+    cells = 0
+    with zipfile.ZipFile(path) as archive:
+        if path.suffix.lower() == ".ods":
+            extents, parser = _OdsExtents(), xml_sax.make_parser()
+            parser.setFeature(xml_sax.handler.feature_namespaces, True)
+            parser.setContentHandler(extents)
+            with archive.open("content.xml") as xml:
+                parser.parse(xml)
+            for name, rows, columns in extents.tables:
+                cells = _check_cells(f"{path}, worksheet '{name}'", rows, columns, cells)
+            return
+        for part in archive.namelist():
+            if part.startswith("xl/worksheets/") and part.endswith(".xml"):
+                with archive.open(part) as xml:
+                    extent = _DIMENSION.search(xml.read(4096))
+                if extent:
+                    columns = functools.reduce(lambda n, letter: 26 * n + letter - 64, extent.group(1), 0)
+                    cells = _check_cells(f"{path}, {part}", int(extent.group(2)), columns, cells)
+
+
+class _OdsExtents(xml_sax.handler.ContentHandler):
+    """Each table's (name, rows, columns) up to its last cell that holds something; empty repeats do not count."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.tables: list[tuple[str, int, int]] = []
+
+    def startElementNS(self, name, qname, attributes) -> None:  # noqa: N802 (the SAX interface)
+        namespace, tag = name
+        if namespace == _ODS_TABLE and tag == "table":
+            self.table, self.row, self.rows, self.columns = attributes.get((_ODS_TABLE, "name"), "?"), 0, 0, 0
+        elif namespace == _ODS_TABLE and tag == "table-row":
+            self.repeat, self.column, self.last = int(attributes.get((_ODS_TABLE, "number-rows-repeated"), 1)), 0, 0
+        elif namespace == _ODS_TABLE and tag in ("table-cell", "covered-table-cell"):
+            self.column += int(attributes.get((_ODS_TABLE, "number-columns-repeated"), 1))
+            if (_ODS_OFFICE, "value-type") in attributes.getNames():
+                self.last = self.column
+        elif namespace == _ODS_TEXT and tag == "p":  # a text cell (a value-type names it, but need not)
+            self.last = self.column
+
+    def endElementNS(self, name, qname) -> None:  # noqa: N802 (the SAX interface)
+        namespace, tag = name
+        if namespace == _ODS_TABLE and tag == "table-row":
+            if self.last:
+                self.rows, self.columns = self.row + self.repeat, max(self.columns, self.last)
+            self.row += self.repeat
+        elif namespace == _ODS_TABLE and tag == "table":
+            self.tables.append((self.table, self.rows, self.columns))
+
+
 def _csv_grid(path: Path) -> list[list[str]]:
     """A CSV's cells: UTF-8 with or without Excel's BOM, separated by ``,`` ``;`` or tabs."""
+    _check_regular_file(path)
     try:
+        if path.stat().st_size > MAX_CSV_BYTES:
+            raise UnreadableSheet(
+                f"{path}: {path.stat().st_size:,} bytes; --compare reads a CSV of at most {MAX_CSV_BYTES:,} bytes"
+            )
         with open(path, "rb") as f:
             _check_size(str(path), sum(1 for _ in f))  # counted in constant memory, before reading
         text = path.read_bytes().decode("utf-8-sig")
-    except FileNotFoundError:
-        raise UnreadableSheet(f"{path}: no such file") from None
-    except IsADirectoryError:
-        raise UnreadableSheet(f"{path}: is a directory") from None
     except UnicodeDecodeError as error:
         raise UnreadableSheet(
             f"{path}: not UTF-8 text (byte {error.start}); save it as 'CSV UTF-8' or as a workbook"
@@ -147,9 +212,30 @@ def _csv_grid(path: Path) -> list[list[str]]:
     return grid
 
 
+def _check_regular_file(path: Path) -> None:
+    """A directory, a missing file, or a FIFO or device (whose reading would never end), named in one line."""
+    if path.is_dir():
+        raise UnreadableSheet(f"{path}: is a directory")
+    if not path.exists():
+        raise UnreadableSheet(f"{path}: no such file")
+    if not path.is_file():
+        raise UnreadableSheet(f"{path}: not a regular file")
+
+
 def _check_size(source: str, rows: int) -> None:
     if rows > MAX_ROWS:
         raise UnreadableSheet(f"{source}: {rows} rows; --compare reads at most {MAX_ROWS} rows a sheet")
+
+
+def _check_cells(source: str, rows: int, columns: int, before: int = 0) -> int:
+    """The cells read so far, ``before`` and these; every worksheet of a workbook is held at once."""
+    if before + rows * columns > MAX_CELLS:
+        so_far = f" (and {before:,} cells on the worksheets before it)" if before else ""
+        raise UnreadableSheet(
+            f"{source}: {rows:,} rows × {columns:,} columns{so_far}; --compare reads at most {MAX_CELLS:,} cells"
+            " a workbook (a stray cell far to the right or below? delete it)"
+        )
+    return before + rows * columns
 
 
 def _table_in(source: str, first_row_number: int, grid: Sequence[Sequence]) -> Table | None:
@@ -159,6 +245,11 @@ def _table_in(source: str, first_row_number: int, grid: Sequence[Sequence]) -> T
         return None
     r, columns = found
     header_row = grid[r]
+    for c, header in enumerate(header_row):
+        name = column_for(header)
+        if name is not None and columns[name] != c:  # which of the two would a learner mean? say so
+            cells = " and ".join(cell_name(first_row_number + r, k) for k in (columns[name], c))
+            raise UnreadableSheet(f"{source}: two columns are headed {str(header).strip()} (cells {cells}): keep one")
     table = Table(
         source=source,
         headers={name: str(header_row[c]).strip() for name, c in columns.items()},
@@ -170,9 +261,10 @@ def _table_in(source: str, first_row_number: int, grid: Sequence[Sequence]) -> T
         row_number = first_row_number + offset
         values = {name: _cell_value(cells, c) for name, c in columns.items()}
         if all(v is None for v in values.values()):
+            _check_nothing_below(source, first_row_number, grid, offset, columns)
             break  # the table ends at its first empty row
-        for name in REQUIRED:
-            if values[name] is None:
+        for name in columns:  # an empty cell would go unchecked: every headed column needs a number
+            if values[name] is None and name != "epoch":
                 where = cell_name(row_number, columns[name])
                 raise UnreadableSheet(
                     f"{source}: row {row_number} has no number for {table.headers[name]} (cell {where})"
@@ -191,6 +283,18 @@ def _table_in(source: str, first_row_number: int, grid: Sequence[Sequence]) -> T
         )
     table.lr, table.lr_source = _stated_learning_rate(source, grid)
     return table
+
+
+def _check_nothing_below(source: str, first_row_number: int, grid: Sequence[Sequence], empty: int, columns) -> None:
+    """Refuse rows of the table below its first empty row: they would go unchecked (a summary row is fine)."""
+    for offset in range(empty + 1, len(grid)):
+        if _header_row([grid[offset]]) is not None:
+            return  # another table's header: what follows is that table's
+        if all(isinstance(_cell_value(grid[offset], columns[name]), float) for name in REQUIRED):
+            raise UnreadableSheet(
+                f"{source}: row {first_row_number + empty} is empty but row {first_row_number + offset} below it"
+                " holds a row of the table; delete the empty row so that every row is checked"
+            )
 
 
 def _header_row(grid: Sequence[Sequence]) -> tuple[int, dict[str, int]] | None:

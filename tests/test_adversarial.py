@@ -1,0 +1,298 @@
+"""Regression tests for what an adversarial pass over issues 11-15 found (one test per defect)."""
+
+import pytest
+
+from tests.test_hardening import assert_one_line_error, cli
+
+
+@pytest.mark.parametrize(
+    "args",
+    [
+        ["demo", "--epochs", "2", "--out="],  # wrote every demo file into the current folder
+        ["graph", "--out="],
+        ["explain", "--expr", "x*2", "x=1", "--trace-csv="],  # these four exited 0 having written nothing
+        ["explain", "--expr", "x*2", "x=1", "--trace-md="],
+        ["explain", "--expr", "x*2", "x=1", "--html="],
+        ["explain", "--expr", "x*2", "x=1", "--frames="],
+        ["hessian", "--expr", "x*x", "x=1", "--csv="],  # printed "wrote ''"
+    ],
+    ids=lambda args: args[0] + " " + args[-1],
+)
+def test_an_empty_output_name_is_refused_by_every_command(args, tmp_path):
+    result = cli(*args, cwd=tmp_path)
+    assert_one_line_error(result, "output file name is empty")
+    assert list(tmp_path.iterdir()) == []
+
+
+def test_an_overflowing_second_derivative_is_refused_not_printed_as_inf(tmp_path):
+    """f = 5e307·x³ and f' = 1.5e308 are floats at x = 1, f'' = 3e308 is not: the table said 'inf', exit 0."""
+    result = cli("hessian", "--expr", "x*x*x*5e307", "x=1", "--csv", "h.csv", cwd=tmp_path)
+    assert_one_line_error(result, "second derivative by x and x is inf", "x=1.0", "too large")
+    assert list(tmp_path.iterdir()) == []
+
+
+def _csv_lines(tmp_path):
+    from micrograd_lite import course
+
+    course.write_csv(tmp_path / "sheet.csv", course.train(0.5, 4))
+    return [line.split(",") for line in (tmp_path / "sheet.csv").read_text().splitlines()]
+
+
+def _write(path, lines):
+    path.write_text("".join(",".join(cells) + "\n" for cells in lines))
+    return path
+
+
+def test_a_header_naming_two_columns_is_refused_naming_both_cells(tmp_path):
+    """The second of two w1 columns was silently ignored, whatever it held."""
+    from micrograd_lite import course
+    from micrograd_lite.errors import UnreadableSheet
+
+    lines = _csv_lines(tmp_path)
+    lines = [[*cells, cells[5] if r else "w1"] for r, cells in enumerate(lines)]  # w1 again, in column AG
+    with pytest.raises(UnreadableSheet, match=r"mine.csv: two columns are headed w1 \(cells F1 and AG1\)"):
+        course.read_tables(_write(tmp_path / "mine.csv", lines))
+
+
+def test_an_empty_cell_inside_the_table_is_named_not_skipped(tmp_path):
+    """A blank ∂E/∂w3 (or a formula saved without its value) was left unchecked and the file 'agreed', exit 0."""
+    lines = _csv_lines(tmp_path)
+    column = lines[0].index("dE_dw3")
+    lines[3][column] = ""
+    _write(tmp_path / "mine.csv", lines)
+    result = cli("sheet", "--compare", "mine.csv", cwd=tmp_path)
+    assert_one_line_error(result, "mine.csv: row 4 has no number for dE_dw3 (cell AA4)")
+
+
+def test_a_row_too_large_to_recompute_is_named(tmp_path):
+    """A target of 1e300 overflows ½(t1 − a_o1)² in the engine: the one line named neither the file nor the row."""
+    lines = _csv_lines(tmp_path)
+    lines[3][lines[0].index("t1")] = "1e300"
+    _write(tmp_path / "mine.csv", lines)
+    result = cli("sheet", "--compare", "mine.csv", cwd=tmp_path)
+    assert_one_line_error(result, "mine.csv: row 4 cannot be recomputed", "overflow")
+
+
+def test_a_worksheet_s_rows_are_counted_as_a_csv_s_lines(monkeypatch):
+    """calamine's total_height is the last row's 0-based index: a 100-row worksheet counted 99, one past the limit."""
+    from micrograd_lite import course
+    from micrograd_lite.course import read
+    from micrograd_lite.errors import UnreadableSheet
+    from tests.test_course_fixtures import FIXTURES
+
+    monkeypatch.setattr(read, "MAX_ROWS", 99)
+    with pytest.raises(UnreadableSheet, match=r"worksheet 'BackProp': 100 rows; --compare reads at most 99 rows"):
+        course.read_tables(FIXTURES / "course_layout_correct.xlsx")  # rows 1-100, the table in rows 32-100
+
+
+def test_a_stray_cell_far_right_is_refused_before_the_worksheet_is_read(tmp_path, monkeypatch):
+    """One cell in column XFD made calamine build rows 16,384 cells wide: 3,000 rows took 1.9 GB and 9 s."""
+    openpyxl = pytest.importorskip("openpyxl")
+    from micrograd_lite.course import read
+
+    wb = openpyxl.Workbook()
+    wb.active["A1"], wb.active["XFD20"] = "notes", 1
+    wb.save(tmp_path / "stray.xlsx")
+    monkeypatch.setattr(read, "MAX_CELLS", 3_000)
+    assert_refused_unopened(tmp_path / "stray.xlsx", r"stray.xlsx, .*: 20 rows × 16,384 columns; .* 3,000 cells")
+
+
+def assert_refused_unopened(path, message):
+    """read_tables(path) raises ``message`` without calamine opening the file."""
+    from micrograd_lite import course
+    from micrograd_lite.errors import UnreadableSheet
+
+    def never(*args, **kwargs):
+        raise AssertionError("the workbook was loaded")
+
+    with pytest.MonkeyPatch.context() as patched:
+        patched.setattr(pytest.importorskip("python_calamine").CalamineWorkbook, "from_path", never)
+        with pytest.raises(UnreadableSheet, match=message):
+            course.read_tables(path)
+
+
+def test_a_csv_of_one_huge_line_is_refused_before_it_is_read(tmp_path, monkeypatch):
+    """Lines were counted, bytes not: one line of 20 million commas took 250 MB (a gigabyte per 80 MB of file)."""
+    from micrograd_lite import course
+    from micrograd_lite.course import read
+    from micrograd_lite.errors import UnreadableSheet
+
+    monkeypatch.setattr(read, "MAX_CSV_BYTES", 1_000)
+    path = tmp_path / "wide.csv"
+    path.write_text("," * 1_001 + "\n")
+    with pytest.raises(UnreadableSheet, match=r"wide.csv: 1,002 bytes; --compare reads a CSV of at most 1,000 bytes"):
+        course.read_tables(path)
+
+
+@pytest.mark.parametrize("kind", ["fifo", "device"])
+def test_a_csv_that_is_not_a_regular_file_is_refused_before_it_is_opened(tmp_path, kind):
+    """/dev/zero named mine.csv read one endless line until memory ran out; a FIFO waited for a writer forever."""
+    import os
+    import subprocess
+    import sys
+
+    path = tmp_path / "mine.csv"
+    if kind == "fifo":
+        os.mkfifo(path)
+    else:
+        path.symlink_to("/dev/zero")
+    command = [sys.executable, "-m", "micrograd_lite", "sheet", "--compare", "mine.csv"]
+    result = subprocess.run(command, capture_output=True, text=True, cwd=tmp_path, timeout=60)
+    assert_one_line_error(result, "mine.csv: not a regular file")
+
+
+def test_an_output_that_is_a_fifo_or_device_is_written_in_place_not_replaced(tmp_path):
+    """The atomic rename replaced a FIFO (and, run as root, /dev/null itself) with a regular file."""
+    import os
+    import stat
+    import threading
+
+    from micrograd_lite.util import check_writable, write_atomically
+
+    fifo = tmp_path / "out.csv"
+    os.mkfifo(fifo)
+    received = []
+    reader = threading.Thread(target=lambda: received.append(fifo.read_bytes()), daemon=True)
+    reader.start()
+    check_writable([fifo])
+    write_atomically(fifo, (chunk for chunk in [b"epoch,", b"E_total\n"]))
+    reader.join(timeout=10)
+    assert stat.S_ISFIFO(os.stat(fifo).st_mode) and received == [b"epoch,E_total\n"]
+    assert list(tmp_path.iterdir()) == [fifo]
+
+
+def test_the_sheet_can_be_written_to_standard_output(tmp_path):
+    """`--csv /dev/stdout` failed: the free-space check and the temporary file looked for the folder /proc/N/fd."""
+    import subprocess
+    import sys
+
+    command = [sys.executable, "-m", "micrograd_lite", "sheet", "--epochs", "2", "--csv", "/dev/stdout"]
+    result = subprocess.run(command, capture_output=True, text=True, cwd=tmp_path, timeout=60)
+    assert result.returncode == 0, result.stderr
+    assert "epoch,t1,t2,i1,i2,w1" in result.stdout and "\n1,0.5,0.5,0.05,0.1," in result.stdout
+
+
+@pytest.mark.parametrize(
+    "args",
+    [["graph", "--out", "g.svg", "--precision", "1000"], ["hessian", "--digits", "18"]],
+    ids=["graph", "hessian"],
+)
+def test_more_digits_than_a_float_holds_are_refused(args, tmp_path):
+    """--precision 1000 drew w5 as 0.40000000000000002220446049250313080847263336181640625: binary noise, not data."""
+    result = cli(*args, cwd=tmp_path)
+    assert_one_line_error(result, "at most 17", "a float holds 17 significant digits")
+    assert list(tmp_path.iterdir()) == []
+
+
+def test_the_cell_limit_counts_every_worksheet_of_a_workbook(tmp_path, monkeypatch):
+    """Every worksheet's cells are held at once: a workbook of many full-size worksheets was bounded by nothing."""
+    openpyxl = pytest.importorskip("openpyxl")
+    from micrograd_lite import course
+    from micrograd_lite.course import read
+    from micrograd_lite.errors import UnreadableSheet
+
+    wb = openpyxl.Workbook()
+    for sheet in (wb.active, wb.create_sheet("second")):
+        sheet["A1"], sheet["T100"] = "notes", 1  # 100 rows × 20 columns
+    wb.save(tmp_path / "two.xlsx")
+    monkeypatch.setattr(read, "MAX_CELLS", 3_000)
+    with pytest.raises(UnreadableSheet, match=r"100 rows × 20 columns \(and 2,000 cells on the worksheets before it\)"):
+        course.read_tables(tmp_path / "two.xlsx")
+    monkeypatch.setattr(read, "_check_declared_cells", lambda path: None)  # the check after loading counts alike
+    with pytest.raises(UnreadableSheet, match=r"'second': 100 rows × 20 columns \(and 2,000 cells on the worksheets"):
+        course.read_tables(tmp_path / "two.xlsx")
+
+
+ODS_CONTENT = """<?xml version="1.0" encoding="UTF-8"?>
+<office:document-content xmlns:office="urn:oasis:names:tc:opendocument:xmlns:office:1.0"
+ xmlns:table="urn:oasis:names:tc:opendocument:xmlns:table:1.0"
+ xmlns:text="urn:oasis:names:tc:opendocument:xmlns:text:1.0" office:version="1.2">
+<office:body><office:spreadsheet><table:table table:name="Sheet1">
+<table:table-column table:number-columns-repeated="16384"/>
+<table:table-row><table:table-cell office:value-type="string"><text:p>notes</text:p></table:table-cell>
+</table:table-row>
+<table:table-row table:number-rows-repeated="{rows}"><table:table-cell table:number-columns-repeated="{empty}"/>
+<table:table-cell office:value-type="float" office:value="1"><text:p>1</text:p></table:table-cell></table:table-row>
+<table:table-row table:number-rows-repeated="1048000"><table:table-cell table:number-columns-repeated="16384"/>
+</table:table-row></table:table></office:spreadsheet></office:body></office:document-content>"""
+
+
+ODS_MANIFEST = """<?xml version="1.0" encoding="UTF-8"?>
+<manifest:manifest xmlns:manifest="urn:oasis:names:tc:opendocument:xmlns:manifest:1.0" manifest:version="1.2">
+<manifest:file-entry manifest:full-path="/" manifest:media-type="application/vnd.oasis.opendocument.spreadsheet"/>
+<manifest:file-entry manifest:full-path="content.xml" manifest:media-type="text/xml"/>
+</manifest:manifest>"""
+
+
+def test_an_ods_with_a_stray_far_cell_is_refused_before_calamine_loads_it(tmp_path, monkeypatch):
+    """An 8 KB .ods from LibreOffice with one cell at XFD3000 took 3 GB: calamine expands it all on opening."""
+    import zipfile
+
+    from micrograd_lite import course
+    from micrograd_lite.course import read
+    from micrograd_lite.errors import UnreadableSheet
+
+    path = tmp_path / "stray.ods"
+    with zipfile.ZipFile(path, "w") as ods:
+        ods.writestr("mimetype", "application/vnd.oasis.opendocument.spreadsheet")
+        content = ODS_CONTENT.format(rows=99, empty=19).replace("\n<", "<").replace("\n", " ")  # as LibreOffice
+        ods.writestr("content.xml", content)  # rows 2-100 end in column T
+        ods.writestr("META-INF/manifest.xml", ODS_MANIFEST)
+    monkeypatch.setattr(read, "MAX_CELLS", 1_999)
+    assert_refused_unopened(path, r"stray.ods, worksheet 'Sheet1': 100 rows × 20 columns; .* 1,999")
+    monkeypatch.setattr(read, "MAX_CELLS", 2_000)  # the empty rows to the sheet's end do not count
+    with pytest.raises(UnreadableSheet, match="no header row"):
+        course.read_tables(path)
+
+
+def test_rows_after_an_empty_row_are_not_silently_left_unchecked(tmp_path):
+    """An empty line after step 1 ended the table: a wrong ∂E/∂w8 further down went unseen, 'all 2 rows agree'."""
+    lines = _csv_lines(tmp_path)
+    lines[-1][-1] = "0.5"  # ∂E/∂w8 of the last step, wrong
+    _write(tmp_path / "mine.csv", [*lines[:3], [""] * len(lines[0]), *lines[3:]])
+    result = cli("sheet", "--compare", "mine.csv", cwd=tmp_path)
+    assert_one_line_error(result, "mine.csv: row 4 is empty but row 5 below it holds a row of the table")
+
+
+def test_numbers_below_the_table_that_are_not_a_row_of_it_are_left_alone(tmp_path):
+    lines = _csv_lines(tmp_path)
+    summary = [""] * len(lines[0])
+    summary[:2] = ["final E_total", lines[-1][lines[0].index("E_total")]]
+    another_table = [[""] * len(lines[0]), *lines]  # below the summary, a table with its own header
+    _write(tmp_path / "mine.csv", [*lines, [""] * len(lines[0]), summary, *another_table])
+    result = cli("sheet", "--compare", "mine.csv", cwd=tmp_path)
+    assert result.returncode == 0 and "all 4 rows agree" in result.stdout, result.stderr
+
+
+@pytest.mark.parametrize(
+    "header, name",
+    [("∂E_total/\n∂w1", "dE_dw1"), ("∂E/\r\n∂w3", "dE_dw3"), ("E\u00a0total", "E_total"), ("a_h1\u2009", "a_h1")],
+    ids=["line break", "CRLF", "no-break space", "thin space"],
+)
+def test_a_header_wrapped_on_two_lines_or_with_odd_spaces_is_read(header, name):
+    """A header wrapped in its cell (Alt+Enter) was not recognised: that column went unchecked, the file 'agreed'."""
+    from micrograd_lite.course.read import column_for
+
+    assert column_for(header) == name
+
+
+def test_the_report_names_the_columns_it_could_not_check(tmp_path):
+    """Columns the reader did not recognise went unchecked without a word: 'all agree' seemed to cover them."""
+    lines = _csv_lines(tmp_path)
+    kept = [c for c, header in enumerate(lines[0]) if not header.startswith("dE_dw") and header != "E2"]
+    _write(tmp_path / "mine.csv", [[cells[c] for c in kept] for cells in lines])
+    result = cli("sheet", "--compare", "mine.csv", cwd=tmp_path)
+    assert result.returncode == 0, result.stderr
+    assert "all 4 rows agree" in result.stdout
+    assert (
+        "not checked (no such column): E2, dE_dw1, dE_dw2, dE_dw3, dE_dw4, dE_dw5, dE_dw6, dE_dw7, dE_dw8"
+        in result.stdout
+    )
+
+
+@pytest.mark.parametrize("name", ["sheet.xls", "sheet.ods", "sheet"])
+def test_the_workbook_is_refused_under_a_name_that_says_another_format(name, tmp_path):
+    """--xlsx sheet.xls wrote an .xlsx under an .xls name: Excel warns that the format and extension differ."""
+    result = cli("sheet", "--epochs", "2", "--xlsx", name, cwd=tmp_path)
+    assert_one_line_error(result, f"--xlsx {name}", "name it sheet.xlsx")
+    assert list(tmp_path.iterdir()) == []
