@@ -168,7 +168,42 @@ class Value:
                     child.grad += local_grads[i] * grad  # the chain rule
 
     # ==================================================================
-    # 5. The other operations (4, the sort, is below the class).
+    # 4. The order backward walks in: every node after its operands.
+    # ==================================================================
+
+    def topological_order(self, include_leaves: bool = True) -> list[Value]:
+        """Every node reachable from this one, each after all of its children.
+
+        An iterative depth-first search (no recursion, so graphs of millions
+        of nodes are fine): ``path`` holds the nodes being visited, and
+        ``unvisited`` the iterator over each one's remaining children. Children
+        are visited in operand order, so the order is deterministic. With
+        ``include_leaves=False`` only the nodes made by operations are listed
+        (all that backward needs to walk).
+        """
+        if not self.children:  # a leaf on its own
+            return [self] if include_leaves else []
+        order: list[Value] = []
+        seen = {self}
+        path = [self]
+        unvisited = [iter(self.children)]
+        while path:
+            for child in unvisited[-1]:
+                if child not in seen:
+                    seen.add(child)
+                    if child.children:  # visit its children first
+                        path.append(child)
+                        unvisited.append(iter(child.children))
+                        break
+                    if include_leaves:
+                        order.append(child)  # a leaf is done at once
+            else:  # every child is done: the node is done
+                unvisited.pop()
+                order.append(path.pop())
+        return order
+
+    # ==================================================================
+    # 5. The other operations.
     # ==================================================================
 
     def __sub__(self, other: Operand) -> Value:
@@ -307,41 +342,8 @@ class Value:
         return _result(self.data, (), DETACH, ())
 
 
-# ======================================================================
-# 4. The order backward walks in: every node after its operands.
-# ======================================================================
-
-
-def topological_order(root: Value, include_leaves: bool = True) -> list[Value]:
-    """Every node reachable from ``root``, each after all of its children.
-
-    An iterative depth-first search (no recursion, so graphs of millions
-    of nodes are fine): ``path`` holds the nodes being visited, and
-    ``unvisited`` the iterator over each one's remaining children. Children
-    are visited in operand order, so the order is deterministic. With
-    ``include_leaves=False`` only the nodes made by operations are listed
-    (all that backward needs to walk).
-    """
-    if not root.children:  # a leaf on its own
-        return [root] if include_leaves else []
-    order: list[Value] = []
-    seen = {root}
-    path = [root]
-    unvisited = [iter(root.children)]
-    while path:
-        for child in unvisited[-1]:
-            if child not in seen:
-                seen.add(child)
-                if child.children:  # visit its children first
-                    path.append(child)
-                    unvisited.append(iter(child.children))
-                    break
-                if include_leaves:
-                    order.append(child)  # a leaf is done at once
-        else:  # every child is done: the node is done
-            unvisited.pop()
-            order.append(path.pop())
-    return order
+# The sort is also a function of its own: topological_order(root).
+topological_order = Value.topological_order
 
 
 # ======================================================================

@@ -99,7 +99,7 @@ def _leaves(root):
 # ----------------------------------------------------------------------
 
 BINARY = ("__add__", "__sub__", "__mul__", "__truediv__", "__pow__")
-NOT_OPERATIONS = {"backward", "from_operation"}
+NOT_OPERATIONS = {"backward", "from_operation", "topological_order"}
 
 
 def engine_operations(value_class=Value):
