@@ -296,3 +296,78 @@ def test_the_workbook_is_refused_under_a_name_that_says_another_format(name, tmp
     result = cli("sheet", "--epochs", "2", "--xlsx", name, cwd=tmp_path)
     assert_one_line_error(result, f"--xlsx {name}", "name it sheet.xlsx")
     assert list(tmp_path.iterdir()) == []
+
+
+def _learner_workbook(tmp_path, formula_rows=0, name="script.xlsx"):
+    """The table of course.train(0.5, 4) as an openpyxl workbook; its last ``formula_rows`` rows as formulas."""
+    openpyxl = pytest.importorskip("openpyxl")
+    lines = _csv_lines(tmp_path)
+    wb = openpyxl.Workbook()
+    wb.active.append(lines[0])
+    for r, cells in enumerate(lines[1:], start=1):
+        formulas = r >= len(lines) - formula_rows
+        wb.active.append([cells[0], *[f"={cell}+0" if formulas else float(cell) for cell in cells[1:]]])
+    wb.save(tmp_path / name)
+    return tmp_path / name
+
+
+def test_trailing_rows_of_formulas_without_saved_values_are_refused_naming_the_first(tmp_path):
+    """calamine read formula-only rows (openpyxl saves no values) as empty: the table ended early, 'agree', exit 0."""
+    _learner_workbook(tmp_path, formula_rows=2)
+    first_formula = "B4"  # header in row 1, four rows of steps in rows 2-5: the last two start at row 4
+    result = cli("sheet", "--compare", "script.xlsx", cwd=tmp_path)
+    assert_one_line_error(result, "script.xlsx: formulas with no saved values", f"cell {first_formula} of", "open and")
+
+
+def test_an_ods_formula_without_a_saved_value_is_refused(tmp_path):
+    """The same for .ods: a table:formula without office:value-type (strip them from a real workbook's cells)."""
+    import re
+    import zipfile
+
+    from tests.test_course_fixtures import FIXTURES
+
+    source, path = FIXTURES / "ods_layout_correct.ods", tmp_path / "script.ods"
+    with zipfile.ZipFile(source) as original, zipfile.ZipFile(path, "w") as copy:
+        for item in original.infolist():
+            data = original.read(item)
+            if item.filename == "content.xml":
+                data = re.sub(rb'(table:formula="[^"]*")((?: [\w:-]+="[^"]*")*)', rb"\1", data)
+            copy.writestr(item, data)
+    result = cli("sheet", "--compare", "script.ods", cwd=tmp_path)
+    assert_one_line_error(result, "script.ods: formulas with no saved values", "of worksheet '", "open and save")
+
+
+def test_a_formula_whose_saved_value_is_empty_text_is_not_refused(tmp_path):
+    """Excel saves =IF(…,"") as t="str" with an empty <v>: a value, so a learner's notes column must not be refused."""
+    import zipfile
+
+    path = _learner_workbook(tmp_path)
+    with zipfile.ZipFile(path, "a") as archive:
+        archive.writestr("xl/worksheets/sheet2.xml", _sheet_xml('<row r="1"><c r="A1" t="str"><f>""</f><v/></c></row>'))
+    from micrograd_lite.course import read
+
+    read._check_declared_cells(path)  # no error
+
+
+def _sheet_xml(rows):
+    return f'<worksheet xmlns="http://schemas.openxmlformats.org/spreadsheetml/2006/main"><sheetData>{rows}</sheetData></worksheet>'
+
+
+def test_an_xlsx_without_a_dimension_element_has_its_cells_counted_before_it_is_loaded(tmp_path, monkeypatch):
+    """Without <dimension ref=…> the cell limit was checked only after calamine had loaded the worksheet."""
+    import re
+    import zipfile
+
+    from micrograd_lite.course import read
+
+    path = tmp_path / "nodim.xlsx"
+    with zipfile.ZipFile(_learner_workbook(tmp_path)) as original, zipfile.ZipFile(path, "w") as copy:
+        for item in original.infolist():
+            data = original.read(item)
+            if item.filename == "xl/worksheets/sheet1.xml":
+                data = re.sub(rb"<dimension [^>]*>", b"", data)
+                assert b"dimension" not in data
+                data = data.replace(b"</sheetData>", b'<row r="20"><c r="XFD20"><v>1</v></c></row></sheetData>')
+            copy.writestr(item, data)
+    monkeypatch.setattr(read, "MAX_CELLS", 3_000)
+    assert_refused_unopened(path, r"nodim.xlsx, xl/worksheets/sheet1.xml: 20 rows × 16,384 columns")

@@ -46,7 +46,14 @@ _PLAIN_NAMES = {name.lower(): name for name in (*REQUIRED, *FORWARD_NAMES)} | {
     "step": "epoch",
 }
 _GRADIENT = re.compile(r"^(?:[d∂]e(?:_?tot(?:al)?)?/[d∂]|de(?:_?tot(?:al)?)?_d)(w[1-8])$")
-_DIMENSION = re.compile(rb'<(?:\w+:)?dimension ref="[A-Z]+[0-9]+:([A-Z]+)([0-9]+)"')
+_X = rb"(?:\w+:)?"  # a namespace prefix, which some writers put on every element
+_DIMENSION = re.compile(rb"<" + _X + rb'dimension ref="[A-Z]+[0-9]+:([A-Z]+)([0-9]+)"')
+_FORMULA_WITHOUT_VALUE = re.compile(
+    rb"<" + _X + rb"c\b([^>]*)>\s*<" + _X + rb"f\b(?:[^>]*/>|[^>]*>[^<]*</" + _X + rb"f>)(?!\s*<" + _X + rb"v>[^<])"
+)
+_TEXT_RESULT = re.compile(rb'\bt="str"')
+_REFERENCE = re.compile(rb'\br="([A-Z]+[0-9]+)"')
+_FILLED_CELL = re.compile(rb"<" + _X + rb'c\b[^>]*?\br="([A-Z]+)([0-9]+)"[^>]*(?<!/)>')  # not an empty <c …/>
 _ODS_TABLE = "urn:oasis:names:tc:opendocument:xmlns:table:1.0"
 _ODS_OFFICE = "urn:oasis:names:tc:opendocument:xmlns:office:1.0"
 _ODS_TEXT = "urn:oasis:names:tc:opendocument:xmlns:text:1.0"
@@ -134,10 +141,12 @@ def _spreadsheet_grids(path: Path) -> list[tuple[str, int, list[list]]]:
 
 
 def _check_declared_cells(path: Path) -> None:
-    """Refuse a workbook that spans too many cells before calamine loads it (32 bytes a cell of the extent).
+    """Refuse a workbook too large, or never calculated, before calamine loads it (32 bytes a cell of the extent).
 
-    An .xlsx states each worksheet's extent near its start (``<dimension ref="A1:XFD3000"/>``);
-    an .ods's extent is counted from its content.xml, streamed (a repeated cell or row is one element).
+    An .xlsx usually states each worksheet's extent near its start (``<dimension ref="A1:XFD3000"/>``);
+    without that element the extent is counted from the worksheet's XML, streamed, as is an .ods's
+    content.xml (a repeated cell or row is one element). The same pass finds formulas saved without
+    their values, which calamine would read as empty cells.
     """
     cells = 0
     with zipfile.ZipFile(path) as archive:
@@ -149,14 +158,67 @@ def _check_declared_cells(path: Path) -> None:
                 parser.parse(xml)
             for name, rows, columns in extents.tables:
                 cells = _check_cells(f"{path}, worksheet '{name}'", rows, columns, cells)
+            _check_formula_values(path, extents.formula_without_value)
             return
         for part in archive.namelist():
             if part.startswith("xl/worksheets/") and part.endswith(".xml"):
                 with archive.open(part) as xml:
                     extent = _DIMENSION.search(xml.read(4096))
                 if extent:
-                    columns = functools.reduce(lambda n, letter: 26 * n + letter - 64, extent.group(1), 0)
-                    cells = _check_cells(f"{path}, {part}", int(extent.group(2)), columns, cells)
+                    cells = _check_cells(
+                        f"{path}, {part}", int(extent.group(2)), _column_number(extent.group(1)), cells
+                    )
+                with archive.open(part) as xml:
+                    rows, columns, formula_without_value = _scan_xlsx_worksheet(xml, count_extent=not extent)
+                if not extent:
+                    cells = _check_cells(f"{path}, {part}", rows, columns, cells)
+                _check_formula_values(path, formula_without_value and f"{formula_without_value} of {part}")
+
+
+def _column_number(letters: bytes) -> int:
+    """A column's 1-based number from its letters: b"A" -> 1, b"XFD" -> 16384."""
+    return functools.reduce(lambda n, letter: 26 * n + letter - 64, letters, 0)
+
+
+def _check_formula_values(path: Path, cell: str | None) -> None:
+    if cell:
+        raise UnreadableSheet(
+            f"{path}: formulas with no saved values (the first: cell {cell}), as a script writes them;"
+            " open and save the file in a spreadsheet application, which saves each formula's value"
+        )
+
+
+def _scan_xlsx_worksheet(xml, count_extent: bool) -> tuple[int, int, str | None]:
+    """A worksheet's first formula cell without a saved value and, if asked, its (rows, columns) up to its last cell.
+
+    The XML is searched in chunks of whole rows with regular expressions (an XML parser took 8 s for
+    100,000 rows, six times calamine's own reading), so memory stays small however long the worksheet.
+    A formula whose value is the empty text is saved as ``t="str"`` with an empty ``<v>``: that is a value.
+    """
+    rows = columns = 0
+    first_without_value, rest = None, b""
+    while True:
+        chunk = xml.read(1 << 20)
+        data = rest + chunk
+        end = data.rfind(b"</row>") + len(b"</row>") if chunk else len(data)
+        if end < len(b"</row>"):  # no row ends in this chunk yet
+            rest = data
+            continue
+        if first_without_value is None and b"<f" in data:
+            for formula in _FORMULA_WITHOUT_VALUE.finditer(data, 0, end):
+                if not _TEXT_RESULT.search(formula.group(1)):
+                    reference = _REFERENCE.search(formula.group(1))
+                    first_without_value = reference.group(1).decode() if reference else "(unnamed)"
+                    break
+        if count_extent:
+            references = _FILLED_CELL.findall(data, 0, end)
+            if references:
+                rows = max(rows, int(references[-1][1]))  # rows come in order
+                letters = max((len(letters), letters) for letters, _ in references)[1]
+                columns = max(columns, _column_number(letters))
+        rest = data[end:]
+        if not chunk:
+            return rows, columns, first_without_value
 
 
 class _OdsExtents(xml_sax.handler.ContentHandler):
@@ -165,6 +227,7 @@ class _OdsExtents(xml_sax.handler.ContentHandler):
     def __init__(self) -> None:
         super().__init__()
         self.tables: list[tuple[str, int, int]] = []
+        self.formula_without_value: str | None = None  # "cell B7 of worksheet 'X'", the first one
 
     def startElementNS(self, name, qname, attributes) -> None:  # noqa: N802 (the SAX interface)
         namespace, tag = name
@@ -173,6 +236,9 @@ class _OdsExtents(xml_sax.handler.ContentHandler):
         elif namespace == _ODS_TABLE and tag == "table-row":
             self.repeat, self.column, self.last = int(attributes.get((_ODS_TABLE, "number-rows-repeated"), 1)), 0, 0
         elif namespace == _ODS_TABLE and tag in ("table-cell", "covered-table-cell"):
+            saved = (_ODS_OFFICE, "value-type") in attributes.getNames()  # a text result has one too
+            if (_ODS_TABLE, "formula") in attributes.getNames() and not saved and self.formula_without_value is None:
+                self.formula_without_value = f"{cell_name(self.row + 1, self.column)} of worksheet '{self.table}'"
             self.column += int(attributes.get((_ODS_TABLE, "number-columns-repeated"), 1))
             if (_ODS_OFFICE, "value-type") in attributes.getNames():
                 self.last = self.column
@@ -268,7 +334,6 @@ def _table_in(source: str, first_row_number: int, grid: Sequence[Sequence]) -> T
                 where = cell_name(row_number, columns[name])
                 raise UnreadableSheet(
                     f"{source}: row {row_number} has no number for {table.headers[name]} (cell {where})"
-                    + ("; if it holds a formula, open and save the file in a spreadsheet application" * (r > 0))
                 )
         for name, value in values.items():
             if isinstance(value, str):
@@ -277,10 +342,7 @@ def _table_in(source: str, first_row_number: int, grid: Sequence[Sequence]) -> T
         table.rows.append({name: value for name, value in values.items() if value is not None})
         table.row_numbers.append(row_number)
     if not table.rows:
-        raise UnreadableSheet(
-            f"{source}: the table under row {first_row_number + r} has no data rows"
-            " (formulas saved without their values? open and save the file in a spreadsheet application)"
-        )
+        raise UnreadableSheet(f"{source}: the table under row {first_row_number + r} has no data rows")
     table.lr, table.lr_source = _stated_learning_rate(source, grid)
     return table
 
