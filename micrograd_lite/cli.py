@@ -243,6 +243,7 @@ def compare_sheet(args) -> int:
 
 
 def cmd_sweep(args) -> int:
+    course.plots.format_of(args.out)  # before training, not after
     check_outputs([args.out])
     if args.epochs * len(args.lrs) > SWEEP_MAX_POINTS:
         raise CLIError(

@@ -371,3 +371,21 @@ def test_an_xlsx_without_a_dimension_element_has_its_cells_counted_before_it_is_
             copy.writestr(item, data)
     monkeypatch.setattr(read, "MAX_CELLS", 3_000)
     assert_refused_unopened(path, r"nodim.xlsx, xl/worksheets/sheet1.xml: 20 rows × 16,384 columns")
+
+
+@pytest.mark.parametrize("name", ["l", "x.xyz", "loss.png.", "loss.jpg"])
+def test_sweep_refuses_a_figure_name_it_cannot_write_before_training(name, tmp_path, monkeypatch, capsys):
+    """--out l wrote a PNG named l; --out x.xyz trained every learning rate and only then failed."""
+    from micrograd_lite import cli as command_line
+    from micrograd_lite import course
+
+    def no_training(*args, **kwargs):
+        raise AssertionError("trained before the name was checked")
+
+    monkeypatch.setattr(course, "iter_rows", no_training)
+    monkeypatch.chdir(tmp_path)
+    assert command_line.main(["sweep", "--epochs", "5", "--out", name]) == 2
+    error = capsys.readouterr().err
+    assert error.startswith(f"micrograd-lite: error: {name}: ") and error.count("\n") == 1, error
+    assert "a figure file's name ends in .png, .svg, .pdf" in error
+    assert list(tmp_path.iterdir()) == []
