@@ -389,3 +389,36 @@ def test_sweep_refuses_a_figure_name_it_cannot_write_before_training(name, tmp_p
     assert error.startswith(f"micrograd-lite: error: {name}: ") and error.count("\n") == 1, error
     assert "a figure file's name ends in .png, .svg, .pdf" in error
     assert list(tmp_path.iterdir()) == []
+
+
+def _two_tables(tmp_path, between=([], ["η = 0.1"])):
+    """mine.csv: 'η = 0.5' in row 1, a table of 4 steps at lr 0.5 under row 2, then ``between``, then one at lr 0.1."""
+    from micrograd_lite import course
+
+    tables = []
+    for lr in (0.5, 0.1):
+        course.write_csv(tmp_path / "one.csv", course.train(lr, 4))
+        tables.append([line.split(",") for line in (tmp_path / "one.csv").read_text().splitlines()])
+    (tmp_path / "one.csv").unlink()
+    return [["η = 0.5"], *tables[0], *between, *tables[1]]
+
+
+def test_a_second_table_on_a_worksheet_is_checked_too(tmp_path):
+    """A second table under its own header row was ignored without a word: a wrong number there exited 0."""
+    lines = _two_tables(tmp_path)  # the second table's header is row 9, its rows 10-13
+    lines[11][lines[8].index("E_total")] = "0.25"
+    _write(tmp_path / "mine.csv", lines)
+    result = cli("sheet", "--compare", "mine.csv", cwd=tmp_path)
+    assert result.returncode == 1, result.stdout + result.stderr
+    assert "mine.csv, table at row 2: all 4 rows agree with the engine (η = 0.5 from cell A1" in result.stdout
+    assert "mine.csv, table at row 9: disagrees with the engine (η = 0.1 from cell A8" in result.stdout
+
+
+def test_tables_one_under_the_other_without_an_empty_row_are_both_checked(tmp_path):
+    """The second header right under the first table's last row was read as a row: 'w1' is not a number."""
+    lines = _two_tables(tmp_path, between=())
+    _write(tmp_path / "mine.csv", lines)
+    result = cli("sheet", "--compare", "mine.csv", "--lr", "0.5", cwd=tmp_path)
+    assert result.returncode == 1, result.stdout + result.stderr  # the lr 0.1 table disagrees with --lr 0.5
+    assert "mine.csv, table at row 2: all 4 rows agree" in result.stdout
+    assert "mine.csv, table at row 7: disagrees" in result.stdout

@@ -97,12 +97,9 @@ def read_tables(path: str | os.PathLike) -> list[Table]:
     tables, problems = [], []
     for source, first_row_number, grid in grids:
         try:
-            table = _table_in(source, first_row_number, grid)
+            tables += _tables_in(source, first_row_number, grid)
         except UnreadableSheet as problem:
             problems.append(str(problem))
-            continue
-        if table is not None:
-            tables.append(table)
     if problems:
         raise UnreadableSheet(problems[0])
     if not tables:
@@ -304,12 +301,32 @@ def _check_cells(source: str, rows: int, columns: int, before: int = 0) -> int:
     return before + rows * columns
 
 
-def _table_in(source: str, first_row_number: int, grid: Sequence[Sequence]) -> Table | None:
-    """The table on one worksheet, or None when the worksheet holds none."""
-    found = _header_row(grid)
-    if found is None:
-        return None
-    r, columns = found
+def _tables_in(source: str, first_row_number: int, grid: Sequence[Sequence]) -> list[Table]:
+    """Every table on one worksheet, each under its own header row; none when the worksheet holds none.
+
+    When there are several, each is named by its header row ("…, table at row 40"), and each takes
+    the learning rate stated between the table before it and the table after it.
+    """
+    tables, ends, start = [], [], 0
+    while (found := _header_row(grid, start)) is not None:
+        r, columns = found
+        name = source if not tables else f"{source}, table at row {first_row_number + r}"
+        table, start = _table_at(name, first_row_number, grid, r, columns)
+        tables.append(table)
+        ends.append(start)
+    if len(tables) > 1:
+        tables[0].source = f"{source}, table at row {tables[0].row_numbers[0] - 1}"
+    for k, table in enumerate(tables):
+        above = ends[k - 1] if k else 0
+        below = tables[k + 1].row_numbers[0] - 1 - first_row_number if k + 1 < len(tables) else len(grid)
+        table.lr, table.lr_source = _stated_learning_rate(table.source, grid[above:below], above)
+    return tables
+
+
+def _table_at(
+    source: str, first_row_number: int, grid: Sequence[Sequence], r: int, columns: dict[str, int]
+) -> tuple[Table, int]:
+    """The table under the header in grid row ``r``, and the grid row where it ends."""
     header_row = grid[r]
     for c, header in enumerate(header_row):
         name = column_for(header)
@@ -323,12 +340,17 @@ def _table_in(source: str, first_row_number: int, grid: Sequence[Sequence]) -> T
         row_numbers=[],
         rows=[],
     )
+    end = len(grid)
     for offset, cells in enumerate(grid[r + 1 :], start=r + 1):
         row_number = first_row_number + offset
         values = {name: _cell_value(cells, c) for name, c in columns.items()}
         if all(v is None for v in values.values()):
             _check_nothing_below(source, first_row_number, grid, offset, columns)
+            end = offset
             break  # the table ends at its first empty row
+        if _header_row([cells]) is not None:
+            end = offset
+            break  # or where the next table's header row follows it directly
         for name in columns:  # an empty cell would go unchecked: every headed column needs a number
             if values[name] is None and name != "epoch":
                 where = cell_name(row_number, columns[name])
@@ -343,8 +365,7 @@ def _table_in(source: str, first_row_number: int, grid: Sequence[Sequence]) -> T
         table.row_numbers.append(row_number)
     if not table.rows:
         raise UnreadableSheet(f"{source}: the table under row {first_row_number + r} has no data rows")
-    table.lr, table.lr_source = _stated_learning_rate(source, grid)
-    return table
+    return table, end
 
 
 def _check_nothing_below(source: str, first_row_number: int, grid: Sequence[Sequence], empty: int, columns) -> None:
@@ -359,9 +380,9 @@ def _check_nothing_below(source: str, first_row_number: int, grid: Sequence[Sequ
             )
 
 
-def _header_row(grid: Sequence[Sequence]) -> tuple[int, dict[str, int]] | None:
-    """The index of the first row naming every required column, and where each of its columns is."""
-    for r, cells in enumerate(grid):
+def _header_row(grid: Sequence[Sequence], start: int = 0) -> tuple[int, dict[str, int]] | None:
+    """The index of the first row from ``start`` naming every required column, and where each of its columns is."""
+    for r, cells in enumerate(grid[start:], start=start):
         columns: dict[str, int] = {}
         for c, header in enumerate(cells):
             name = column_for(header)
@@ -391,9 +412,12 @@ def _cell_value(cells: Sequence, c: int) -> float | str | None:
     return value if math.isfinite(value) else text
 
 
-def _stated_learning_rate(source: str, grid: Sequence[Sequence]) -> tuple[float | None, str]:
-    """η from a labelled cell (``η =``, ``eta``, ``learning_rate``, ``LR`` …), or from a worksheet named ``lr=0.1``."""
-    for r, cells in enumerate(grid):
+def _stated_learning_rate(source: str, grid: Sequence[Sequence], first_row: int = 0) -> tuple[float | None, str]:
+    """η from a labelled cell (``η =``, ``eta``, ``learning_rate``, ``LR`` …), or from a worksheet named ``lr=0.1``.
+
+    ``grid`` holds the worksheet's rows from index ``first_row`` on (0-based).
+    """
+    for r, cells in enumerate(grid, start=first_row):
         for c, cell in enumerate(cells):
             if not isinstance(cell, str):
                 continue
@@ -406,7 +430,7 @@ def _stated_learning_rate(source: str, grid: Sequence[Sequence]) -> tuple[float 
             in_text = _LR_IN_TEXT.match(cell)
             if in_text and isinstance(_cell_value([in_text.group(2)], 0), float):
                 return float(in_text.group(2)), f"cell {cell_name(r + 1, c)}, '{cell.strip()}'"
-    named = re.search(r"worksheet '(?:lr|η|eta)\s*=\s*([0-9.eE+-]+)'$", source, re.IGNORECASE)
+    named = re.search(r"worksheet '(?:lr|η|eta)\s*=\s*([0-9.eE+-]+)'(?:, table at row \d+)?$", source, re.IGNORECASE)
     if named and isinstance(_cell_value([named.group(1)], 0), float):
         return float(named.group(1)), "the worksheet's name"
     return None, ""
