@@ -422,3 +422,25 @@ def test_tables_one_under_the_other_without_an_empty_row_are_both_checked(tmp_pa
     assert result.returncode == 1, result.stdout + result.stderr  # the lr 0.1 table disagrees with --lr 0.5
     assert "mine.csv, table at row 2: all 4 rows agree" in result.stdout
     assert "mine.csv, table at row 7: disagrees" in result.stdout
+
+
+def test_a_long_csv_shows_progress_on_a_terminal_while_it_is_read_and_checked(tmp_path, monkeypatch, capsys):
+    """A 99,999-row CSV took 6 s with no sign of life; the bar is the one `sheet --epochs` shows, then cleared."""
+    import io
+    import sys
+
+    from micrograd_lite import cli as command_line
+    from micrograd_lite import course
+
+    class Terminal(io.StringIO):
+        def isatty(self):
+            return True
+
+    course.write_csv(tmp_path / "long.csv", course.train(0.5, 10_000))
+    terminal = Terminal()
+    monkeypatch.setattr(sys, "stderr", terminal)
+    assert command_line.main(["sheet", "--compare", str(tmp_path / "long.csv")]) == 0
+    shown = terminal.getvalue()
+    assert "0/10000 rows read of " in shown and "9950/10000 rows checked of " in shown, shown[-300:]
+    assert shown.endswith("\r") and shown.rsplit("\r", 2)[1].strip() == ""  # the last bar is erased
+    assert "all 10000 rows agree" in capsys.readouterr().out

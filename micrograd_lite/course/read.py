@@ -24,13 +24,13 @@ import math
 import os
 import re
 import zipfile
-from collections.abc import Sequence
+from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from xml import sax as xml_sax
 
 from ..errors import UnreadableSheet
-from ..util import optional_import
+from ..util import no_progress, optional_import
 from .cells import cell_name
 from .network import FORWARD_NAMES, INPUTS, TARGETS, WEIGHT_NAMES
 
@@ -57,6 +57,7 @@ _FILLED_CELL = re.compile(rb"<" + _X + rb'c\b[^>]*?\br="([A-Z]+)([0-9]+)"[^>]*(?
 _ODS_TABLE = "urn:oasis:names:tc:opendocument:xmlns:table:1.0"
 _ODS_OFFICE = "urn:oasis:names:tc:opendocument:xmlns:office:1.0"
 _ODS_TEXT = "urn:oasis:names:tc:opendocument:xmlns:text:1.0"
+Progress = Callable[[Iterable, int, str], Iterable]  # (items, how many, what they are) -> the same items
 _LR_LABELS = {"η", "eta", "lr", "learning_rate", "learningrate", "learning rate", "α", "alpha"}
 _LR_IN_TEXT = re.compile(r"^\s*(η|eta|lr|learning[ _]?rate|α|alpha)\s*[=:]\s*(\S+)\s*$", re.IGNORECASE)
 
@@ -87,8 +88,11 @@ class Table:
         return cell_name(self.row_numbers[index], self.column_index[column])
 
 
-def read_tables(path: str | os.PathLike) -> list[Table]:
-    """Every table in a learner's file; :class:`UnreadableSheet` (one line, naming the file) if there is none."""
+def read_tables(path: str | os.PathLike, progress: Progress = no_progress) -> list[Table]:
+    """Every table in a learner's file; :class:`UnreadableSheet` (one line, naming the file) if there is none.
+
+    ``progress`` wraps each table's rows as they are read (the CLI's progress bar).
+    """
     path = Path(path)
     if path.suffix.lower() in SPREADSHEET_SUFFIXES:
         grids = _spreadsheet_grids(path)
@@ -97,7 +101,7 @@ def read_tables(path: str | os.PathLike) -> list[Table]:
     tables, problems = [], []
     for source, first_row_number, grid in grids:
         try:
-            tables += _tables_in(source, first_row_number, grid)
+            tables += _tables_in(source, first_row_number, grid, progress)
         except UnreadableSheet as problem:
             problems.append(str(problem))
     if problems:
@@ -301,7 +305,7 @@ def _check_cells(source: str, rows: int, columns: int, before: int = 0) -> int:
     return before + rows * columns
 
 
-def _tables_in(source: str, first_row_number: int, grid: Sequence[Sequence]) -> list[Table]:
+def _tables_in(source: str, first_row_number: int, grid: Sequence[Sequence], progress: Progress) -> list[Table]:
     """Every table on one worksheet, each under its own header row; none when the worksheet holds none.
 
     When there are several, each is named by its header row ("…, table at row 40"), and each takes
@@ -311,7 +315,7 @@ def _tables_in(source: str, first_row_number: int, grid: Sequence[Sequence]) -> 
     while (found := _header_row(grid, start)) is not None:
         r, columns = found
         name = source if not tables else f"{source}, table at row {first_row_number + r}"
-        table, start = _table_at(name, first_row_number, grid, r, columns)
+        table, start = _table_at(name, first_row_number, grid, r, columns, progress)
         tables.append(table)
         ends.append(start)
     if len(tables) > 1:
@@ -324,7 +328,7 @@ def _tables_in(source: str, first_row_number: int, grid: Sequence[Sequence]) -> 
 
 
 def _table_at(
-    source: str, first_row_number: int, grid: Sequence[Sequence], r: int, columns: dict[str, int]
+    source: str, first_row_number: int, grid: Sequence[Sequence], r: int, columns: dict[str, int], progress: Progress
 ) -> tuple[Table, int]:
     """The table under the header in grid row ``r``, and the grid row where it ends."""
     header_row = grid[r]
@@ -341,7 +345,8 @@ def _table_at(
         rows=[],
     )
     end = len(grid)
-    for offset, cells in enumerate(grid[r + 1 :], start=r + 1):
+    below = len(grid) - r - 1
+    for offset, cells in progress(enumerate(grid[r + 1 :], start=r + 1), below, f"rows read of {source}"):
         row_number = first_row_number + offset
         values = {name: _cell_value(cells, c) for name, c in columns.items()}
         if all(v is None for v in values.values()):
