@@ -337,20 +337,37 @@ def test_an_ods_formula_without_a_saved_value_is_refused(tmp_path):
     assert_one_line_error(result, "script.ods: formulas with no saved values", "of worksheet '", "open and save")
 
 
-def test_a_formula_whose_saved_value_is_empty_text_is_not_refused(tmp_path):
-    """Excel saves =IF(…,"") as t="str" with an empty <v>: a value, so a learner's notes column must not be refused."""
+@pytest.mark.parametrize(
+    ("cells", "refused"),
+    [
+        ('<c r="C1" t="str"><f>""</f><v/></c>', None),  # Excel's =IF(…,""): the empty text is a value
+        ('<c r="C1" t="e"><f>1/0</f><v>#DIV/0!</v></c>', None),
+        ('<c r="C1"><f t="shared" si="0"/><v>2</v></c>', None),
+        ('<c r="C1"><f t="shared" si="0"/></c>', "C1"),  # a shared formula's other cells: <f …/>
+        ('<c r="C1">\n  <f>1+1</f>\n  <v></v>\n</c>', "C1"),
+        ('<x:c r="D1"><x:f>1+1</x:f></x:c>', "D1"),  # some writers prefix every element
+    ],
+)
+def test_formula_cells_are_told_apart_by_their_saved_value(cells, refused, tmp_path):
+    """The XML forms a formula cell takes; only a formula with nothing saved is refused."""
     import zipfile
 
-    path = _learner_workbook(tmp_path)
-    with zipfile.ZipFile(path, "a") as archive:
-        archive.writestr("xl/worksheets/sheet2.xml", _sheet_xml('<row r="1"><c r="A1" t="str"><f>""</f><v/></c></row>'))
     from micrograd_lite.course import read
+    from micrograd_lite.errors import UnreadableSheet
 
-    read._check_declared_cells(path)  # no error
+    path = tmp_path / "forms.xlsx"
+    with zipfile.ZipFile(path, "w") as archive:
+        archive.writestr("xl/worksheets/sheet1.xml", _sheet_xml(f'<row r="1"><c r="A1"><v>1</v></c>{cells}</row>'))
+    if refused is None:
+        read._check_declared_cells(path)
+    else:
+        with pytest.raises(UnreadableSheet, match=f"formulas with no saved values \\(the first: cell {refused} of"):
+            read._check_declared_cells(path)
 
 
 def _sheet_xml(rows):
-    return f'<worksheet xmlns="http://schemas.openxmlformats.org/spreadsheetml/2006/main"><sheetData>{rows}</sheetData></worksheet>'
+    main = "http://schemas.openxmlformats.org/spreadsheetml/2006/main"
+    return f'<worksheet xmlns="{main}" xmlns:x="{main}"><sheetData>{rows}</sheetData></worksheet>'
 
 
 def test_an_xlsx_without_a_dimension_element_has_its_cells_counted_before_it_is_loaded(tmp_path, monkeypatch):

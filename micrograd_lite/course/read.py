@@ -20,6 +20,7 @@ from __future__ import annotations
 
 import csv
 import functools
+import itertools
 import math
 import os
 import re
@@ -192,7 +193,7 @@ def _check_formula_values(path: Path, cell: str | None) -> None:
 def _scan_xlsx_worksheet(xml, count_extent: bool) -> tuple[int, int, str | None]:
     """A worksheet's first formula cell without a saved value and, if asked, its (rows, columns) up to its last cell.
 
-    The XML is searched in chunks of whole rows with regular expressions (an XML parser took 8 s for
+    The XML is searched in chunks of whole rows (or cells) with regular expressions (an XML parser took 8 s for
     100,000 rows, six times calamine's own reading), so memory stays small however long the worksheet.
     A formula whose value is the empty text is saved as ``t="str"`` with an empty ``<v>``: that is a value.
     """
@@ -201,11 +202,11 @@ def _scan_xlsx_worksheet(xml, count_extent: bool) -> tuple[int, int, str | None]
     while True:
         chunk = xml.read(1 << 20)
         data = rest + chunk
-        end = data.rfind(b"</row>") + len(b"</row>") if chunk else len(data)
-        if end < len(b"</row>"):  # no row ends in this chunk yet
+        end = max(data.rfind(b"</row>") + len(b"</row>"), data.rfind(b"</c>") + len(b"</c>")) if chunk else len(data)
+        if end < len(b"</c>"):  # no row or cell ends in this chunk yet
             rest = data
             continue
-        if first_without_value is None and b"<f" in data:
+        if first_without_value is None and (b"<f" in data or b":f" in data):  # quick: a sheet without formulas
             for formula in _FORMULA_WITHOUT_VALUE.finditer(data, 0, end):
                 if not _TEXT_RESULT.search(formula.group(1)):
                     reference = _REFERENCE.search(formula.group(1))
@@ -346,14 +347,15 @@ def _table_at(
     )
     end = len(grid)
     below = len(grid) - r - 1
-    for offset, cells in progress(enumerate(grid[r + 1 :], start=r + 1), below, f"rows read of {source}"):
+    rows = zip(range(r + 1, len(grid)), itertools.islice(grid, r + 1, None))  # no copy: a worksheet may hold many
+    for offset, cells in progress(rows, below, f"rows read of {source}"):
         row_number = first_row_number + offset
         values = {name: _cell_value(cells, c) for name, c in columns.items()}
         if all(v is None for v in values.values()):
             _check_nothing_below(source, first_row_number, grid, offset, columns)
             end = offset
             break  # the table ends at its first empty row
-        if _header_row([cells]) is not None:
+        if any(isinstance(v, str) for v in values.values()) and _header_row([cells]) is not None:
             end = offset
             break  # or where the next table's header row follows it directly
         for name in columns:  # an empty cell would go unchecked: every headed column needs a number
@@ -387,7 +389,7 @@ def _check_nothing_below(source: str, first_row_number: int, grid: Sequence[Sequ
 
 def _header_row(grid: Sequence[Sequence], start: int = 0) -> tuple[int, dict[str, int]] | None:
     """The index of the first row from ``start`` naming every required column, and where each of its columns is."""
-    for r, cells in enumerate(grid[start:], start=start):
+    for r, cells in zip(range(start, len(grid)), itertools.islice(grid, start, None)):
         columns: dict[str, int] = {}
         for c, header in enumerate(cells):
             name = column_for(header)
