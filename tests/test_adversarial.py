@@ -461,3 +461,20 @@ def test_a_long_csv_shows_progress_on_a_terminal_while_it_is_read_and_checked(tm
     assert "0/10000 rows read of " in shown and "9950/10000 rows checked of " in shown, shown[-300:]
     assert shown.endswith("\r") and shown.rsplit("\r", 2)[1].strip() == ""  # the last bar is erased
     assert "all 10000 rows agree" in capsys.readouterr().out
+
+
+def test_two_tables_on_a_worksheet_named_for_its_learning_rate_both_take_it(tmp_path):
+    """The worksheet-name rule matched only a source ending in the name; 'table at row N' follows it now."""
+    openpyxl = pytest.importorskip("openpyxl")
+    from micrograd_lite import course
+
+    wb = openpyxl.Workbook()
+    wb.active.title = "lr=0.5"
+    for cells in _two_tables(tmp_path, between=([],))[1:]:  # no 'η =' cells: only the name states η
+        wb.active.append([float(cell) if cell[:1].isdigit() else cell for cell in cells])
+    wb.save(tmp_path / "two.xlsx")
+    tables = course.read_tables(tmp_path / "two.xlsx")
+    assert [(t.source.split(", ", 1)[1], t.lr, t.lr_source) for t in tables] == [
+        ("worksheet 'lr=0.5', table at row 1", 0.5, "the worksheet's name"),
+        ("worksheet 'lr=0.5', table at row 7", 0.5, "the worksheet's name"),
+    ]
