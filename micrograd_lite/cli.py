@@ -236,13 +236,14 @@ def compare_sheet(args) -> int:
     written = [option for option, value in (("--csv", args.csv), ("--xlsx", args.xlsx)) if value is not None]
     if written:
         raise CLIError(f"--compare only reads FILE and writes nothing: leave out {' and '.join(written)}")
-    reports = course.check_file(args.compare, lr=args.lr, rtol=args.rtol, atol=args.atol)
+    reports = course.check_file(args.compare, lr=args.lr, rtol=args.rtol, atol=args.atol, progress=progress)
     for report in reports:
         print(report)
     return 0 if all(report.agrees for report in reports) else 1
 
 
 def cmd_sweep(args) -> int:
+    course.plots.format_of(args.out)  # before training, not after
     check_outputs([args.out])
     if args.epochs * len(args.lrs) > SWEEP_MAX_POINTS:
         raise CLIError(
@@ -458,14 +459,16 @@ def progress(items, total: int, what: str, stream=None):
         yield from items
         return
     step = max(1, total // 200)
-    for done, item in enumerate(items):
-        if done % step == 0:
-            filled = 30 * done // total
-            stream.write(f"\r[{'#' * filled}{'.' * (30 - filled)}] {done}/{total} {what}")
-            stream.flush()
-        yield item
-    stream.write(f"\r{' ' * (60 + len(what))}\r")
-    stream.flush()
+    try:
+        for done, item in enumerate(items):
+            if done % step == 0:
+                filled = 30 * done // total
+                stream.write(f"\r[{'#' * filled}{'.' * (30 - filled)}] {done}/{total} {what}")
+                stream.flush()
+            yield item
+    finally:  # also when the loop stops early (a table's end, its first wrong row) or is interrupted
+        stream.write(f"\r{' ' * (60 + len(what))}\r")
+        stream.flush()
 
 
 def sheet_cells(row, columns) -> list[str]:

@@ -36,6 +36,15 @@ def optional_import(module: str, extra: str, purpose: str) -> ModuleType:
         raise MissingExtra(f"{purpose} needs {module.split('.')[0]}: pip install 'micrograd-lite[{extra}]'") from None
 
 
+def no_progress(items: Iterable, total: int, what: str) -> Iterable:
+    """The ``progress`` of a long loop that shows none: ``items`` unchanged (the CLI passes a progress bar).
+
+    >>> list(no_progress([1, 2], 2, "rows"))
+    [1, 2]
+    """
+    return items
+
+
 def format_number(x: float, precision: int = 4) -> str:
     """``x`` with ``precision`` significant digits: 0.1500 -> '0.15', 1e-07 -> '1e-07'."""
     return f"{x:.{precision}g}"

@@ -296,3 +296,185 @@ def test_the_workbook_is_refused_under_a_name_that_says_another_format(name, tmp
     result = cli("sheet", "--epochs", "2", "--xlsx", name, cwd=tmp_path)
     assert_one_line_error(result, f"--xlsx {name}", "name it sheet.xlsx")
     assert list(tmp_path.iterdir()) == []
+
+
+def _learner_workbook(tmp_path, formula_rows=0, name="script.xlsx"):
+    """The table of course.train(0.5, 4) as an openpyxl workbook; its last ``formula_rows`` rows as formulas."""
+    openpyxl = pytest.importorskip("openpyxl")
+    lines = _csv_lines(tmp_path)
+    wb = openpyxl.Workbook()
+    wb.active.append(lines[0])
+    for r, cells in enumerate(lines[1:], start=1):
+        formulas = r >= len(lines) - formula_rows
+        wb.active.append([cells[0], *[f"={cell}+0" if formulas else float(cell) for cell in cells[1:]]])
+    wb.save(tmp_path / name)
+    return tmp_path / name
+
+
+def test_trailing_rows_of_formulas_without_saved_values_are_refused_naming_the_first(tmp_path):
+    """calamine read formula-only rows (openpyxl saves no values) as empty: the table ended early, 'agree', exit 0."""
+    _learner_workbook(tmp_path, formula_rows=2)
+    first_formula = "B4"  # header in row 1, four rows of steps in rows 2-5: the last two start at row 4
+    result = cli("sheet", "--compare", "script.xlsx", cwd=tmp_path)
+    assert_one_line_error(result, "script.xlsx: formulas with no saved values", f"cell {first_formula} of", "open and")
+
+
+def test_an_ods_formula_without_a_saved_value_is_refused(tmp_path):
+    """The same for .ods: a table:formula without office:value-type (strip them from a real workbook's cells)."""
+    import re
+    import zipfile
+
+    from tests.test_course_fixtures import FIXTURES
+
+    source, path = FIXTURES / "ods_layout_correct.ods", tmp_path / "script.ods"
+    with zipfile.ZipFile(source) as original, zipfile.ZipFile(path, "w") as copy:
+        for item in original.infolist():
+            data = original.read(item)
+            if item.filename == "content.xml":
+                data = re.sub(rb'(table:formula="[^"]*")((?: [\w:-]+="[^"]*")*)', rb"\1", data)
+            copy.writestr(item, data)
+    result = cli("sheet", "--compare", "script.ods", cwd=tmp_path)
+    assert_one_line_error(result, "script.ods: formulas with no saved values", "of worksheet '", "open and save")
+
+
+@pytest.mark.parametrize(
+    ("cells", "refused"),
+    [
+        ('<c r="C1" t="str"><f>""</f><v/></c>', None),  # Excel's =IF(…,""): the empty text is a value
+        ('<c r="C1" t="e"><f>1/0</f><v>#DIV/0!</v></c>', None),
+        ('<c r="C1"><f t="shared" si="0"/><v>2</v></c>', None),
+        ('<c r="C1"><f t="shared" si="0"/></c>', "C1"),  # a shared formula's other cells: <f …/>
+        ('<c r="C1">\n  <f>1+1</f>\n  <v></v>\n</c>', "C1"),
+        ('<x:c r="D1"><x:f>1+1</x:f></x:c>', "D1"),  # some writers prefix every element
+    ],
+)
+def test_formula_cells_are_told_apart_by_their_saved_value(cells, refused, tmp_path):
+    """The XML forms a formula cell takes; only a formula with nothing saved is refused."""
+    import zipfile
+
+    from micrograd_lite.course import read
+    from micrograd_lite.errors import UnreadableSheet
+
+    path = tmp_path / "forms.xlsx"
+    with zipfile.ZipFile(path, "w") as archive:
+        archive.writestr("xl/worksheets/sheet1.xml", _sheet_xml(f'<row r="1"><c r="A1"><v>1</v></c>{cells}</row>'))
+    if refused is None:
+        read._check_declared_cells(path)
+    else:
+        with pytest.raises(UnreadableSheet, match=f"formulas with no saved values \\(the first: cell {refused} of"):
+            read._check_declared_cells(path)
+
+
+def _sheet_xml(rows):
+    main = "http://schemas.openxmlformats.org/spreadsheetml/2006/main"
+    return f'<worksheet xmlns="{main}" xmlns:x="{main}"><sheetData>{rows}</sheetData></worksheet>'
+
+
+def test_an_xlsx_without_a_dimension_element_has_its_cells_counted_before_it_is_loaded(tmp_path, monkeypatch):
+    """Without <dimension ref=…> the cell limit was checked only after calamine had loaded the worksheet."""
+    import re
+    import zipfile
+
+    from micrograd_lite.course import read
+
+    path = tmp_path / "nodim.xlsx"
+    with zipfile.ZipFile(_learner_workbook(tmp_path)) as original, zipfile.ZipFile(path, "w") as copy:
+        for item in original.infolist():
+            data = original.read(item)
+            if item.filename == "xl/worksheets/sheet1.xml":
+                data = re.sub(rb"<dimension [^>]*>", b"", data)
+                assert b"dimension" not in data
+                data = data.replace(b"</sheetData>", b'<row r="20"><c r="XFD20"><v>1</v></c></row></sheetData>')
+            copy.writestr(item, data)
+    monkeypatch.setattr(read, "MAX_CELLS", 3_000)
+    assert_refused_unopened(path, r"nodim.xlsx, xl/worksheets/sheet1.xml: 20 rows × 16,384 columns")
+
+
+@pytest.mark.parametrize("name", ["l", "x.xyz", "loss.png.", "loss.jpg"])
+def test_sweep_refuses_a_figure_name_it_cannot_write_before_training(name, tmp_path, monkeypatch, capsys):
+    """--out l wrote a PNG named l; --out x.xyz trained every learning rate and only then failed."""
+    from micrograd_lite import cli as command_line
+    from micrograd_lite import course
+
+    def no_training(*args, **kwargs):
+        raise AssertionError("trained before the name was checked")
+
+    monkeypatch.setattr(course, "iter_rows", no_training)
+    monkeypatch.chdir(tmp_path)
+    assert command_line.main(["sweep", "--epochs", "5", "--out", name]) == 2
+    error = capsys.readouterr().err
+    assert error.startswith(f"micrograd-lite: error: {name}: ") and error.count("\n") == 1, error
+    assert "a figure file's name ends in .png, .svg, .pdf" in error
+    assert list(tmp_path.iterdir()) == []
+
+
+def _two_tables(tmp_path, between=([], ["η = 0.1"])):
+    """mine.csv: 'η = 0.5' in row 1, a table of 4 steps at lr 0.5 under row 2, then ``between``, then one at lr 0.1."""
+    from micrograd_lite import course
+
+    tables = []
+    for lr in (0.5, 0.1):
+        course.write_csv(tmp_path / "one.csv", course.train(lr, 4))
+        tables.append([line.split(",") for line in (tmp_path / "one.csv").read_text().splitlines()])
+    (tmp_path / "one.csv").unlink()
+    return [["η = 0.5"], *tables[0], *between, *tables[1]]
+
+
+def test_a_second_table_on_a_worksheet_is_checked_too(tmp_path):
+    """A second table under its own header row was ignored without a word: a wrong number there exited 0."""
+    lines = _two_tables(tmp_path)  # the second table's header is row 9, its rows 10-13
+    lines[11][lines[8].index("E_total")] = "0.25"
+    _write(tmp_path / "mine.csv", lines)
+    result = cli("sheet", "--compare", "mine.csv", cwd=tmp_path)
+    assert result.returncode == 1, result.stdout + result.stderr
+    assert "mine.csv, table at row 2: all 4 rows agree with the engine (η = 0.5 from cell A1" in result.stdout
+    assert "mine.csv, table at row 9: disagrees with the engine (η = 0.1 from cell A8" in result.stdout
+
+
+def test_tables_one_under_the_other_without_an_empty_row_are_both_checked(tmp_path):
+    """The second header right under the first table's last row was read as a row: 'w1' is not a number."""
+    lines = _two_tables(tmp_path, between=())
+    _write(tmp_path / "mine.csv", lines)
+    result = cli("sheet", "--compare", "mine.csv", "--lr", "0.5", cwd=tmp_path)
+    assert result.returncode == 1, result.stdout + result.stderr  # the lr 0.1 table disagrees with --lr 0.5
+    assert "mine.csv, table at row 2: all 4 rows agree" in result.stdout
+    assert "mine.csv, table at row 7: disagrees" in result.stdout
+
+
+def test_a_long_csv_shows_progress_on_a_terminal_while_it_is_read_and_checked(tmp_path, monkeypatch, capsys):
+    """A 99,999-row CSV took 6 s with no sign of life; the bar is the one `sheet --epochs` shows, then cleared."""
+    import io
+    import sys
+
+    from micrograd_lite import cli as command_line
+    from micrograd_lite import course
+
+    class Terminal(io.StringIO):
+        def isatty(self):
+            return True
+
+    course.write_csv(tmp_path / "long.csv", course.train(0.5, 10_000))
+    terminal = Terminal()
+    monkeypatch.setattr(sys, "stderr", terminal)
+    assert command_line.main(["sheet", "--compare", str(tmp_path / "long.csv")]) == 0
+    shown = terminal.getvalue()
+    assert "0/10000 rows read of " in shown and "9950/10000 rows checked of " in shown, shown[-300:]
+    assert shown.endswith("\r") and shown.rsplit("\r", 2)[1].strip() == ""  # the last bar is erased
+    assert "all 10000 rows agree" in capsys.readouterr().out
+
+
+def test_two_tables_on_a_worksheet_named_for_its_learning_rate_both_take_it(tmp_path):
+    """The worksheet-name rule matched only a source ending in the name; 'table at row N' follows it now."""
+    openpyxl = pytest.importorskip("openpyxl")
+    from micrograd_lite import course
+
+    wb = openpyxl.Workbook()
+    wb.active.title = "lr=0.5"
+    for cells in _two_tables(tmp_path, between=([],))[1:]:  # no 'η =' cells: only the name states η
+        wb.active.append([float(cell) if cell[:1].isdigit() else cell for cell in cells])
+    wb.save(tmp_path / "two.xlsx")
+    tables = course.read_tables(tmp_path / "two.xlsx")
+    assert [(t.source.split(", ", 1)[1], t.lr, t.lr_source) for t in tables] == [
+        ("worksheet 'lr=0.5', table at row 1", 0.5, "the worksheet's name"),
+        ("worksheet 'lr=0.5', table at row 7", 0.5, "the worksheet's name"),
+    ]

@@ -25,8 +25,9 @@ from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 
 from ..errors import UnreadableSheet
+from ..util import no_progress
 from .network import COLUMNS, WEIGHT_NAMES, WEIGHTS_OUT_OF, backpropagated_network, closed_form_gradients
-from .read import Table, read_tables
+from .read import Progress, Table, read_tables
 
 DEFAULT_RTOL = 1e-7
 DEFAULT_ATOL = 1e-10
@@ -125,14 +126,22 @@ class Report:
 
 
 def check_file(
-    path: str | os.PathLike, lr: float | None = None, rtol: float = DEFAULT_RTOL, atol: float = DEFAULT_ATOL
+    path: str | os.PathLike,
+    lr: float | None = None,
+    rtol: float = DEFAULT_RTOL,
+    atol: float = DEFAULT_ATOL,
+    progress: Progress = no_progress,
 ) -> list[Report]:
-    """A report for every table in a learner's file (see :func:`check_table`)."""
-    return [check_table(table, lr, rtol, atol) for table in read_tables(path)]
+    """A report for every table in a learner's file (see :func:`check_table`); ``progress`` wraps the rows."""
+    return [check_table(table, lr, rtol, atol, progress) for table in read_tables(path, progress)]
 
 
 def check_table(
-    table: Table, lr: float | None = None, rtol: float = DEFAULT_RTOL, atol: float = DEFAULT_ATOL
+    table: Table,
+    lr: float | None = None,
+    rtol: float = DEFAULT_RTOL,
+    atol: float = DEFAULT_ATOL,
+    progress: Progress = no_progress,
 ) -> Report:
     """Recompute every row; report the first wrong row, all its wrong cells and a slip that explains them.
 
@@ -143,7 +152,7 @@ def check_table(
     if lr is None:
         lr, lr_source = _inferred_learning_rate(table)
     report = Report(table.source, 0, lr, lr_source, unchecked=tuple(c for c in COLUMNS[1:] if c not in table.headers))
-    for index, row in enumerate(table.rows):
+    for index, row in progress(enumerate(table.rows), len(table.rows), f"rows checked of {table.source}"):
         report.rows_checked = index + 1
         try:
             expected = _expected_row(table, index, lr)

@@ -16,6 +16,7 @@ from collections.abc import Mapping, Sequence
 from ..util import optional_import, write_atomically
 
 FIGSIZE = (8.0, 5.0)  # inches
+FIGURE_FORMATS = ("png", "svg", "pdf")
 DPI = 100  # so a PNG is 800 x 500 pixels
 HUGE_LR = 10.0  # learning rates from here on get their own panel: they do not converge
 LAYOUTS = ("log", "linear")
@@ -27,6 +28,20 @@ def _pyplot():
     import matplotlib.pyplot as plt
 
     return plt
+
+
+def format_of(path: str | os.PathLike) -> str:
+    """The figure format a file name asks for by its extension; ValueError naming those accepted otherwise.
+
+    >>> format_of("loss.SVG")
+    'svg'
+    """
+    extension = os.path.splitext(str(path))[1]
+    if extension.lstrip(".").lower() not in FIGURE_FORMATS:
+        accepted = ", ".join("." + name for name in FIGURE_FORMATS)
+        problem = f"extension {extension!r}" if extension else "no extension"
+        raise ValueError(f"{path}: {problem}; a figure file's name ends in {accepted}")
+    return extension.lstrip(".").lower()
 
 
 def plot_loss_curves(
@@ -42,6 +57,7 @@ def plot_loss_curves(
     """
     if layout not in LAYOUTS:
         raise ValueError(f"layout must be one of {', '.join(LAYOUTS)}, got {layout!r}")
+    figure_format = format_of(path)
     plt = _pyplot()
     small = {lr: losses for lr, losses in curves.items() if layout == "linear" or lr < HUGE_LR}
     huge = {lr: losses for lr, losses in curves.items() if lr not in small}
@@ -66,8 +82,7 @@ def plot_loss_curves(
         fig.suptitle(title)
         fig.tight_layout()
         out = io.BytesIO()
-        suffix = os.path.splitext(str(path))[1].lstrip(".").lower() or "png"
-        fig.savefig(out, format=suffix, dpi=DPI)
+        fig.savefig(out, format=figure_format, dpi=DPI)
     finally:
         plt.close(fig)
     write_atomically(path, out.getvalue())

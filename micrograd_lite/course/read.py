@@ -20,17 +20,18 @@ from __future__ import annotations
 
 import csv
 import functools
+import itertools
 import math
 import os
 import re
 import zipfile
-from collections.abc import Sequence
+from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from xml import sax as xml_sax
 
 from ..errors import UnreadableSheet
-from ..util import optional_import
+from ..util import no_progress, optional_import
 from .cells import cell_name
 from .network import FORWARD_NAMES, INPUTS, TARGETS, WEIGHT_NAMES
 
@@ -46,10 +47,18 @@ _PLAIN_NAMES = {name.lower(): name for name in (*REQUIRED, *FORWARD_NAMES)} | {
     "step": "epoch",
 }
 _GRADIENT = re.compile(r"^(?:[d∂]e(?:_?tot(?:al)?)?/[d∂]|de(?:_?tot(?:al)?)?_d)(w[1-8])$")
-_DIMENSION = re.compile(rb'<(?:\w+:)?dimension ref="[A-Z]+[0-9]+:([A-Z]+)([0-9]+)"')
+_X = rb"(?:\w+:)?"  # a namespace prefix, which some writers put on every element
+_DIMENSION = re.compile(rb"<" + _X + rb'dimension ref="[A-Z]+[0-9]+:([A-Z]+)([0-9]+)"')
+_FORMULA_WITHOUT_VALUE = re.compile(
+    rb"<" + _X + rb"c\b([^>]*)>\s*<" + _X + rb"f\b(?:[^>]*/>|[^>]*>[^<]*</" + _X + rb"f>)(?!\s*<" + _X + rb"v>[^<])"
+)
+_TEXT_RESULT = re.compile(rb'\bt="str"')
+_REFERENCE = re.compile(rb'\br="([A-Z]+[0-9]+)"')
+_FILLED_CELL = re.compile(rb"<" + _X + rb'c\b[^>]*?\br="([A-Z]+)([0-9]+)"[^>]*(?<!/)>')  # not an empty <c …/>
 _ODS_TABLE = "urn:oasis:names:tc:opendocument:xmlns:table:1.0"
 _ODS_OFFICE = "urn:oasis:names:tc:opendocument:xmlns:office:1.0"
 _ODS_TEXT = "urn:oasis:names:tc:opendocument:xmlns:text:1.0"
+Progress = Callable[[Iterable, int, str], Iterable]  # (items, how many, what they are) -> the same items
 _LR_LABELS = {"η", "eta", "lr", "learning_rate", "learningrate", "learning rate", "α", "alpha"}
 _LR_IN_TEXT = re.compile(r"^\s*(η|eta|lr|learning[ _]?rate|α|alpha)\s*[=:]\s*(\S+)\s*$", re.IGNORECASE)
 
@@ -80,8 +89,11 @@ class Table:
         return cell_name(self.row_numbers[index], self.column_index[column])
 
 
-def read_tables(path: str | os.PathLike) -> list[Table]:
-    """Every table in a learner's file; :class:`UnreadableSheet` (one line, naming the file) if there is none."""
+def read_tables(path: str | os.PathLike, progress: Progress = no_progress) -> list[Table]:
+    """Every table in a learner's file; :class:`UnreadableSheet` (one line, naming the file) if there is none.
+
+    ``progress`` wraps each table's rows as they are read (the CLI's progress bar).
+    """
     path = Path(path)
     if path.suffix.lower() in SPREADSHEET_SUFFIXES:
         grids = _spreadsheet_grids(path)
@@ -90,12 +102,9 @@ def read_tables(path: str | os.PathLike) -> list[Table]:
     tables, problems = [], []
     for source, first_row_number, grid in grids:
         try:
-            table = _table_in(source, first_row_number, grid)
+            tables += _tables_in(source, first_row_number, grid, progress)
         except UnreadableSheet as problem:
             problems.append(str(problem))
-            continue
-        if table is not None:
-            tables.append(table)
     if problems:
         raise UnreadableSheet(problems[0])
     if not tables:
@@ -134,10 +143,12 @@ def _spreadsheet_grids(path: Path) -> list[tuple[str, int, list[list]]]:
 
 
 def _check_declared_cells(path: Path) -> None:
-    """Refuse a workbook that spans too many cells before calamine loads it (32 bytes a cell of the extent).
+    """Refuse a workbook too large, or never calculated, before calamine loads it (32 bytes a cell of the extent).
 
-    An .xlsx states each worksheet's extent near its start (``<dimension ref="A1:XFD3000"/>``);
-    an .ods's extent is counted from its content.xml, streamed (a repeated cell or row is one element).
+    An .xlsx usually states each worksheet's extent near its start (``<dimension ref="A1:XFD3000"/>``);
+    without that element the extent is counted from the worksheet's XML, streamed, as is an .ods's
+    content.xml (a repeated cell or row is one element). The same pass finds formulas saved without
+    their values, which calamine would read as empty cells.
     """
     cells = 0
     with zipfile.ZipFile(path) as archive:
@@ -149,14 +160,67 @@ def _check_declared_cells(path: Path) -> None:
                 parser.parse(xml)
             for name, rows, columns in extents.tables:
                 cells = _check_cells(f"{path}, worksheet '{name}'", rows, columns, cells)
+            _check_formula_values(path, extents.formula_without_value)
             return
         for part in archive.namelist():
             if part.startswith("xl/worksheets/") and part.endswith(".xml"):
                 with archive.open(part) as xml:
                     extent = _DIMENSION.search(xml.read(4096))
                 if extent:
-                    columns = functools.reduce(lambda n, letter: 26 * n + letter - 64, extent.group(1), 0)
-                    cells = _check_cells(f"{path}, {part}", int(extent.group(2)), columns, cells)
+                    cells = _check_cells(
+                        f"{path}, {part}", int(extent.group(2)), _column_number(extent.group(1)), cells
+                    )
+                with archive.open(part) as xml:
+                    rows, columns, formula_without_value = _scan_xlsx_worksheet(xml, count_extent=not extent)
+                if not extent:
+                    cells = _check_cells(f"{path}, {part}", rows, columns, cells)
+                _check_formula_values(path, formula_without_value and f"{formula_without_value} of {part}")
+
+
+def _column_number(letters: bytes) -> int:
+    """A column's 1-based number from its letters: b"A" -> 1, b"XFD" -> 16384."""
+    return functools.reduce(lambda n, letter: 26 * n + letter - 64, letters, 0)
+
+
+def _check_formula_values(path: Path, cell: str | None) -> None:
+    if cell:
+        raise UnreadableSheet(
+            f"{path}: formulas with no saved values (the first: cell {cell}), as a script writes them;"
+            " open and save the file in a spreadsheet application, which saves each formula's value"
+        )
+
+
+def _scan_xlsx_worksheet(xml, count_extent: bool) -> tuple[int, int, str | None]:
+    """A worksheet's first formula cell without a saved value and, if asked, its (rows, columns) up to its last cell.
+
+    The XML is searched in chunks of whole rows (or cells) with regular expressions (an XML parser took 8 s for
+    100,000 rows, six times calamine's own reading), so memory stays small however long the worksheet.
+    A formula whose value is the empty text is saved as ``t="str"`` with an empty ``<v>``: that is a value.
+    """
+    rows = columns = 0
+    first_without_value, rest = None, b""
+    while True:
+        chunk = xml.read(1 << 20)
+        data = rest + chunk
+        end = max(data.rfind(b"</row>") + len(b"</row>"), data.rfind(b"</c>") + len(b"</c>")) if chunk else len(data)
+        if end < len(b"</c>"):  # no row or cell ends in this chunk yet
+            rest = data
+            continue
+        if first_without_value is None and (b"<f" in data or b":f" in data):  # quick: a sheet without formulas
+            for formula in _FORMULA_WITHOUT_VALUE.finditer(data, 0, end):
+                if not _TEXT_RESULT.search(formula.group(1)):
+                    reference = _REFERENCE.search(formula.group(1))
+                    first_without_value = reference.group(1).decode() if reference else "(unnamed)"
+                    break
+        if count_extent:
+            references = _FILLED_CELL.findall(data, 0, end)
+            if references:
+                rows = max(rows, int(references[-1][1]))  # rows come in order
+                letters = max((len(letters), letters) for letters, _ in references)[1]
+                columns = max(columns, _column_number(letters))
+        rest = data[end:]
+        if not chunk:
+            return rows, columns, first_without_value
 
 
 class _OdsExtents(xml_sax.handler.ContentHandler):
@@ -165,6 +229,7 @@ class _OdsExtents(xml_sax.handler.ContentHandler):
     def __init__(self) -> None:
         super().__init__()
         self.tables: list[tuple[str, int, int]] = []
+        self.formula_without_value: str | None = None  # "cell B7 of worksheet 'X'", the first one
 
     def startElementNS(self, name, qname, attributes) -> None:  # noqa: N802 (the SAX interface)
         namespace, tag = name
@@ -173,6 +238,9 @@ class _OdsExtents(xml_sax.handler.ContentHandler):
         elif namespace == _ODS_TABLE and tag == "table-row":
             self.repeat, self.column, self.last = int(attributes.get((_ODS_TABLE, "number-rows-repeated"), 1)), 0, 0
         elif namespace == _ODS_TABLE and tag in ("table-cell", "covered-table-cell"):
+            saved = (_ODS_OFFICE, "value-type") in attributes.getNames()  # a text result has one too
+            if (_ODS_TABLE, "formula") in attributes.getNames() and not saved and self.formula_without_value is None:
+                self.formula_without_value = f"{cell_name(self.row + 1, self.column)} of worksheet '{self.table}'"
             self.column += int(attributes.get((_ODS_TABLE, "number-columns-repeated"), 1))
             if (_ODS_OFFICE, "value-type") in attributes.getNames():
                 self.last = self.column
@@ -238,12 +306,32 @@ def _check_cells(source: str, rows: int, columns: int, before: int = 0) -> int:
     return before + rows * columns
 
 
-def _table_in(source: str, first_row_number: int, grid: Sequence[Sequence]) -> Table | None:
-    """The table on one worksheet, or None when the worksheet holds none."""
-    found = _header_row(grid)
-    if found is None:
-        return None
-    r, columns = found
+def _tables_in(source: str, first_row_number: int, grid: Sequence[Sequence], progress: Progress) -> list[Table]:
+    """Every table on one worksheet, each under its own header row; none when the worksheet holds none.
+
+    When there are several, each is named by its header row ("…, table at row 40"), and each takes
+    the learning rate stated between the table before it and the table after it.
+    """
+    tables, ends, start = [], [], 0
+    while (found := _header_row(grid, start)) is not None:
+        r, columns = found
+        name = source if not tables else f"{source}, table at row {first_row_number + r}"
+        table, start = _table_at(name, first_row_number, grid, r, columns, progress)
+        tables.append(table)
+        ends.append(start)
+    if len(tables) > 1:
+        tables[0].source = f"{source}, table at row {tables[0].row_numbers[0] - 1}"
+    for k, table in enumerate(tables):
+        above = ends[k - 1] if k else 0
+        below = tables[k + 1].row_numbers[0] - 1 - first_row_number if k + 1 < len(tables) else len(grid)
+        table.lr, table.lr_source = _stated_learning_rate(table.source, grid[above:below], above)
+    return tables
+
+
+def _table_at(
+    source: str, first_row_number: int, grid: Sequence[Sequence], r: int, columns: dict[str, int], progress: Progress
+) -> tuple[Table, int]:
+    """The table under the header in grid row ``r``, and the grid row where it ends."""
     header_row = grid[r]
     for c, header in enumerate(header_row):
         name = column_for(header)
@@ -257,18 +345,24 @@ def _table_in(source: str, first_row_number: int, grid: Sequence[Sequence]) -> T
         row_numbers=[],
         rows=[],
     )
-    for offset, cells in enumerate(grid[r + 1 :], start=r + 1):
+    end = len(grid)
+    below = len(grid) - r - 1
+    rows = zip(range(r + 1, len(grid)), itertools.islice(grid, r + 1, None))  # no copy: a worksheet may hold many
+    for offset, cells in progress(rows, below, f"rows read of {source}"):
         row_number = first_row_number + offset
         values = {name: _cell_value(cells, c) for name, c in columns.items()}
         if all(v is None for v in values.values()):
             _check_nothing_below(source, first_row_number, grid, offset, columns)
+            end = offset
             break  # the table ends at its first empty row
+        if any(isinstance(v, str) for v in values.values()) and _header_row([cells]) is not None:
+            end = offset
+            break  # or where the next table's header row follows it directly
         for name in columns:  # an empty cell would go unchecked: every headed column needs a number
             if values[name] is None and name != "epoch":
                 where = cell_name(row_number, columns[name])
                 raise UnreadableSheet(
                     f"{source}: row {row_number} has no number for {table.headers[name]} (cell {where})"
-                    + ("; if it holds a formula, open and save the file in a spreadsheet application" * (r > 0))
                 )
         for name, value in values.items():
             if isinstance(value, str):
@@ -277,12 +371,8 @@ def _table_in(source: str, first_row_number: int, grid: Sequence[Sequence]) -> T
         table.rows.append({name: value for name, value in values.items() if value is not None})
         table.row_numbers.append(row_number)
     if not table.rows:
-        raise UnreadableSheet(
-            f"{source}: the table under row {first_row_number + r} has no data rows"
-            " (formulas saved without their values? open and save the file in a spreadsheet application)"
-        )
-    table.lr, table.lr_source = _stated_learning_rate(source, grid)
-    return table
+        raise UnreadableSheet(f"{source}: the table under row {first_row_number + r} has no data rows")
+    return table, end
 
 
 def _check_nothing_below(source: str, first_row_number: int, grid: Sequence[Sequence], empty: int, columns) -> None:
@@ -297,9 +387,9 @@ def _check_nothing_below(source: str, first_row_number: int, grid: Sequence[Sequ
             )
 
 
-def _header_row(grid: Sequence[Sequence]) -> tuple[int, dict[str, int]] | None:
-    """The index of the first row naming every required column, and where each of its columns is."""
-    for r, cells in enumerate(grid):
+def _header_row(grid: Sequence[Sequence], start: int = 0) -> tuple[int, dict[str, int]] | None:
+    """The index of the first row from ``start`` naming every required column, and where each of its columns is."""
+    for r, cells in zip(range(start, len(grid)), itertools.islice(grid, start, None)):
         columns: dict[str, int] = {}
         for c, header in enumerate(cells):
             name = column_for(header)
@@ -329,9 +419,12 @@ def _cell_value(cells: Sequence, c: int) -> float | str | None:
     return value if math.isfinite(value) else text
 
 
-def _stated_learning_rate(source: str, grid: Sequence[Sequence]) -> tuple[float | None, str]:
-    """η from a labelled cell (``η =``, ``eta``, ``learning_rate``, ``LR`` …), or from a worksheet named ``lr=0.1``."""
-    for r, cells in enumerate(grid):
+def _stated_learning_rate(source: str, grid: Sequence[Sequence], first_row: int = 0) -> tuple[float | None, str]:
+    """η from a labelled cell (``η =``, ``eta``, ``learning_rate``, ``LR`` …), or from a worksheet named ``lr=0.1``.
+
+    ``grid`` holds the worksheet's rows from index ``first_row`` on (0-based).
+    """
+    for r, cells in enumerate(grid, start=first_row):
         for c, cell in enumerate(cells):
             if not isinstance(cell, str):
                 continue
@@ -344,7 +437,7 @@ def _stated_learning_rate(source: str, grid: Sequence[Sequence]) -> tuple[float 
             in_text = _LR_IN_TEXT.match(cell)
             if in_text and isinstance(_cell_value([in_text.group(2)], 0), float):
                 return float(in_text.group(2)), f"cell {cell_name(r + 1, c)}, '{cell.strip()}'"
-    named = re.search(r"worksheet '(?:lr|η|eta)\s*=\s*([0-9.eE+-]+)'$", source, re.IGNORECASE)
+    named = re.search(r"worksheet '(?:lr|η|eta)\s*=\s*([0-9.eE+-]+)'(?:, table at row \d+)?$", source, re.IGNORECASE)
     if named and isinstance(_cell_value([named.group(1)], 0), float):
         return float(named.group(1)), "the worksheet's name"
     return None, ""
