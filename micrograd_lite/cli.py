@@ -346,7 +346,7 @@ def cmd_explain(args) -> None:
             raise CLIError(f"--wrt {name}: no such variable (choose from {', '.join(default_wrt)})")
         derivation = explain.derive(root, named[name])
         print(derivation.latex() if args.latex else derivation.text())
-        print(f"{'':4}= {named[name].grad!r}  (backward)\n")
+        print(f"{'':4}= {named[name].grad!r}  (computed by backward())\n")
     if args.trace or args.trace_csv or args.trace_md or args.frames or args.html:
         write_trace(args, root, params)
 
