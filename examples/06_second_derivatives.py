@@ -90,7 +90,8 @@ def plot_hessian(matrix, names, path):
     image = ax.imshow(matrix, cmap="RdBu_r", norm=norm)
     for i, row in enumerate(matrix):
         for j, x in enumerate(row):
-            ax.text(j, i, f"{x:.2g}", ha="center", va="center", fontsize=7.5)
+            dark_cell = abs(norm(x) - 0.5) > 0.4  # the deepest reds and blues: black text would vanish
+            ax.text(j, i, f"{x:.2g}", ha="center", va="center", fontsize=7.5, color="white" if dark_cell else "black")
     ax.set_xticks(range(len(names)), names)
     ax.set_yticks(range(len(names)), names)
     ax.set_title("Hessian of E_total at the sheet's starting weights\n∂²E_total / ∂(row) ∂(column), symlog colours")

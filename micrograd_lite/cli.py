@@ -347,7 +347,7 @@ def cmd_explain(args) -> None:
             raise CLIError(f"--wrt {name}: no such variable (choose from {', '.join(default_wrt)})")
         derivation = explain.derive(root, named[name])
         print(derivation.latex() if args.latex else derivation.text())
-        print(f"{'':4}= {named[name].grad!r}  (backward)\n")
+        print(f"{'':4}= {named[name].grad!r}  (computed by backward())\n")
     if args.trace or args.trace_csv or args.trace_md or args.frames or args.html:
         write_trace(args, root, params)
 
@@ -537,17 +537,19 @@ def build_parser() -> argparse.ArgumentParser:
 
     demo = commands.add_parser("demo", help="the main job: sheet, workbook, loss curves, network graph")
     demo.add_argument("--out", type=output_path, default="out", help="folder for every file (default: out)")
-    demo.add_argument("--epochs", type=positive_int, default=100)
+    demo.add_argument("--epochs", type=positive_int, default=100, help="epochs to train (default %(default)s)")
     demo.set_defaults(run=cmd_demo)
 
     graph = commands.add_parser("graph", help="draw a graph with every value and gradient")
     graph.add_argument("--out", type=output_path, required=True, help="picture file: .svg, .png, .pdf or .dot")
     graph.add_argument("--expr", help='an expression, e.g. "tanh(x*w + b)" (default: the course network)')
-    graph.add_argument("variables", nargs="*", type=assignment, metavar="NAME=VALUE")
+    graph.add_argument("variables", nargs="*", type=assignment, metavar="NAME=VALUE",
+                       help="a value for each of --expr's variables, e.g. x=0.5 w=-3 b=2")
     graph.add_argument("--rankdir", choices=("LR", "TB"), help="layout direction (default: TB for the course, else LR)")
     graph.add_argument("--no-grad", action="store_true", help="hide the gradients")
     graph.add_argument("--precision", type=significant_digits, default=4, help="significant digits (default 4)")
-    graph.add_argument("--max-nodes", type=positive_int, default=10_000)
+    graph.add_argument("--max-nodes", type=positive_int, default=10_000,
+                       help="refuse a graph with more values than this (default %(default)s)")
     graph.add_argument("--draw-constants", action="store_true", help="draw constants as nodes (default: in their op)")
     graph.add_argument("--caption", help="a title above the picture (default for the course: epoch and learning rate)")
     graph.set_defaults(run=cmd_graph)
@@ -584,7 +586,8 @@ def build_parser() -> argparse.ArgumentParser:
     explain = commands.add_parser("explain", help="derive gradients by the chain rule; trace the backward pass")
     explain.add_argument("--wrt", action="append", help="the variable to differentiate by (repeatable; default: all)")
     explain.add_argument("--expr", help="an expression (default: the course network's E_total)")
-    explain.add_argument("variables", nargs="*", type=assignment, metavar="NAME=VALUE")
+    explain.add_argument("variables", nargs="*", type=assignment, metavar="NAME=VALUE",
+                         help="a value for each of --expr's variables, e.g. x=0.5 w=-3 b=2")
     explain.add_argument("--latex", action="store_true", help="print LaTeX (for Markdown) instead of plain text")
     explain.add_argument("--trace", action="store_true", help="print the backward pass step by step (a table)")
     explain.add_argument("--trace-csv", type=output_path, metavar="FILE", help="write the trace as CSV")
@@ -600,12 +603,14 @@ def build_parser() -> argparse.ArgumentParser:
     explain.set_defaults(run=cmd_explain)
 
     compiled = commands.add_parser("compile", help="the course network as generated straight-line Python")
-    compiled.add_argument("--show", action="store_true", help="print the generated code")
+    compiled.add_argument("--show", action="store_true",
+                          help="print the generated code (without it: only whether the replay equals the engine)")
     compiled.set_defaults(run=cmd_compile)
 
     hessian = commands.add_parser("hessian", help="second derivatives: the course network's 8x8 Hessian, or --expr's")
     hessian.add_argument("--expr", help="an expression (default: the course network's E_total by w1..w8)")
-    hessian.add_argument("variables", nargs="*", type=assignment, metavar="NAME=VALUE")
+    hessian.add_argument("variables", nargs="*", type=assignment, metavar="NAME=VALUE",
+                         help="a value for each of --expr's variables, e.g. x=1 y=2")
     hessian.add_argument("--csv", type=output_path, metavar="FILE", help="write the matrix, full precision, as CSV")
     hessian.add_argument("--digits", type=significant_digits, default=4, help="significant digits shown (default 4)")
     hessian.set_defaults(run=cmd_hessian)

@@ -40,7 +40,7 @@ def trace_backward(root: Value) -> list[Step]:
     """Run a backward pass (as ``Value.backward`` does) and record every product it sends.
 
     Every grad starts from 0 here, leaves included, so the trace shows one pass alone.
-    Steps of one node's turn share their ``index``; turns come in backward order.
+    Steps of one node's turn share their ``index``, counted from 1 in backward order.
     """
     name = Namer(root)
     order = name.order
@@ -48,7 +48,7 @@ def trace_backward(root: Value) -> list[Step]:
         node.grad = 0.0
     root.grad = 1.0
     steps: list[Step] = []
-    turn = 0
+    turn = 1  # numbered as the stepper page and its frames number them: step 1 is the output's turn
     for node in reversed(order):
         if not node.children:
             continue

@@ -56,4 +56,4 @@ def test_stepper_is_shown_inline(tmp_path):
     notebook = run_notebook(ROOT / "examples" / "06_stepper.ipynb", tmp_path)
     (page,) = outputs(notebook, "text/html")
     assert page.startswith("<iframe srcdoc=") and "trace-data" in page and "&lt;svg" in page
-    assert "| 0 | E_total | + | 1.0 | E1 |" in outputs(notebook, "text/markdown")[0]
+    assert "| 1 | E_total | + | 1.0 | E1 |" in outputs(notebook, "text/markdown")[0]

@@ -66,8 +66,18 @@ def test_trace_tables():
     steps = trace_backward(net["E_total"])
     assert trace_csv(steps).splitlines()[0].startswith("step,node,op")
     md = trace_markdown(steps)
-    assert md.count("\n") == len(steps) + 2 and "| 0 | E_total | + | 1.0 | E1 |" in md
+    assert md.count("\n") == len(steps) + 2 and "| 1 | E_total | + | 1.0 | E1 |" in md
     assert len({s.index for s in steps}) == count_turns(net["E_total"]) == 23
+
+
+def test_the_table_numbers_steps_as_the_page_and_the_frames_do():
+    # The table said a_o1's turn was step 11 while the page and frame step_012.svg said 12.
+    net = course.build_network()
+    steps = trace_backward(net["E_total"])
+    assert sorted({s.index for s in steps}) == list(range(1, 24))
+    assert {s.index for s in steps if s.node == "a_o1"} == {12}
+    stepper = build_stepper(course.build_network()["E_total"])  # its turn 12 (1-based) is a_o1's
+    assert stepper.turns[12 - 1].title == "a_o1 = sigmoid(o1)"
 
 
 # ----------------------------------------------------------------------
@@ -181,7 +191,7 @@ def test_cli_writes_page_frames_and_tables(tmp_path, capsys):
     assert "upstream ∂/∂node" in out and f"wrote {html_path} (3 steps" in out
     assert html_path.read_text().count("<svg") == 1
     assert len(list((tmp_path / "frames").glob("step_*.svg"))) == 3
-    assert re.search(r"^0,f,tanh,1.0,", csv_path.read_text(), re.M)
+    assert re.search(r"^1,f,tanh,1.0,", csv_path.read_text(), re.M)  # step 1, as on the page and in step_001.svg
 
 
 # ----------------------------------------------------------------------
