@@ -21,6 +21,7 @@ from pathlib import Path
 from . import __version__, course
 from .errors import CLIError
 from .util import is_stream
+from .viz import DEFAULT_MAX_NODES
 
 
 class _Parser(argparse.ArgumentParser):
@@ -198,7 +199,11 @@ def cmd_sheet(args) -> int:
     if args.check:
         print(
             f"hand-derived formulas vs backward(), {args.epochs} rows x 8 gradients: "
-            f"largest disagreement {worst[0].error:.3g} ({worst[0].column}, epoch {worst[0].epoch})"
+            + (
+                f"largest disagreement {worst[0].error:.3g} ({worst[0].column}, epoch {worst[0].epoch})"
+                if worst[0].error
+                else "largest disagreement 0 (every gradient equal to the last bit)"
+            )
         )
     for path in outputs:
         print(f"wrote {path}")
@@ -548,7 +553,7 @@ def build_parser() -> argparse.ArgumentParser:
     graph.add_argument("--rankdir", choices=("LR", "TB"), help="layout direction (default: TB for the course, else LR)")
     graph.add_argument("--no-grad", action="store_true", help="hide the gradients")
     graph.add_argument("--precision", type=significant_digits, default=4, help="significant digits (default 4)")
-    graph.add_argument("--max-nodes", type=positive_int, default=10_000,
+    graph.add_argument("--max-nodes", type=positive_int, default=DEFAULT_MAX_NODES,
                        help="refuse a graph with more values than this (default %(default)s)")
     graph.add_argument("--draw-constants", action="store_true", help="draw constants as nodes (default: in their op)")
     graph.add_argument("--caption", help="a title above the picture (default for the course: epoch and learning rate)")
@@ -564,7 +569,7 @@ def build_parser() -> argparse.ArgumentParser:
     )
     sheet.add_argument("--lr", type=positive_float, default=None, help="learning rate (default 0.5; with --compare: "
                        "overrides the workbook's own η)")  # fmt: skip
-    sheet.add_argument("--epochs", type=positive_int, default=100)
+    sheet.add_argument("--epochs", type=positive_int, default=100, help="rows to compute (default %(default)s)")
     sheet.add_argument("--csv", type=output_path, help="write every column, full precision, to this CSV (streamed)")
     sheet.add_argument("--xlsx", type=output_path, help="write the live workbook (inputs, formulas, table, chart)")
     sheet.add_argument("--all-columns", action="store_true", help="print every column")
@@ -577,8 +582,9 @@ def build_parser() -> argparse.ArgumentParser:
     sheet.set_defaults(run=cmd_sheet)
 
     sweep = commands.add_parser("sweep", help="loss curves for several learning rates")
-    sweep.add_argument("--lrs", type=positive_float, nargs="+", default=list(course.LEARNING_RATES))
-    sweep.add_argument("--epochs", type=positive_int, default=100)
+    sweep.add_argument("--lrs", type=positive_float, nargs="+", default=list(course.LEARNING_RATES),
+                       help="learning rates, one curve each (default: the course's %(default)s)")
+    sweep.add_argument("--epochs", type=positive_int, default=100, help="epochs per curve (default %(default)s)")
     sweep.add_argument("--out", type=output_path, default="loss.png", help="figure file (.png, .svg, .pdf)")
     sweep.add_argument("--linear", action="store_true", help="one linear panel (default: log scale, lr >= 10 apart)")
     sweep.set_defaults(run=cmd_sweep)
