@@ -1,8 +1,8 @@
 # The two quick-start commands:  make demo   and   make test
-# Each one creates .venv, installs the project with what it needs, and
-# installs the system Graphviz (`dot`), Chromium (for the stepper page's browser
-# tests) and LibreOffice Calc (the live-workbook tests recalculate with it) when
-# they are missing.
+# Each one creates .venv, installs the project with what it needs, and installs
+# the system Graphviz (`dot`) when it is missing; `make test` (and `make docs`,
+# which takes screenshots) also installs Chromium, for the stepper page's browser
+# tests, and LibreOffice Calc, which the live-workbook tests recalculate with.
 
 PYTHON ?= python3
 VENV   := .venv
@@ -15,11 +15,11 @@ OUT    ?= out
 demo: setup
 	$(BIN)/micrograd-lite demo --out $(OUT)
 
-test: setup
+test: setup chromium libreoffice
 	$(BIN)/ruff check micrograd_lite tests examples benchmarks docs
 	$(BIN)/python -m pytest micrograd_lite tests README.md
 
-docs: setup
+docs: setup chromium
 	$(BIN)/python docs/build.py
 
 bench: setup
@@ -35,7 +35,7 @@ bench-training: setup
 	$(BIN)/python -m pip install --quiet "torch==2.13.0+cpu"
 	$(BIN)/python benchmarks/bench_training.py --write docs/performance.md
 
-setup: graphviz chromium libreoffice $(VENV)/installed
+setup: graphviz $(VENV)/installed
 
 $(VENV)/installed: pyproject.toml
 	$(PYTHON) -m venv $(VENV)
