@@ -20,7 +20,7 @@ from pathlib import Path
 
 from . import __version__, course
 from .errors import CLIError
-from .util import is_stream
+from .util import format_number, is_stream
 from .viz import DEFAULT_MAX_NODES
 
 
@@ -417,7 +417,7 @@ def cmd_hessian(args) -> None:
                 raise CLIError(f"{second_text} at {at}: too large for a float")
     what = "E_total at the sheet's starting weights" if args.expr is None else args.expr
     print(f"Hessian of {what}: row i, column j is d²/d(row i) d(column j)")
-    cells = [[name, *(f"{x:.{args.digits}g}" for x in row)] for name, row in zip(names, matrix)]
+    cells = [[name, *(format_number(x, args.digits) for x in row)] for name, row in zip(names, matrix)]
     print_table(["", *names], cells)
     if args.csv:
         text = io.StringIO()
@@ -478,7 +478,7 @@ def progress(items, total: int, what: str, stream=None):
 
 def sheet_cells(row, columns) -> list[str]:
     """One row of the terminal table: numbers to 5 significant digits (the files keep full precision)."""
-    return [f"{int(row[c]):d}" if c == "epoch" else f"{row[c]:.5g}" for c in columns]
+    return [f"{int(row[c]):d}" if c == "epoch" else format_number(row[c], 5) for c in columns]
 
 
 def print_sheet(shown: ShownRows, all_columns: bool) -> None:

@@ -16,7 +16,7 @@ import re
 from dataclasses import dataclass, field
 
 from .engine import Value, depending_on, topological_order
-from .ops import FUNCTIONS, number_text, substitute
+from .ops import FUNCTIONS, number_text, substitute, words
 
 INLINE_LIMIT = 24  # unlabelled nodes with a longer expression get a generated name
 
@@ -189,9 +189,10 @@ class Derivation:
 
     def text(self) -> str:
         left = f"∂{self.root}/∂{self.leaf}"
-        lines = [f"{left} = {self.expanded}"]
-        if self.chain != self.expanded and set(self.chain.split(" + ")) - {left, ""}:  # more than ∂f/∂x = ∂f/∂x
-            lines = [f"{left} = {self.chain}", f"{' ' * len(left)} = {self.expanded}"]
+        chain, expanded = self.chain, self.expanded  # each is worked out on every read
+        lines = [f"{left} = {expanded}"]
+        if chain != expanded and set(chain.split(" + ")) - {left, ""}:  # more than ∂f/∂x = ∂f/∂x
+            lines = [f"{left} = {chain}", f"{' ' * len(left)} = {expanded}"]
         lines += [f"  where {name} = {expr}" for name, expr in self.definitions]
         return "\n".join(lines)
 
@@ -204,21 +205,8 @@ def _tex(text: str) -> str:
     out = text.replace("·", r"\cdot").replace("−", "-").replace("**", "^")
     return "".join(
         f"{word.split('_', 1)[0]}_{{{word.split('_', 1)[1]}}}" if "_" in word and word[0].isalpha() else word
-        for word in _split_words(out)
+        for word in words(out)
     )
-
-
-def _split_words(text: str) -> list[str]:
-    words, current = [], ""
-    for ch in text:
-        if ch.isalnum() or ch == "_":
-            current += ch
-        else:
-            if current:
-                words.append(current)
-                current = ""
-            words.append(ch)
-    return words + ([current] if current else [])
 
 
 PATH_LIMIT = 64  # more paths than this: gradients gathered at shared nodes (δ) instead of one term per path

@@ -231,7 +231,7 @@ def overflow(op: Op, a: float, b: float = math.nan) -> OverflowError:
     OverflowError('exp overflow: exp(a) or its derivative at a=1000.0 exceeds the largest float')
     """
     operands = {"a": a, "b": b, "n": op.exponent}
-    at = ", ".join(f"{name}={value!r}" for name, value in operands.items() if name in set(_words(op.forward)))
+    at = ", ".join(f"{name}={value!r}" for name, value in operands.items() if name in set(words(op.forward)))
     return OverflowError(f"{op.name} overflow: {op.forward} or its derivative at {at} exceeds the largest float")
 
 
@@ -375,7 +375,7 @@ def substitute(code: str, names: dict[str, str], parenthesise: bool = True) -> s
     '(-2.0) * v1 ** ((-2.0) - 1.0)'
     """
     wrap = atom if parenthesise else str
-    return "".join(wrap(names[word]) if word in names else word for word in _words(code))
+    return "".join(wrap(names[word]) if word in names else word for word in words(code))
 
 
 def atom(text: str) -> str:
@@ -401,7 +401,8 @@ def _is_number(text: str) -> bool:
     return True
 
 
-def _words(code: str) -> Iterator[str]:
+def words(code: str) -> Iterator[str]:
+    """The names and numbers of ``code``, and every other character on its own: "a_o1·2" -> a_o1, ·, 2."""
     word = ""
     for ch in code:
         if ch.isalnum() or ch == "_":

@@ -19,7 +19,6 @@ from __future__ import annotations
 
 import html
 import json
-import math
 import re
 import xml.etree.ElementTree as ET
 from collections import Counter
@@ -27,7 +26,7 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 from importlib import resources
 
-from .engine import Value
+from .engine import Value, topological_order
 from .explain import Namer, Term, local_factors
 from .trace import Step, count_turns, trace_backward
 from .util import format_number
@@ -114,8 +113,8 @@ def build_stepper(
     nowhere and send nothing worth a line. Raises ValueError past ``max_steps``.
     """
     check_size(root, max_steps)
-    steps = trace_backward(root)
     name = Namer(root)
+    steps = trace_backward(root, name)
     ids = node_ids(name.order)
     parents = Counter(id(child) for node in name.order for child in node.children)
     grads = {id(node): 0.0 for node in name.order}
@@ -169,7 +168,7 @@ def grad_text(x: float) -> str:
 
 
 def _number(x: float) -> str:
-    return format_number(x, PRECISION) if math.isfinite(x) else str(x)
+    return format_number(x, PRECISION)  # inf and nan read as str() writes them
 
 
 def _factor(x: float) -> str:
@@ -188,7 +187,7 @@ def _by_turn(steps: list[Step]) -> list[list[Step]]:
 
 def _layout(root: Value, params: Iterable[Value], rankdir: str, texts: dict[int, list[str]]) -> str:
     """The one picture: laid out with each box's widest gradient text, so no later number overflows it."""
-    order = Namer(root).order
+    order = topological_order(root)  # names are not needed here
     final = {id(node): node.grad for node in order}
     widest = {key: max(values, key=len) for key, values in texts.items()}
     for node in order:

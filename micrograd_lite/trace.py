@@ -36,13 +36,14 @@ class Step:
     child_ref: Value = field(repr=False, compare=False)
 
 
-def trace_backward(root: Value) -> list[Step]:
+def trace_backward(root: Value, name: Namer | None = None) -> list[Step]:
     """Run a backward pass (as ``Value.backward`` does) and record every product it sends.
 
     Every grad starts from 0 here, leaves included, so the trace shows one pass alone.
     Steps of one node's turn share their ``index``, counted from 1 in backward order.
+    ``name``: the graph's :class:`Namer`, when the caller has one already.
     """
-    name = Namer(root)
+    name = name or Namer(root)
     order = name.order
     for node in order:
         node.grad = 0.0
@@ -62,7 +63,7 @@ def trace_backward(root: Value) -> list[Step]:
 
 def count_turns(root: Value) -> int:
     """How many turns a backward pass of ``root`` takes: one per computed (non-leaf) value."""
-    return sum(1 for node in topological_order(root) if node.children)
+    return len(topological_order(root, include_leaves=False))
 
 
 TRACE_COLUMNS = ("step", "node", "op", "upstream ∂/∂node", "child", "local ∂node/∂child", "sent to child")

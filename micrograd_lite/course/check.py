@@ -26,7 +26,14 @@ from dataclasses import dataclass, field
 
 from ..errors import UnreadableSheet
 from ..util import no_progress
-from .network import COLUMNS, WEIGHT_NAMES, WEIGHTS_OUT_OF, backpropagated_network, closed_form_gradients
+from .network import (
+    COLUMNS,
+    WEIGHT_NAMES,
+    WEIGHTS_OUT_OF,
+    backpropagated_network,
+    closed_form_gradients,
+    sheet_row,
+)
 from .read import Progress, Table, read_tables
 
 DEFAULT_RTOL = 1e-7
@@ -174,8 +181,7 @@ def _expected_row(table: Table, index: int, lr: float | None, slip: Slip | None 
     network = backpropagated_network(
         {w: row[w] for w in WEIGHT_NAMES}, {i: row[i] for i in ("i1", "i2")}, {t: row[t] for t in ("t1", "t2")}
     )
-    expected = {name: value.data for name, value in network.items()}
-    expected.update({"dE_d" + w: network[w].grad for w in WEIGHT_NAMES})
+    expected = sheet_row(index, network)
     if slip is not None and slip.gradients:
         expected.update(closed_form_gradients(expected, **slip.gradients))
     if lr is not None and index > 0:
