@@ -261,13 +261,12 @@ def _csv_grid(path: Path) -> list[list[str]]:
     """A CSV's cells: UTF-8 with or without Excel's BOM, separated by ``,`` ``;`` or tabs."""
     _check_regular_file(path)
     try:
-        if path.stat().st_size > MAX_CSV_BYTES:
-            raise UnreadableSheet(
-                f"{path}: {path.stat().st_size:,} bytes; --compare reads a CSV of at most {MAX_CSV_BYTES:,} bytes"
-            )
-        with open(path, "rb") as f:
-            _check_size(str(path), sum(1 for _ in f))  # counted in constant memory, before reading
-        text = path.read_bytes().decode("utf-8-sig")
+        size = path.stat().st_size
+        if size > MAX_CSV_BYTES:
+            raise UnreadableSheet(f"{path}: {size:,} bytes; --compare reads a CSV of at most {MAX_CSV_BYTES:,} bytes")
+        data = path.read_bytes()  # at most MAX_CSV_BYTES: read once, lines counted before they are parsed
+        _check_size(str(path), data.count(b"\n") + (1 if data and not data.endswith(b"\n") else 0))
+        text = data.decode("utf-8-sig")
     except UnicodeDecodeError as error:
         raise UnreadableSheet(
             f"{path}: not UTF-8 text (byte {error.start}); save it as 'CSV UTF-8' or as a workbook"
