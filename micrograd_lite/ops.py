@@ -56,10 +56,11 @@ naming it (:func:`overflow`) -- a gradient never turns into ±inf silently.
 
 from __future__ import annotations
 
+import functools
 import math
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
-from types import ModuleType
+from types import CodeType, ModuleType
 
 # ----------------------------------------------------------------------
 # The functions the code may call, on plain floats.
@@ -248,7 +249,12 @@ def run(code: str, namespace: dict | None = None, **names: object) -> object:
     'e^xe^x'
     """
     scope = {**(NAMESPACE if namespace is None else namespace), **names}
-    return eval(code, {"__builtins__": {}}, scope)  # our own table's text, never user input
+    return eval(_compiled(code), {"__builtins__": {}}, scope)  # our own table's text, never user input
+
+
+@functools.lru_cache(maxsize=1024)  # the table's texts are a few dozen: each compiled once
+def _compiled(code: str) -> CodeType:
+    return compile(code, "<micrograd_lite.ops>", "eval")
 
 
 # ----------------------------------------------------------------------
