@@ -255,10 +255,7 @@ def cmd_sweep(args) -> int:
             f"sweep plots every epoch: {len(args.lrs)} learning rates x {args.epochs} epochs is more than "
             f"{SWEEP_MAX_POINTS} points; use fewer --epochs (or `sheet --csv` for one long run)"
         )
-    curves = {
-        lr: [row["E_total"] for row in progress(course.iter_rows(lr, args.epochs), args.epochs, f"epochs at lr {lr:g}")]
-        for lr in args.lrs
-    }
+    curves = course.sweep(args.lrs, args.epochs, progress=progress)
     course.plot_loss_curves(curves, args.out, layout="linear" if args.linear else "log")
     print_final_losses(curves)
     print(f"wrote {args.out}")

@@ -22,10 +22,11 @@ this one knows only the network.
 from __future__ import annotations
 
 import math
-from collections.abc import Iterator, Mapping, Sequence
+from collections.abc import Callable, Iterator, Mapping, Sequence
 from dataclasses import dataclass
 
 from ..engine import Value
+from ..util import no_progress
 
 INPUTS = {"i1": 0.05, "i2": 0.1}
 TARGETS = {"t1": 0.5, "t2": 0.5}
@@ -144,9 +145,14 @@ def train(lr: float, epochs: int, **network: Mapping[str, float]) -> list[dict[s
     return list(iter_rows(lr, epochs, **network))
 
 
-def sweep(lrs: Sequence[float] = LEARNING_RATES, epochs: int = 100, **network) -> dict[float, list[float]]:
-    """E_total per epoch for every learning rate."""
-    return {lr: [row["E_total"] for row in iter_rows(lr, epochs, **network)] for lr in lrs}
+def sweep(
+    lrs: Sequence[float] = LEARNING_RATES, epochs: int = 100, progress: Callable = no_progress, **network
+) -> dict[float, list[float]]:
+    """E_total per epoch for every learning rate; ``progress(rows, epochs, what)`` may show each run going."""
+    return {
+        lr: [row["E_total"] for row in progress(iter_rows(lr, epochs, **network), epochs, f"epochs at lr {lr:g}")]
+        for lr in lrs
+    }
 
 
 def _check_lr_epochs(lr: float, epochs: int) -> None:
