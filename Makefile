@@ -1,5 +1,6 @@
 # The two quick-start commands:  make demo   and   make test
-# Each one creates .venv, installs the project with what it needs, and installs
+# Each one creates .venv, installs the project with what it needs (the demo: its
+# `demo` extra only; the tests: the `dev` stack), and installs
 # the system Graphviz (`dot`) when it is missing; `make test` (and `make docs`,
 # which takes screenshots) also installs Chromium, for the stepper page's browser
 # tests, and LibreOffice Calc, which the live-workbook tests recalculate with.
@@ -10,14 +11,18 @@ BIN    := $(VENV)/bin
 SUDO   := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
 OUT    ?= out
 
-.PHONY: demo test setup graphviz chromium libreoffice docs bench bench-torch bench-training clean
+.PHONY: demo test typecheck setup graphviz chromium libreoffice docs bench bench-torch bench-training clean
 
-demo: setup
+demo: graphviz $(VENV)/demo-installed
 	$(BIN)/micrograd-lite demo --out $(OUT)
 
 test: setup chromium libreoffice
 	$(BIN)/ruff check micrograd_lite tests examples benchmarks docs
 	$(BIN)/python -m pytest micrograd_lite tests README.md
+
+# mypy --strict over the package ([tool.mypy] in pyproject.toml); not yet part of `make test`.
+typecheck: setup
+	$(BIN)/mypy
 
 docs: setup chromium
 	$(BIN)/python docs/build.py
@@ -40,6 +45,12 @@ setup: graphviz $(VENV)/installed
 $(VENV)/installed: pyproject.toml
 	$(PYTHON) -m venv $(VENV)
 	$(BIN)/python -m pip install --quiet -e ".[dev]"
+	touch $@ $(VENV)/demo-installed
+
+# The demo needs matplotlib and XlsxWriter (and the system `dot`), not the test stack.
+$(VENV)/demo-installed: pyproject.toml
+	$(PYTHON) -m venv $(VENV)
+	$(BIN)/python -m pip install --quiet -e ".[demo]"
 	touch $@
 
 graphviz:
