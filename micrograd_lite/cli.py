@@ -20,7 +20,7 @@ from pathlib import Path
 
 from . import __version__, course
 from .errors import CLIError
-from .util import format_number, is_stream
+from .util import format_number, install_command, is_stream
 from .viz import DEFAULT_MAX_NODES
 
 
@@ -296,7 +296,7 @@ def cmd_demo(args) -> None:
 
 
 # What the demo needs beyond the engine: (module, the extra that installs it), and Graphviz's program.
-DEMO_NEEDS = (("matplotlib", "plots"), ("graphviz", "graphviz"), ("xlsxwriter", "spreadsheets"))
+DEMO_NEEDS = (("matplotlib", "plots"), ("xlsxwriter", "spreadsheets"))
 DEMO_PROGRAM = "dot"
 
 
@@ -307,7 +307,7 @@ def check_demo_installed() -> None:
     if missing:
         modules = ", ".join(module for module, _ in missing)
         extras = ",".join(dict.fromkeys(extra for _, extra in missing))
-        problems.append(f"{modules} not installed: pip install 'micrograd-lite[{extras}]'")
+        problems.append(f"{modules} not installed: {install_command(extras)}")
     if shutil.which(DEMO_PROGRAM) is None:
         problems.append(f"Graphviz's {DEMO_PROGRAM} program not found: install Graphviz (see graphviz.org/download)")
     if problems:

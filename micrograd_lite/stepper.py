@@ -30,7 +30,7 @@ from .engine import Value, topological_order
 from .explain import Namer, Term, local_factors
 from .trace import Step, count_turns, trace_backward
 from .util import format_number
-from .viz import draw_dot, is_constant, node_ids, pipe
+from .viz import dot_source, is_constant, node_ids, pipe
 
 DEFAULT_MAX_STEPS = 500  # past this a page is over a megabyte and Graphviz's layout takes many seconds
 BYTES_PER_STEP = 2_700  # measured on the course network and on a sum of 100 terms: picture and data together
@@ -107,7 +107,7 @@ def build_stepper(
     rankdir: str = "TB",
     max_steps: int | None = DEFAULT_MAX_STEPS,
 ) -> Stepper:
-    """Trace the backward pass of ``root`` and lay its graph out once (needs Graphviz).
+    """Trace the backward pass of ``root`` and lay its graph out once (needs Graphviz's ``dot`` program).
 
     Constants are folded into their operation (``0.5 *``): they are drawn
     nowhere and send nothing worth a line. Raises ValueError past ``max_steps``.
@@ -194,8 +194,7 @@ def _layout(root: Value, params: Iterable[Value], rankdir: str, texts: dict[int,
         node.grad = float(widest[id(node)].removeprefix("grad "))
     try:
         options = {"fold_constants": True, "name_intermediates": True, "max_nodes": None}
-        dot = draw_dot(root, params=params, rankdir=rankdir, **options)
-        svg = pipe(dot, "svg").decode()
+        svg = pipe(dot_source(root, params=params, rankdir=rankdir, **options), "svg").decode()
     finally:
         for node in order:
             node.grad = final[id(node)]

@@ -23,17 +23,43 @@ from .errors import MissingExtra
 
 
 def optional_import(module: str, extra: str, purpose: str) -> ModuleType:
-    """Import ``module``, or raise :class:`MissingExtra` naming the extra to install.
+    """Import ``module``, or raise :class:`MissingExtra` naming the extra to install (see :func:`install_command`).
 
-    >>> optional_import("no_such_module_here", "plots", "plotting")
+    >>> optional_import("no_such_module_here", "plots", "plotting")  # doctest: +ELLIPSIS
     Traceback (most recent call last):
     ...
-    micrograd_lite.errors.MissingExtra: plotting needs no_such_module_here: pip install 'micrograd-lite[plots]'
+    micrograd_lite.errors.MissingExtra: plotting needs no_such_module_here: pip install ...[plots]'
     """
     try:
         return importlib.import_module(module)
     except ImportError:
-        raise MissingExtra(f"{purpose} needs {module.split('.')[0]}: pip install 'micrograd-lite[{extra}]'") from None
+        raise MissingExtra(f"{purpose} needs {module.split('.')[0]}: {install_command(extra)}") from None
+
+
+def install_command(extras: str) -> str:
+    """How to install ``extras`` (``"plots"``, ``"plots,spreadsheets"``) into what runs now.
+
+    Run from a clone (the source tree holds this project's pyproject.toml, as an
+    editable install does), the clone is installed: ``pip install -e '.[plots]'``,
+    or with the clone's path from another folder. Installed from the package index,
+    the published name: ``pip install 'micrograd-lite[plots]'``.
+    """
+    tree = source_tree()
+    if tree is None:
+        return f"pip install 'micrograd-lite[{extras}]'"
+    where = "." if tree == Path.cwd().resolve() else str(tree)
+    return f"pip install -e '{where}[{extras}]'"
+
+
+def source_tree() -> Path | None:
+    """The clone this package runs from (the folder of its pyproject.toml), or None when installed from a wheel."""
+    tree = Path(__file__).resolve().parent.parent
+    pyproject = tree / "pyproject.toml"
+    try:
+        ours = 'name = "micrograd-lite"' in pyproject.read_text(encoding="utf-8")
+    except OSError:  # no pyproject.toml here: site-packages
+        return None
+    return tree if ours else None
 
 
 def no_progress(items: Iterable, total: int, what: str) -> Iterable:

@@ -7,16 +7,24 @@ small node of its own between its operands and its result.
 >>> a, b = Value(2.0, "a"), Value(-3.0, "b")
 >>> c = a * b
 >>> c.backward()
->>> dot = draw_dot(c)
->>> "grad -3" in dot.source and '"*"' in dot.source
+>>> source = dot_source(c)
+>>> "grad -3" in source and '"*"' in source
 True
+
+The DOT text is written here, with no package; Graphviz's ``dot`` program lays it
+out into SVG, PNG or PDF (:func:`pipe`). Only :func:`draw_dot`, which hands the text
+to the ``graphviz`` package's object (for ``.render()``, Jupyter), needs that package.
 """
 
 from __future__ import annotations
 
 import os
-from collections.abc import Iterable
+import re
+import shutil
+import subprocess
+from collections.abc import Iterable, Mapping
 from pathlib import Path
+from typing import Any
 
 from .engine import Value, topological_order
 from .errors import GraphvizFailed, GraphvizNotFound
@@ -40,9 +48,33 @@ STYLE_CONSTANT = {"style": "dashed", "color": "#888888", "fontcolor": "#555555"}
 STYLE_INTERIOR = {}
 STYLE_OP = {"shape": "circle", "fontsize": "11", "margin": "0.02", "width": "0.3"}
 
+PLAIN_ID = re.compile(r"([a-zA-Z_][a-zA-Z0-9_]*|-?(\.[0-9]+|[0-9]+(\.[0-9]*)?))")  # DOT's unquoted IDs
+DOT_KEYWORDS = {"strict", "node", "graph", "digraph", "edge", "subgraph"}
+
 
 def _graphviz():
-    return optional_import("graphviz", "graphviz", "drawing graphs")
+    return optional_import("graphviz", "graphviz", "draw_dot's graphviz object")
+
+
+def quote(text: str) -> str:
+    r"""A DOT identifier: as it is when DOT reads it so, else in double quotes (never an HTML label).
+
+    A quote inside is escaped unless it already is; an escaped backslash before it stays one.
+
+    >>> print(quote("v3"), quote("0.5 *"), quote('say "hi"'), quote('a\\\\"b'))
+    v3 "0.5 *" "say \"hi\"" "a\\\"b"
+    """
+    if PLAIN_ID.fullmatch(text) and text.lower() not in DOT_KEYWORDS:
+        return text
+    return '"' + re.sub(r'((?:\\\\)*)\\?"', r'\1\\"', text) + '"'
+
+
+def _statement(head: str, label: str | None = None, attributes: Mapping[str, str] | None = None) -> str:
+    """One line of DOT: ``head [label=... name=value ...]`` (the label first, then the rest sorted)."""
+    pairs = ([f"label={quote(label)}"] if label is not None else []) + [
+        f"{quote(name)}={quote(value)}" for name, value in sorted((attributes or {}).items())
+    ]
+    return f"\t{head} [{' '.join(pairs)}]\n" if pairs else f"\t{head}\n"
 
 
 def _escape_record(text: str) -> str:
@@ -52,21 +84,29 @@ def _escape_record(text: str) -> str:
     return text
 
 
-def draw_dot(
+def draw_dot(root: Value, format: str = "svg", **options: Any) -> Any:
+    """The graph of ``root`` as a ``graphviz.Source`` (needs the ``graphviz`` package): ``.source``, ``.render()``.
+
+    It shows itself as a picture in Jupyter. Its options are :func:`dot_source`'s;
+    ``format`` is the one its ``.render()`` and ``.pipe()`` make by default.
+    """
+    return _graphviz().Source(dot_source(root, **options), format=format)
+
+
+def dot_source(
     root: Value,
-    format: str = "svg",
     rankdir: str = "LR",
     show_grad: bool = True,
     precision: int = 4,
     params: Iterable[Value] = (),
     max_nodes: int | None = DEFAULT_MAX_NODES,
     highlight: Iterable[tuple[Value, Value]] = (),
-    graph_attr: dict | None = None,
+    graph_attr: Mapping[str, str] | None = None,
     fold_constants: bool = False,
     caption: str | None = None,
     name_intermediates: bool = False,
-):
-    """The graph of ``root`` as a ``graphviz.Digraph`` (nothing is rendered yet).
+) -> str:
+    """The graph of ``root`` as DOT text (nothing is laid out yet; no package needed).
 
     - ``rankdir``: ``"LR"`` (left to right) or ``"TB"`` (top to bottom).
     - ``show_grad``: show each Value's gradient beside its data.
@@ -88,11 +128,10 @@ def draw_dot(
     child number ``i`` to that operation ``v<n>_in<i>``: the stepper page finds them so.
 
     >>> x = Value(3.0, "x")
-    >>> source = draw_dot(0.5 * x, fold_constants=True).source
+    >>> source = dot_source(0.5 * x, fold_constants=True)
     >>> '"0.5 *"' in source and "data 0.5" not in source
     True
     """
-    graphviz = _graphviz()
     if rankdir not in ("LR", "TB", "RL", "BT"):
         raise ValueError(f"draw_dot: rankdir must be LR, TB, RL or BT, got {rankdir!r}")
     order = topological_order(root)
@@ -112,10 +151,10 @@ def draw_dot(
     # ordering="in" keeps operands in written order (a * b: a left of b; h1 left of h2).
     attributes = {"rankdir": rankdir, "nslimit": "1", "ordering": "in", **(graph_attr or {})}
     if caption:
-        attributes.update(label=caption, labelloc="t", fontname="Helvetica", fontsize="16")
-    dot = graphviz.Digraph(format=format, graph_attr=attributes)
-    dot.attr("node", shape="record", fontname="Helvetica", fontsize="11")
-    dot.attr("edge", color="#444444", arrowsize="0.6")
+        attributes.update(label=caption.replace("\\", "\\\\"), labelloc="t", fontname="Helvetica", fontsize="16")
+    lines = ["digraph {\n", _statement("graph", attributes=attributes)]
+    lines.append(_statement("node", attributes={"shape": "record", "fontname": "Helvetica", "fontsize": "11"}))
+    lines.append(_statement("edge", attributes={"color": "#444444", "arrowsize": "0.6"}))
     for node in order:
         nid = ids[id(node)]
         if fold_constants and node is not root and is_constant(node):
@@ -127,17 +166,20 @@ def draw_dot(
         fields.append(f"data {format_number(node.data, precision)}")
         if show_grad:
             fields.append(f"grad {format_number(node.grad, precision)}")
-        dot.node(nid, label="{ " + " | ".join(fields) + " }", id=nid, **_value_style(node, root, param_ids))
+        style = _value_style(node, root, param_ids)
+        lines.append(_statement(nid, "{ " + " | ".join(fields) + " }", {"id": nid, **style}))
         if node.children:
             op_id = nid + "_op"
-            dot.node(op_id, label=op_label(node, fold_constants, precision), id=op_id, **STYLE_OP)
-            dot.edge(op_id, nid, id=f"{nid}_out")
+            lines.append(_statement(op_id, op_label(node, fold_constants, precision), {"id": op_id, **STYLE_OP}))
+            lines.append(_statement(f"{op_id} -> {nid}", attributes={"id": f"{nid}_out"}))
             for i, child in enumerate(node.children):
                 if fold_constants and is_constant(child):
                     continue
                 edge_style = {"color": "red", "penwidth": "2.5"} if (id(child), id(node)) in hot else {}
-                dot.edge(ids[id(child)], op_id, id=f"{nid}_in{i}", **edge_style)
-    return dot
+                edge = {"id": f"{nid}_in{i}", **edge_style}
+                lines.append(_statement(f"{ids[id(child)]} -> {op_id}", attributes=edge))
+    lines.append("}\n")
+    return "".join(lines)
 
 
 def _expressions(root: Value) -> dict[int, str]:
@@ -188,48 +230,51 @@ def _value_style(node: Value, root: Value, param_ids: set) -> dict:
     return STYLE_INPUT if node.label else STYLE_CONSTANT
 
 
-def render_dot(dot, path: str | os.PathLike) -> Path:
-    """Write a Digraph to ``path`` (.svg, .png, .pdf or .dot), completely or not at all."""
+def render_dot(source: str, path: str | os.PathLike) -> Path:
+    """Write DOT text to ``path`` (.svg, .png, .pdf or .dot), completely or not at all."""
     path = Path(path)
     fmt = FORMATS.get(path.suffix.lower())
     if fmt is None:
         raise ValueError(f"render: unsupported file type {path.suffix!r} for {path}; use one of {sorted(FORMATS)}")
-    write_atomically(path, dot.source.encode() if fmt == "dot" else pipe(dot, fmt))
+    write_atomically(path, source.encode() if fmt == "dot" else pipe(source, fmt))
     return path
 
 
-def pipe(dot, fmt: str) -> bytes:
-    """Run Graphviz's ``dot`` on the Digraph; a missing or broken ``dot`` is one clear error."""
-    graphviz = _graphviz()
+def pipe(source: str, fmt: str) -> bytes:
+    """Run Graphviz's ``dot`` program on DOT text; a missing or broken ``dot`` is one clear error."""
+    program = shutil.which("dot")
+    if program is None:
+        raise GraphvizNotFound(INSTALL_DOT)
     try:
-        return dot.pipe(format=fmt, quiet=True)  # what dot says goes into the error, not onto the terminal
-    except graphviz.ExecutableNotFound:
-        raise GraphvizNotFound(INSTALL_DOT) from None
-    except graphviz.CalledProcessError as error:
-        said = (error.stderr or b"").decode(errors="replace").strip().splitlines()
-        raise GraphvizFailed(
-            f"Graphviz's dot failed (exit status {error.returncode})"
-            + (f": {said[0].strip()}" if said else "")
-            + "; Graphviz seems broken: reinstall it, or check GVBINDIR"
-        ) from None
+        done = subprocess.run([program, f"-T{fmt}"], input=source.encode(), capture_output=True)
     except OSError as error:  # dot exists but cannot be run
         raise GraphvizFailed(f"Graphviz's dot could not be run ({error.strerror}); reinstall Graphviz") from None
+    if done.returncode != 0:  # what dot said goes into the error, not onto the terminal
+        said = done.stderr.decode(errors="replace").strip().splitlines()
+        raise GraphvizFailed(
+            f"Graphviz's dot failed (exit status {done.returncode})"
+            + (f": {said[0].strip()}" if said else "")
+            + "; Graphviz seems broken: reinstall it, or check GVBINDIR"
+        )
+    return done.stdout
 
 
-def render_graph(root: Value, path: str | os.PathLike, **draw_options) -> Path:
-    """Draw ``root``'s graph into ``path``; the suffix picks the format.
+def render_graph(root: Value, path: str | os.PathLike, **draw_options: Any) -> Path:
+    """Draw ``root``'s graph into ``path``; the suffix picks the format (options: :func:`dot_source`'s).
+
+    A ``.dot`` file needs nothing installed; the others need Graphviz's ``dot`` program.
 
     The file is written whole or not at all: the picture is made in memory,
     written to a temporary file beside ``path``, then renamed into place.
     """
-    return render_dot(draw_dot(root, **draw_options), path)
+    return render_dot(dot_source(root, **draw_options), path)
 
 
-def repr_mimebundle(root: Value, include=None, exclude=None) -> dict:
+def repr_mimebundle(root: Value, include: object = None, exclude: object = None) -> dict[str, str]:
     """Jupyter's rich display of a Value: its graph as SVG, or the plain repr when it cannot be drawn."""
     try:
-        svg = pipe(draw_dot(root), "svg").decode()
-    except (ImportError, ValueError, RuntimeError):  # no graphviz, no dot, too big
+        svg = pipe(dot_source(root), "svg").decode()
+    except (ValueError, RuntimeError):  # no dot, a broken one, too big
         return {"text/plain": repr(root)}
     return {"image/svg+xml": svg, "text/plain": repr(root)}
 

@@ -343,16 +343,15 @@ def run_demo_without(modules, tmp_path, path=None):
 
 def test_demo_names_every_missing_extra_and_dot_at_once_before_any_work(tmp_path):
     result = run_demo_without([module for module, _ in DEMO_NEEDS], tmp_path, path=str(tmp_path))  # no dot on PATH
-    assert_one_line_error(
-        result, "matplotlib, graphviz, xlsxwriter", "micrograd-lite[plots,graphviz,spreadsheets]", "dot"
-    )
+    # from this clone the hint installs the clone; its pictures need the dot program, not the graphviz package
+    assert_one_line_error(result, "matplotlib, xlsxwriter not installed: pip install -e '.[plots,spreadsheets]'", "dot")
     assert result.stdout == ""  # no work done
     assert not (tmp_path / "out").exists()  # and no empty folder left behind
 
 
 def test_demo_names_only_what_is_missing(tmp_path):
     result = run_demo_without(["xlsxwriter"], tmp_path)
-    assert_one_line_error(result, "xlsxwriter not installed", "micrograd-lite[spreadsheets]")
+    assert_one_line_error(result, "xlsxwriter not installed: pip install -e '.[spreadsheets]'")
     assert "matplotlib" not in result.stderr and "dot" not in result.stderr
     assert not (tmp_path / "out").exists()
 
@@ -361,7 +360,6 @@ def test_demo_needs_match_the_modules_own_imports(tmp_path):
     """DEMO_NEEDS restates what plots, viz and workbook import: blocking each must fail there with the same extra."""
     getters = {
         "matplotlib": "micrograd_lite.course.plots._pyplot",
-        "graphviz": "micrograd_lite.viz._graphviz",
         "xlsxwriter": "micrograd_lite.course.workbook.require_xlsxwriter",
     }
     assert set(getters) == {module for module, _ in DEMO_NEEDS}
@@ -369,7 +367,7 @@ def test_demo_needs_match_the_modules_own_imports(tmp_path):
         owner, getter = getters[module].rsplit(".", 1)
         code = f"import sys; sys.modules[{module!r}] = None\nimport {owner} as owner\nowner.{getter}()"
         result = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True)
-        assert f"micrograd-lite[{extra}]" in result.stderr, (module, result.stderr)
+        assert f"pip install -e '.[{extra}]'" in result.stderr, (module, result.stderr)
 
 
 # ----------------------------------------------------------------------

@@ -89,3 +89,27 @@ def test_check_writable(tmp_path):
         check_writable([tmp_path])
     with pytest.raises(ValueError, match="empty"):
         check_writable([""])
+
+
+def test_install_hints_name_the_clone_from_a_clone_and_the_published_name_elsewhere(tmp_path, monkeypatch):
+    """Issue 19: the hints named `micrograd-lite[graphviz]`, a name not on the package index, to users of a clone."""
+    import shutil
+    import subprocess
+    import sys
+    from pathlib import Path
+
+    from micrograd_lite.util import install_command
+
+    clone = Path(__file__).resolve().parent.parent
+    monkeypatch.chdir(clone)
+    assert install_command("graphviz") == "pip install -e '.[graphviz]'"
+    monkeypatch.chdir(tmp_path)
+    assert install_command("plots,spreadsheets") == f"pip install -e '{clone}[plots,spreadsheets]'"
+    # installed as from a wheel: the package alone in site-packages, no pyproject.toml beside it
+    site = tmp_path / "site-packages"
+    shutil.copytree(clone / "micrograd_lite", site / "micrograd_lite")
+    code = "import sys; sys.modules['matplotlib'] = None\nfrom micrograd_lite.course.plots import _pyplot\n_pyplot()"
+    env = dict(os.environ, PYTHONPATH=str(site))
+    result = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, env=env, cwd=tmp_path)
+    assert "site-packages" in result.stderr  # the copy ran, not the clone
+    assert result.stderr.strip().endswith("plotting needs matplotlib: pip install 'micrograd-lite[plots]'")

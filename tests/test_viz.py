@@ -209,3 +209,40 @@ def test_cli_graph_options(tmp_path):
     assert has_op(folded.read_text(), "0.5 *") and 'label="half of x"' in folded.read_text()
     assert "{ constant | data 0.5" in drawn.read_text() and "rankdir=TB" in drawn.read_text()
     assert "rankdir=LR" in folded.read_text()  # an expression reads left to right by default
+
+
+NO_GRAPHVIZ_PACKAGE = "import sys; sys.modules['graphviz'] = None  # as if never installed\n"
+
+
+def test_dot_text_the_stepper_and_pictures_need_no_graphviz_package(tmp_path):
+    """Issue 19: `graph --out x.dot` and the stepper failed without the graphviz package, though DOT is text."""
+    script = NO_GRAPHVIZ_PACKAGE + "from micrograd_lite.cli import main\nsys.exit(main(sys.argv[1:]))\n"
+    for args in (["graph", "--out", "g.dot"], ["graph", "--out", "g.svg"], ["explain", "--html", "t.html"]):
+        result = subprocess.run([sys.executable, "-c", script, *args], capture_output=True, text=True, cwd=tmp_path)
+        assert result.returncode == 0, (args, result.stderr)
+    dot = subprocess.run(["dot", "-Tsvg", str(tmp_path / "g.dot")], capture_output=True)  # the text is valid DOT
+    assert dot.returncode == 0 and svg_node_titles(tmp_path / "g.svg")
+    assert "<svg" in (tmp_path / "t.html").read_text()
+    # draw_dot hands the text to the package's object: without it, the error names the extra
+    code = NO_GRAPHVIZ_PACKAGE + "from micrograd_lite import Value, draw_dot\ndraw_dot(Value(1.0, 'x'))"
+    result = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True)
+    assert "MissingExtra: draw_dot's graphviz object needs graphviz: pip install -e '" in result.stderr
+
+
+def test_draw_dot_is_the_graphviz_object_of_the_same_text():
+    graphviz = pytest.importorskip("graphviz")
+    from micrograd_lite.viz import dot_source
+
+    y = small_graph()
+    drawn = draw_dot(y, format="png", rankdir="TB")
+    assert isinstance(drawn, graphviz.Source) and drawn.format == "png"
+    assert drawn.source == dot_source(y, rankdir="TB")
+
+
+def test_quotes_and_backslashes_in_labels_make_valid_dot(tmp_path):
+    x = Value(1.0, 'say "hi" \\')
+    y = x * 2
+    y.label = 'a\\"b'
+    path = render_graph(y, tmp_path / "q.svg", caption='caption "quoted" \\ end')
+    texts = [t.text for t in ET.parse(path).getroot().iter(f"{SVG}text")]
+    assert 'say "hi" \\' in texts and 'a\\"b' in texts and 'caption "quoted" \\ end' in texts
