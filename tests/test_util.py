@@ -25,7 +25,7 @@ def test_loss_figures_log_with_a_panel_for_huge_rates_and_linear(tmp_path):
     svg = tmp_path / "loss.svg"
     course.plot_loss_curves(curves, svg)
     text = svg.read_text()
-    assert "lr ≥ 10: too big to converge" in text  # lr = 1000 on its own panel
+    assert "E_total did not fall:" in text and "it ends at or above its start" in text  # lr = 1000's own panel
     with pytest.raises(ValueError, match="layout must be one of log, linear"):
         course.plot_loss_curves(curves, tmp_path / "x.png", layout="loglog")
 
@@ -89,6 +89,25 @@ def test_check_writable(tmp_path):
         check_writable([tmp_path])
     with pytest.raises(ValueError, match="empty"):
         check_writable([""])
+
+
+def test_the_panel_of_rates_that_do_not_converge_is_decided_by_the_run(tmp_path):
+    """Issue 19: a constant sent lr >= 10 there, but 10, 20 and 50 reach E_total = 0 in 100 epochs."""
+    pytest.importorskip("matplotlib")
+    from micrograd_lite.course.plots import did_not_fall
+
+    curves = course.sweep([0.5, 10, 20, 50, 100, 1000], 100)
+    assert [lr for lr, losses in curves.items() if did_not_fall(losses)] == [1000]
+    assert curves[1000][-1] >= curves[1000][0] and all(curves[lr][-1] < 1e-6 for lr in (10, 20, 50))
+    course.plot_loss_curves(curves, tmp_path / "loss.svg")
+    text = (tmp_path / "loss.svg").read_text()
+    assert "E_total did not fall:" in text and "E_total falls" in text
+    # a rate whose loss rises, at any size, goes there; when every loss falls there is one panel and no titles
+    course.plot_loss_curves({0.01: [0.3, 0.2], 0.02: [0.3, 0.4]}, tmp_path / "rising.svg")
+    assert "E_total did not fall:" in (tmp_path / "rising.svg").read_text()
+    course.plot_loss_curves({5000.0: [0.3, 0.2]}, tmp_path / "falling.svg")
+    assert "did not fall" not in (tmp_path / "falling.svg").read_text()
+    assert "E_total falls" not in (tmp_path / "falling.svg").read_text()
 
 
 def test_install_hints_name_the_clone_from_a_clone_and_the_published_name_elsewhere(tmp_path, monkeypatch):
