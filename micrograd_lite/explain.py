@@ -193,11 +193,27 @@ class Derivation:
         lines = [f"{left} = {expanded}"]
         if chain != expanded and set(chain.split(" + ")) - {left, ""}:  # more than ∂f/∂x = ∂f/∂x
             lines = [f"{left} = {chain}", f"{' ' * len(left)} = {expanded}"]
-        lines += [f"  where {name} = {expr}" for name, expr in self.definitions]
+        lines += [f"  where {name} = {expr}" for name, expr in self.result_definition + self.definitions]
         return "\n".join(lines)
 
+    @property
+    def result_definition(self) -> list[tuple[str, str]]:
+        """``[(f, tanh(x · w + b))]`` when the formula uses the result's own name (tanh's derivative is 1 − f**2).
+
+        The result is often named by no one but us (``f`` for an ``--expr``): a reader
+        must be told what it stands for. An empty list when the formula does not use it.
+        """
+        if self.names is None:
+            return []
+        result = self.names.order[-1]
+        if not result.children or self.root not in set(words(self.expanded)):
+            return []
+        return [(self.root, self.names.expression(result))]
+
     def latex(self) -> str:
-        return f"$$\\frac{{\\partial {_tex(self.root)}}}{{\\partial {_tex(self.leaf)}}} = {_tex(self.expanded)}$$"
+        where = "".join(f",\\quad {_tex(name)} = {_tex(expr)}" for name, expr in self.result_definition)
+        fraction = f"\\frac{{\\partial {_tex(self.root)}}}{{\\partial {_tex(self.leaf)}}}"
+        return f"$${fraction} = {_tex(self.expanded)}{where}$$"
 
 
 def _tex(text: str) -> str:

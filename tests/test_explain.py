@@ -123,3 +123,29 @@ def test_a_derivation_without_a_chain_to_show_is_one_line():
     assert derive(x, x).text() == "∂x/∂x = 1"
     assert derive(x * 2, Value(1.0, "z")).text() == "∂(x · 2)/∂z = 0"
     assert derive(x.detach() * x, x).text() == "∂(2 · x)/∂x = 2"  # the detached x is a constant
+
+
+@pytest.mark.parametrize(
+    ("text", "wrt", "uses"),
+    [("tanh(x*w + b)", "x", "(1 − f**2) · w"), ("exp(x*y)", "x", "f · y"), ("sigmoid(x*w)", "w", "f · (1 − f) · x")],
+)
+def test_a_formula_using_the_result_says_what_the_result_is(capsys, text, wrt, uses):
+    """Issue 19: `explain --expr "tanh(x*w + b)" --wrt x` printed (1 − f**2) · w without saying what f is."""
+    from micrograd_lite.expr import parse_expression
+
+    values = {"x": 0.5, "w": -3.0, "b": 2.0, "y": 0.7}
+    assert main(["explain", "--expr", text, *(f"{k}={v}" for k, v in values.items() if k in text), "--wrt", wrt]) == 0
+    out = capsys.readouterr().out
+    assert f"∂f/∂{wrt} = {uses}\n" in out
+    (definition,) = [line.split(" = ", 1)[1] for line in out.splitlines() if line.startswith("  where f = ")]
+    # the definition, parsed on its own, computes the expression's value
+    used = {k: v for k, v in values.items() if k in text}
+    assert parse_expression(definition.replace("·", "*"), used).data == parse_expression(text, used).data
+
+
+def test_no_definition_when_the_formula_does_not_use_the_result(capsys):
+    assert main(["explain", "--expr", "exp(x*y) + x", "x=1", "y=2", "--wrt", "x"]) == 0
+    assert "where" not in capsys.readouterr().out
+    net = course.build_network()
+    net["E_total"].backward()
+    assert "where" not in derive(net["E_total"], net["w5"]).text()  # the course's own names need none
