@@ -70,6 +70,7 @@ class Stepper:
     turns: list[Turn]
     initial: dict[str, str]  # grad text of every drawn value before the first turn
     root_id: str  # where the backward pass starts: shown first
+    results: list[tuple[str, str]]  # after the last turn: ("∂E_total/∂w1", "0.000317"), parameters then inputs
 
     def __repr__(self) -> str:
         return f"Stepper({len(self.turns)} steps, {len(self.svg):,} bytes of picture)"
@@ -113,6 +114,7 @@ def build_stepper(
     nowhere and send nothing worth a line. Raises ValueError past ``max_steps``.
     """
     check_size(root, max_steps)
+    params = list(params)  # read twice: drawn blue, and listed first in the summary
     name = Namer(root)
     steps = trace_backward(root, name)
     ids = node_ids(name.order)
@@ -160,7 +162,11 @@ def build_stepper(
         turns.append(Turn(ids[id(node)], title, f"{upstream} = {_number(turn_steps[0].upstream)}", sends))
     svg = _layout(root, params, rankdir, texts)
     initial = {ids[key]: values[0] for key, values in texts.items()}
-    return Stepper(steps, svg, turns, initial, ids[id(root)])
+    given = {id(p): k for k, p in enumerate(params)}
+    leaves = [node for node in name.order if not node.children and not is_constant(node) and node is not root]
+    leaves.sort(key=lambda node: given.get(id(node), len(given)))
+    results = [(f"∂{name(root)}/∂{name(node)}", _number(grads[id(node)])) for node in leaves]
+    return Stepper(steps, svg, turns, initial, ids[id(root)], results)
 
 
 def grad_text(x: float) -> str:
@@ -220,7 +226,17 @@ def _data(stepper: Stepper) -> dict:
                 "panel": panel,
             }
         )
-    return {"initial": stepper.initial, "root": stepper.root_id, "turns": turns}
+    return {"initial": stepper.initial, "root": stepper.root_id, "turns": turns, "done": _done(stepper)}
+
+
+def _done(stepper: Stepper) -> str:
+    """What the last step adds to its panel: the pass is over, and the gradient of every input and parameter."""
+    rows = "".join(f"<tr><td>{html.escape(d)}</td><td>= {html.escape(g)}</td></tr>" for d, g in stepper.results)
+    steps = f"{len(stepper.turns)} step" + "s" * (len(stepper.turns) != 1)
+    return (
+        f"<div class='done'><h2>Backward pass done</h2><p>{steps}: every gradient is complete. "
+        f"The gradient of each input and parameter:</p><table>{rows}</table></div>"
+    )
 
 
 def page_html(stepper: Stepper, title: str) -> str:

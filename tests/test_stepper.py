@@ -236,14 +236,14 @@ def browser():
 
 @pytest.fixture
 def page_of(browser, tmp_path):
-    """Open a stepper page at 1400×900; the test fails on any console error."""
+    """Open a stepper page (at 1400×900 unless told); the test fails on any console error."""
     errors = []
     pages = []
 
-    def open_page(stepper):
+    def open_page(stepper, size=(1400, 900)):
         path = tmp_path / "stepper.html"
         path.write_text(stepper.html(), encoding="utf-8")
-        page = browser.new_page(viewport={"width": 1400, "height": 900})
+        page = browser.new_page(viewport={"width": size[0], "height": size[1]})
         page.on("console", lambda message: errors.append(message.text) if message.type == "error" else None)
         page.on("pageerror", lambda error: errors.append(str(error)))
         page.goto(path.as_uri())
@@ -390,3 +390,86 @@ def test_every_name_the_panel_uses_is_written_in_the_picture():
     texts = {t.text for t in ET.fromstring(stepper.svg).iter(f"{SVG}text")}
     named = [turn.title.split(" = ")[0] for turn in stepper.turns]
     assert "n1" in named and all(name.strip("()") in {t.strip("()") for t in texts} for name in named)
+
+
+LAYOUT = """() => {
+    const rect = s => document.querySelector(s).getBoundingClientRect();
+    const inside = (a, b) => a.left >= b.left - 1 && a.right <= b.right + 1
+        && a.top >= b.top - 1 && a.bottom <= b.bottom + 1;
+    const nav = rect('nav'), button = rect('#first'), view = rect('#view');
+    const turn = turns[current - 1], node = document.getElementById(turn ? turn.node : data.root);
+    const mini = document.querySelector('#minimap'), picture = rect('#mini-picture');
+    const frame = rect('#minimap .frame'), here = rect('#minimap .here');
+    return {
+        rows: nav.height / button.height,
+        navInside: Array.from(document.querySelectorAll('nav button, nav input, nav span')).every(
+            e => e.getBoundingClientRect().right <= innerWidth),
+        pageFits: document.documentElement.scrollWidth <= innerWidth
+            && document.documentElement.scrollHeight <= innerHeight,
+        viewInside: inside(view, {left: 0, top: 0, right: innerWidth, bottom: innerHeight}),
+        viewShare: view.height / innerHeight,
+        nodeInView: inside(node.getBoundingClientRect(), view),
+        smallest: Math.min(...Array.from(node.querySelectorAll('text')).map(t => t.getBoundingClientRect().height)),
+        overview: !mini.hidden,
+        frameShare: frame.height / picture.height,
+        shownShare: document.querySelector('#view').clientHeight / rect('#view svg').height,
+        frameAtBottom: Math.abs(frame.bottom - picture.bottom) < 2,
+        frameAtTop: Math.abs(frame.top - picture.top) < 2,
+        hereInFrame: inside({left: (here.left + here.right) / 2, right: (here.left + here.right) / 2,
+            top: (here.top + here.bottom) / 2, bottom: (here.top + here.bottom) / 2}, frame),  // its centre
+        scrollTop: document.querySelector('#view').scrollTop,
+    };
+}"""
+
+
+@pytest.mark.parametrize("size", [(1400, 900), (800, 600)])
+def test_the_page_opens_on_the_output_with_an_overview_of_the_whole(page_of, size):
+    """Issue 19: it opened at 1:1 on the bottom half with nothing showing there was more; at 800×600 the toolbar
+    wrapped and the graph clipped."""
+    _, stepper = course_stepper()
+    page = page_of(stepper, size)
+    seen = page.evaluate(LAYOUT)
+    assert seen["rows"] < 1.6 and seen["navInside"] and seen["pageFits"] and seen["viewInside"]
+    assert seen["viewShare"] > 0.75  # the graph has most of the window
+    assert seen["nodeInView"] and seen["smallest"] >= 10  # the output, readable
+    # the overview shows the view is the bottom part of a taller picture, and the output in it
+    assert seen["overview"] and seen["frameAtBottom"] and not seen["frameAtTop"] and seen["hereInFrame"]
+    assert seen["frameShare"] == pytest.approx(seen["shownShare"], abs=0.02) and seen["frameShare"] < 0.8
+    for step in range(1, len(stepper.turns) + 1):  # every turn's node is in view, and in the frame
+        page.evaluate(f"go({step})")
+        seen = page.evaluate(LAYOUT)
+        assert seen["nodeInView"] and seen["hereInFrame"], step
+    # a click on the overview's top brings the top into view
+    box = page.locator("#mini-picture").bounding_box()
+    page.mouse.click(box["x"] + box["width"] / 2, box["y"] + 2)
+    seen = page.evaluate(LAYOUT)
+    assert seen["scrollTop"] == 0 and seen["frameAtTop"] and seen["pageFits"]
+    page.keyboard.press("0")  # the whole picture fits: nothing more to show, no overview
+    assert not page.evaluate(LAYOUT)["overview"]
+
+
+def test_the_last_step_ends_with_the_backward_pass_done(page_of):
+    net, stepper = course_stepper()
+    page = page_of(stepper)
+    page.keyboard.press("End")
+    page.keyboard.press("ArrowLeft")
+    assert "Backward pass done" not in page.inner_text("#panel")
+    page.keyboard.press("ArrowRight")
+    text = page.inner_text("#panel")
+    assert text.startswith(stepper.turns[-1].title)  # the last turn, then the summary
+    assert "Backward pass done" in text and "23 steps: every gradient is complete" in text
+    shown = dict(re.findall(r"∂E_total/∂(\w+)\s*=\s*(\S+)", text.split("Backward pass done")[1]))
+    assert list(shown)[:8] == list(course.WEIGHT_NAMES)  # the parameters first, in their order
+    assert set(shown) == {*course.WEIGHT_NAMES, *course.INPUTS, *course.TARGETS}
+    leaves = {**course.WEIGHTS, **course.INPUTS, **course.TARGETS}
+    for name, value in shown.items():  # against central finite differences, not backward()
+        h = 1e-6
+        plus, minus = ({**leaves, name: leaves[name] + d} for d in (h, -h))
+        difference = (_loss(plus) - _loss(minus)) / (2 * h)
+        assert float(value) == pytest.approx(difference, rel=1e-3, abs=1e-9), name
+
+
+def _loss(values) -> float:
+    """E_total at these leaf values: a forward pass only."""
+    split = [{k: values[k] for k in names} for names in (course.WEIGHTS, course.INPUTS, course.TARGETS)]
+    return course.build_network(*split)["E_total"].data
