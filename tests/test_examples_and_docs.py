@@ -58,3 +58,18 @@ def test_readme_python_blocks_run_as_written(tmp_path):
     )
     assert result.returncode == 0, result.stderr
     assert (tmp_path / "graph.svg").stat().st_size > 0
+
+
+def test_the_performance_page_is_written_for_a_reader_and_its_history_is_in_the_changelog():
+    """Issue 19: docs/performance.md read as a development log ("Issue 12", "Targets of issue 6")."""
+    import re
+
+    text = (ROOT / "docs" / "performance.md").read_text()
+    assert not re.findall(r"\b[Ii]ssues? \d+", text)
+    headings = [line for line in text.splitlines() if line.startswith("## ")]
+    assert headings[:3] == ["## In short", "## How it is measured", "## What each design choice buys"]
+    for marker in ("results", "training results"):  # where the benchmarks write their tables
+        assert text.count(f"<!-- {marker} -->") == 1 and text.count(f"<!-- end {marker} -->") == 1
+    assert "| workload | 5026093 | now | now / before |" in text and "| workload | a8fd29f |" in text
+    changelog = (ROOT / "CHANGELOG.md").read_text()
+    assert "](../CHANGELOG.md)" in text and "**Issue 6, " in changelog and "**Issue 12, " in changelog

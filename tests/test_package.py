@@ -71,3 +71,91 @@ def test_the_sdist_ships_no_half_test_suite(dist):
 
 def test_the_installed_version_is_the_one_the_package_reports():
     assert importlib.metadata.version("micrograd-lite") == micrograd_lite.__version__
+
+
+def extra_closure(extra: str) -> set[str]:
+    """The distributions an extra of pyproject.toml brings in, with everything they require in turn."""
+    tomllib = pytest.importorskip("tomllib")
+    from packaging.requirements import Requirement
+    from packaging.utils import canonicalize_name
+
+    extras = tomllib.loads((ROOT / "pyproject.toml").read_text())["project"]["optional-dependencies"]
+    wanted, seen = [Requirement(spec) for spec in extras[extra]], set()
+    while wanted:
+        requirement = wanted.pop()
+        name = canonicalize_name(requirement.name)
+        if name == "micrograd-lite":  # one of our own extras
+            wanted += [Requirement(spec) for inner in requirement.extras for spec in extras[inner]]
+            continue
+        if name in seen:
+            continue
+        seen.add(name)
+        for spec in importlib.metadata.requires(name) or []:
+            inner = Requirement(spec)
+            if inner.marker is None or inner.marker.evaluate({"extra": ""}):
+                wanted.append(inner)
+    return seen
+
+
+ONLY = """
+import importlib.abc, importlib.metadata, sys
+from packaging.utils import canonicalize_name
+allowed = set(sys.argv[1].split(","))
+owners = importlib.metadata.packages_distributions()
+class Only(importlib.abc.MetaPathFinder):
+    def find_spec(self, name, path=None, target=None):
+        top = name.partition(".")[0]
+        if top in sys.stdlib_module_names or top == "micrograd_lite" or top.startswith("_"):
+            return None
+        if not {canonicalize_name(d) for d in owners.get(top, [])} & allowed:
+            raise ModuleNotFoundError(f"No module named {name!r} (not in the demo extra)")
+sys.meta_path.insert(0, Only())
+sys.argv[1:] = sys.argv[2:]
+from micrograd_lite.cli import main
+sys.exit(main(sys.argv[1:]))
+"""
+
+
+def test_the_demo_runs_on_its_extra_alone(tmp_path):
+    """Issue 19: make demo installed the whole development stack (62 packages, 512 MB) for a 2-second demo."""
+    allowed = extra_closure("demo")
+    assert {"matplotlib", "xlsxwriter"} <= allowed and not {"pytest", "graphviz", "python-calamine"} & allowed
+    result = subprocess.run(
+        [sys.executable, "-c", ONLY, ",".join(allowed), "demo", "--out", "out", "--epochs", "3"],
+        capture_output=True,
+        text=True,
+        cwd=tmp_path,
+    )
+    assert result.returncode == 0, result.stderr
+    assert {p.name for p in (tmp_path / "out").iterdir()} >= {"sheet.xlsx", "loss_curves.png", "network.png"}
+    # and make demo installs that extra, not the dev stack
+    makefile = (ROOT / "Makefile").read_text()
+    assert "demo: graphviz $(VENV)/demo-installed\n" in makefile
+    recipe = makefile.split("$(VENV)/demo-installed: pyproject.toml\n")[1].split("\n\n")[0]
+    assert 'pip install --quiet -e ".[demo]"' in recipe and "dev" not in recipe
+
+
+def test_the_blocker_blocks(tmp_path):
+    """The demo above needs what the extra brings: with matplotlib left out, it fails."""
+    allowed = extra_closure("demo") - {"matplotlib"}
+    result = subprocess.run(
+        [sys.executable, "-c", ONLY, ",".join(allowed), "demo", "--out", "out"],
+        capture_output=True,
+        text=True,
+        cwd=tmp_path,
+    )
+    assert result.returncode == 2 and "No module named 'matplotlib' (not in the demo extra)" in result.stderr
+
+
+def test_the_readme_says_where_the_quick_start_installs():
+    """Issue 19: after make demo, `micrograd-lite` was "command not found": the README never said to activate .venv."""
+    readme = (ROOT / "README.md").read_text()
+    quick = readme.split("## Quick start")[1].split("\n## ")[0]
+    block = quick.split("```sh\n")[1].split("```")[0]
+    assert [line.split("#")[0].strip() for line in block.strip().splitlines()] == ["make demo", "make test"]
+    after = quick.split("```", 2)[2]
+    assert "source .venv/bin/activate" in after and ".venv/bin/micrograd-lite" in after
+    assert "VENV   := .venv" in (ROOT / "Makefile").read_text()  # where the README says it is
+    assert (Path(sys.executable).parent / "micrograd-lite").exists()  # and the command is there
+    notebooks = readme.split("## Examples")[1].split("\n## ")[0]
+    assert "pip install -e '.[notebooks]'" in notebooks and "jupyter lab examples/" in notebooks
