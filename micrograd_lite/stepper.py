@@ -121,7 +121,7 @@ def build_stepper(
     parents = Counter(id(child) for node in name.order for child in node.children)
     grads = {id(node): 0.0 for node in name.order}
     grads[id(root)] = 1.0
-    received: Counter = Counter()
+    received: Counter[int] = Counter()
     texts = {key: [grad_text(value)] for key, value in grads.items()}  # every text a grad box will show
     turns = []
     for turn_steps in _by_turn(steps):
@@ -199,15 +199,17 @@ def _layout(root: Value, params: Iterable[Value], rankdir: str, texts: dict[int,
     for node in order:
         node.grad = float(widest[id(node)].removeprefix("grad "))
     try:
-        options = {"fold_constants": True, "name_intermediates": True, "max_nodes": None}
-        svg = pipe(dot_source(root, params=params, rankdir=rankdir, **options), "svg").decode()
+        source = dot_source(
+            root, params=params, rankdir=rankdir, max_nodes=None, fold_constants=True, name_intermediates=True
+        )
+        svg = pipe(source, "svg").decode()
     finally:
         for node in order:
             node.grad = final[id(node)]
     return svg[svg.index("<svg") :]  # no XML prolog inside HTML
 
 
-def _data(stepper: Stepper) -> dict:
+def _data(stepper: Stepper) -> dict[str, object]:
     turns = []
     for turn in stepper.turns:
         panel = f"<h2>{html.escape(turn.title)}</h2><p class='upstream'>{html.escape(turn.upstream)} is complete: "
@@ -265,10 +267,11 @@ def svg_frames(stepper: Stepper) -> list[str]:
                 if shape.tag.endswith("polygon"):
                     shape.set("fill", colour)
 
-    saved: dict[str, dict] = {}
+    saved: dict[str, dict[str, str | None]] = {}
 
     def outline(node_id: str, on: bool) -> None:  # the turn's node, outlined in red as on the page
         box = groups[node_id].find(f"{{{SVG_NS}}}polygon")
+        assert box is not None, node_id  # every value's box is a polygon in Graphviz's SVG
         if on:
             saved[node_id] = {name: box.get(name) for name in ("stroke", "stroke-width")}
             box.set("stroke", "red")
@@ -282,7 +285,9 @@ def svg_frames(stepper: Stepper) -> list[str]:
 
     for node_id, text in stepper.initial.items():
         set_grad(node_id, text)
-    frames, previous, current = [], [], None
+    frames: list[str] = []
+    previous: list[str] = []
+    current: str | None = None
     for turn in stepper.turns:
         for edge_id in previous:
             paint(edge_id, "#444444", "1")

@@ -18,8 +18,11 @@ import tempfile
 from collections.abc import Iterable
 from pathlib import Path
 from types import ModuleType
+from typing import TypeVar
 
 from .errors import MissingExtra
+
+T = TypeVar("T")
 
 
 def optional_import(module: str, extra: str, purpose: str) -> ModuleType:
@@ -62,7 +65,7 @@ def source_tree() -> Path | None:
     return tree if ours else None
 
 
-def no_progress(items: Iterable, total: int, what: str) -> Iterable:
+def no_progress(items: Iterable[T], total: int, what: str) -> Iterable[T]:
     """The ``progress`` of a long loop that shows none: ``items`` unchanged (the CLI passes a progress bar).
 
     >>> list(no_progress([1, 2], 2, "rows"))
@@ -76,7 +79,7 @@ def format_number(x: float, precision: int = 4) -> str:
     return f"{x:.{precision}g}"
 
 
-def write_atomically(path: str | os.PathLike, data: bytes | Iterable[bytes]) -> None:
+def write_atomically(path: str | os.PathLike[str], data: bytes | Iterable[bytes]) -> None:
     """Write ``data`` (bytes, or chunks of bytes) to a temporary file beside ``path``, then rename it into place.
 
     A crash or an error part-way leaves no half-written ``path`` behind. A
@@ -126,13 +129,13 @@ def write_atomically(path: str | os.PathLike, data: bytes | Iterable[bytes]) -> 
         raise
 
 
-def is_stream(path: str | os.PathLike) -> bool:
+def is_stream(path: str | os.PathLike[str]) -> bool:
     """True for an existing output that is not a file or folder (/dev/null, /dev/stdout, a FIFO): written in place."""
     path = Path(path)
     return path.exists() and not path.is_file() and not path.is_dir()
 
 
-def check_writable(paths: Iterable[str | os.PathLike]) -> None:
+def check_writable(paths: Iterable[str | os.PathLike[str]]) -> None:
     """Raise OSError naming the first path that cannot be written, before anything is written."""
     for path in paths:
         if not str(path):

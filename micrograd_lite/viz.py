@@ -24,6 +24,7 @@ import shutil
 import subprocess
 from collections.abc import Iterable, Mapping
 from pathlib import Path
+from types import ModuleType
 from typing import Any
 
 from .engine import Value, topological_order
@@ -45,14 +46,14 @@ STYLE_ROOT = {"style": "filled,bold", "fillcolor": "#ffe08a", "penwidth": "2"}
 STYLE_PARAMETER = {"style": "filled", "fillcolor": "#c9e7ff"}
 STYLE_INPUT = {"style": "filled", "fillcolor": "#e6f5d0"}
 STYLE_CONSTANT = {"style": "dashed", "color": "#888888", "fontcolor": "#555555"}
-STYLE_INTERIOR = {}
+STYLE_INTERIOR: dict[str, str] = {}
 STYLE_OP = {"shape": "circle", "fontsize": "11", "margin": "0.02", "width": "0.3"}
 
 PLAIN_ID = re.compile(r"([a-zA-Z_][a-zA-Z0-9_]*|-?(\.[0-9]+|[0-9]+(\.[0-9]*)?))")  # DOT's unquoted IDs
 DOT_KEYWORDS = {"strict", "node", "graph", "digraph", "edge", "subgraph"}
 
 
-def _graphviz():
+def _graphviz() -> ModuleType:
     return optional_import("graphviz", "graphviz", "draw_dot's graphviz object")
 
 
@@ -220,7 +221,7 @@ def op_label(node: Value, fold_constants: bool = False, precision: int = 4) -> s
     return " ".join(text for text in (shown[0], node.op.symbol, *shown[1:]) if text)
 
 
-def _value_style(node: Value, root: Value, param_ids: set) -> dict:
+def _value_style(node: Value, root: Value, param_ids: set[int]) -> dict[str, str]:
     if node is root:
         return STYLE_ROOT
     if node.children:
@@ -230,7 +231,7 @@ def _value_style(node: Value, root: Value, param_ids: set) -> dict:
     return STYLE_INPUT if node.label else STYLE_CONSTANT
 
 
-def render_dot(source: str, path: str | os.PathLike) -> Path:
+def render_dot(source: str, path: str | os.PathLike[str]) -> Path:
     """Write DOT text to ``path`` (.svg, .png, .pdf or .dot), completely or not at all."""
     path = Path(path)
     fmt = FORMATS.get(path.suffix.lower())
@@ -259,7 +260,7 @@ def pipe(source: str, fmt: str) -> bytes:
     return done.stdout
 
 
-def render_graph(root: Value, path: str | os.PathLike, **draw_options: Any) -> Path:
+def render_graph(root: Value, path: str | os.PathLike[str], **draw_options: Any) -> Path:
     """Draw ``root``'s graph into ``path``; the suffix picks the format (options: :func:`dot_source`'s).
 
     A ``.dot`` file needs nothing installed; the others need Graphviz's ``dot`` program.
@@ -281,4 +282,4 @@ def repr_mimebundle(root: Value, include: object = None, exclude: object = None)
 
 # In Jupyter a Value shows its graph. The hook is attached here, not written in
 # engine.py, so the engine imports nothing of the drawing code (no import cycle).
-Value._repr_mimebundle_ = repr_mimebundle
+Value._repr_mimebundle_ = repr_mimebundle  # type: ignore[attr-defined]

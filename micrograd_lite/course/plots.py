@@ -14,6 +14,7 @@ from __future__ import annotations
 import io
 import os
 from collections.abc import Mapping, Sequence
+from types import ModuleType
 
 from ..util import optional_import, write_atomically
 
@@ -25,7 +26,7 @@ NOT_FALLING_TITLE = "E_total did not fall:\nit ends at or above its start"
 LAYOUTS = ("log", "linear")
 
 
-def _pyplot():
+def _pyplot() -> ModuleType:
     matplotlib = optional_import("matplotlib", "plots", "plotting")
     matplotlib.use("Agg")  # files only: no window, works without a display
     import matplotlib.pyplot as plt
@@ -33,7 +34,7 @@ def _pyplot():
     return plt
 
 
-def format_of(path: str | os.PathLike) -> str:
+def format_of(path: str | os.PathLike[str]) -> str:
     """The figure format a file name asks for by its extension; ValueError naming those accepted otherwise.
 
     >>> format_of("loss.SVG")
