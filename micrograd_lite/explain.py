@@ -206,8 +206,8 @@ class Derivation:
         if self.names is None:
             return []
         result = self.names.order[-1]
-        if not result.children or self.root not in set(words(self.expanded)):
-            return []
+        if not result.children or self.root not in set(words(self.expanded)) or self.root in dict(self.definitions):
+            return []  # not used, or already defined (a generated name such as n1)
         return [(self.root, self.names.expression(result))]
 
     def latex(self) -> str:

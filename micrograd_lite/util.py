@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import importlib
 import os
+import shlex
 import stat
 import tempfile
 from collections.abc import Iterable
@@ -49,9 +50,13 @@ def install_command(extras: str) -> str:
     """
     tree = source_tree()
     if tree is None:
-        return f"pip install 'micrograd-lite[{extras}]'"
-    where = "." if tree == Path.cwd().resolve() else str(tree)
-    return f"pip install -e '{where}[{extras}]'"
+        return f"pip install {shlex.quote(f'micrograd-lite[{extras}]')}"
+    try:
+        here = Path.cwd().resolve()
+    except OSError:  # the working folder was removed
+        here = None
+    where = "." if tree == here else str(tree)
+    return f"pip install -e {shlex.quote(f'{where}[{extras}]')}"
 
 
 def source_tree() -> Path | None:

@@ -73,7 +73,7 @@ def quote(text: str) -> str:
 def _statement(head: str, label: str | None = None, attributes: Mapping[str, str] | None = None) -> str:
     """One line of DOT: ``head [label=... name=value ...]`` (the label first, then the rest sorted)."""
     pairs = ([f"label={quote(label)}"] if label is not None else []) + [
-        f"{quote(name)}={quote(value)}" for name, value in sorted((attributes or {}).items())
+        f"{quote(name)}={quote(str(value))}" for name, value in sorted((attributes or {}).items())
     ]
     return f"\t{head} [{' '.join(pairs)}]\n" if pairs else f"\t{head}\n"
 

@@ -149,3 +149,11 @@ def test_no_definition_when_the_formula_does_not_use_the_result(capsys):
     net = course.build_network()
     net["E_total"].backward()
     assert "where" not in derive(net["E_total"], net["w5"]).text()  # the course's own names need none
+
+
+def test_a_generated_result_name_is_defined_once():
+    x, w, b = Value(0.3, "x"), Value(2.0, "w"), Value(0.1, "b")
+    y = ((x * w + b) * (x + w) * (b + x)) / ((w * w + x) * (x + b + w) * (b * b + w))  # unlabelled: named n3
+    text = derive(y, b).text()
+    names = [line.split(" = ")[0] for line in text.splitlines() if line.startswith("  where ")]
+    assert "  where n3" in names and len(names) == len(set(names))

@@ -366,6 +366,9 @@ def test_odd_labels_render_and_step(page_of):
     page = page_of(build_stepper(y))
     page.keyboard.press("ArrowRight")
     assert "∂len/∂" in page.inner_text("#panel")
+    page.keyboard.press("End")  # the summary writes the labels as text too
+    done = page.inner_text("#panel").split("Backward pass done")[1]
+    assert re.search(r"∂len/∂</script><i>x\s+= ", done) and re.search(r"∂len/∂ｂ\s+= ", done)
 
 
 def test_stepper_screenshots_are_in_the_docs():
