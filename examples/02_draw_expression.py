@@ -1,4 +1,4 @@
-"""Draw an expression's graph with every value and gradient (needs Graphviz).
+"""Draw an expression's graph with every value and gradient (needs Graphviz's dot program).
 
     python examples/02_draw_expression.py            # writes out/examples/expression.svg and .png
 

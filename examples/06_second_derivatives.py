@@ -9,7 +9,7 @@ step of both methods, and writes into --out:
     newton.png        E_total per step: damped Newton against gradient descent
     d2tanh.svg/.png   the graph of d²tanh/dx², built by grad(create_graph=True)
 
-Needs the plots and graphviz extras (matplotlib, numpy, graphviz).
+Needs the plots and numpy extras (matplotlib, numpy) and Graphviz's dot program.
 """
 
 import argparse
