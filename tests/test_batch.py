@@ -258,7 +258,7 @@ def test_without_numpy_the_error_names_the_extra(monkeypatch):
     replay = compile_graph(x * x, inputs=[x])
     monkeypatch.setattr(compiled, "_BATCH_CACHE", {})
     monkeypatch.setitem(sys.modules, "numpy", None)
-    with pytest.raises(MissingExtra, match=r"micrograd-lite\[numpy\]"):
+    with pytest.raises(MissingExtra, match=r"pip install -e '\.\[numpy\]'"):  # from a clone: the clone's install
         replay.batch([[1.0]], [])
 
 
