@@ -390,6 +390,14 @@ def main(argv=None) -> int:
             times, _ = interleaved({"now": partial(run_with, engine), "before": partial(run_with, old)}, repeats)
             rows.append([workload, f"{times['before'] * 1e3:.1f} ms", f"{times['now'] * 1e3:.1f} ms"])
             rows[-1].append(f"{times['now'] / times['before']:.3f}")
+        for size in (10**3, n):  # backward alone, where the gradient check runs: the MLP's graph size, and large
+            runs = {"now": [], "before": []}
+            for _ in range(repeats):
+                for name, module in (("now", engine), ("before", old)):
+                    runs[name].append(time_chain(module.Value, size)[1])
+            before, now = (statistics.median(runs[name]) for name in ("before", "now"))
+            rows.append([f"backward of a chain of {size:,}, ns/node", f"{before * 1e9:.0f}", f"{now * 1e9:.0f}"])
+            rows[-1].append(f"{now / before:.3f}")
         before, now = bytes_per_node(old.Value, n), bytes_per_node(Value, n)
         rows.append([f"bytes per node, chain of {n:,}", f"{before:.0f}", f"{now:.0f}", f"{now / before:.3f}"])
         say(table(["workload", args.baseline, "now", "now / before"], rows))

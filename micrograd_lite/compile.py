@@ -43,7 +43,8 @@ import operator
 import types
 from collections.abc import Callable, Sequence
 
-from .engine import Value, depending_on, sum_values, topological_order
+from .engine import Value, depending_on, sum_values, topological_order, value_list
+from .nn import learning_rate
 from .ops import NAMESPACE, OPS, atom, literal, numpy_namespace, substitute
 from .util import optional_import
 
@@ -80,7 +81,10 @@ def compile_graph(root: Value, inputs: Sequence[Value] = (), params: Sequence[Va
     >>> values.tolist(), d_x.tolist(), d_w    # d_w summed over the three points
     ([0.5, 1.0, 1.5], [0.5, 0.5, 0.5], 6.0)
     """
-    inputs, params = list(inputs), list(params)
+    if not isinstance(root, Value):
+        raise TypeError(f"compile_graph: root must be a Value, got {type(root).__name__}: {root!r:.40}")
+    inputs, params = value_list(inputs, "compile_graph"), value_list(params, "compile_graph", "params")
+    _refuse_repeats(inputs, params)
     order = topological_order(root)
     in_graph = {id(n) for n in order}
     for leaf in inputs + params:
@@ -97,6 +101,18 @@ def compile_graph(root: Value, inputs: Sequence[Value] = (), params: Sequence[Va
             _CACHE[key].step_source = _generate(root, order, inputs, params, "step")
             _CACHE[key].step_code = compile(_CACHE[key].step_source, "<micrograd_lite.compile step>", "exec")
     return _bind(_CACHE[key], key, inputs, params, root, order)
+
+
+def _refuse_repeats(inputs: list[Value], params: list[Value]) -> None:
+    """Each leaf may be given once: as two params it would be updated twice, as input and param both ways."""
+    seen: dict[int, str] = {}
+    for group, values in (("inputs", inputs), ("params", params)):
+        for i, v in enumerate(values):
+            where = f"{group}[{i}]"
+            if id(v) in seen:
+                twice = f"{v!r} is given twice, as {seen[id(v)]} and {where}"
+                raise ValueError(f"compile_graph: {twice}; give each leaf once")
+            seen[id(v)] = where
 
 
 def _structure(order: list[Value], root: Value, inputs: list[Value], params: list[Value]) -> tuple:
@@ -174,11 +190,12 @@ def _generate(root: Value, order: list[Value], inputs: list[Value], params: list
 
     lines = [f"def {_FRAMES[frame]}:"]
     if frame == "step":
-        lines += _step_head(_tuple(map(name, inputs)) if inputs else "", _tuple(map(name, params)), len(inputs))
+        lines += _step_head([name(v) for v in inputs], _tuple(map(name, params)))
     elif frame == "batch":  # the caller has checked the counts
         groups = ((inputs, "inputs"), (params, "params"))
         lines += [f"    {_tuple(map(name, group))} = {text}" for group, text in groups if group]
     elif inputs or params:  # unpacking checks the counts; the message says what was expected
+        lines += _refuse_dicts("inputs", "params")
         lines.append("    try:")
         lines += [
             f"        {_tuple(map(name, group))} = {text}"
@@ -193,6 +210,7 @@ def _generate(root: Value, order: list[Value], inputs: list[Value], params: list
     lines.append("    try:")
     lines.append("        # forward: one line per node")
     local_texts: dict[int, list[str]] = {}  # each node's local derivatives, written in names
+    hidden = []  # operands whose nan the result would hide (relu(nan) is 0.0): the check must see them
     for node in order:
         if not node.children:
             if node.label and id(node) not in variables:
@@ -204,6 +222,8 @@ def _generate(root: Value, order: list[Value], inputs: list[Value], params: list
             comment = _forward(node, _operands(node, lambda n: _shown(n.label) if n.label else name(n)))
             forward += f"  # {_shown(node.label) if node.label else name(node)} = {comment}"
         lines.append(f"        {name(node)} = {forward}")
+        if node.op.name in _MAY_HIDE_A_NAN or node.op.exponent == 0.0:
+            hidden += [name(child) for child in node.children if child.children]
         if node.op.checks:  # outside the domain the engine raises its own error
             holds = " and ".join(atom(substitute(check.holds, operands)) for check in node.op.checks)
             lines.append(f"        if not {atom(holds)}:")
@@ -212,8 +232,10 @@ def _generate(root: Value, order: list[Value], inputs: list[Value], params: list
         local_texts[id(node)] = [substitute(code, operands) for code in derivatives]
     lines.append(f"        # backward: d{name(root)}/d(node), the chain rule from the result back to the leaves")
     grad_of: dict[int, str] = {}  # where each node's gradient is so far: a variable, another's, or a number
-    # What must be a float (the result), and finite (steep derivatives), else the engine takes over.
-    checked = [name(root)]
+    # What must be a float and finite, else the engine takes over and raises its error or gives its numbers:
+    # the result, the steep derivatives, the gradients returned (an infinite gradient, a float32 input, or
+    # the nan of an infinite derivative times 0 shows there), and step's inputs (it refuses nan and inf).
+    checked = [name(root), *hidden, *(name(v) for v in inputs if frame == "step")]
     if id(root) in needed:
         grad_of[id(root)] = "1.0"
     for node in reversed(order):
@@ -240,6 +262,7 @@ def _generate(root: Value, order: list[Value], inputs: list[Value], params: list
     input_grads, param_grads = (
         _tuple(_plus_zero(grad_of.get(id(v), "0.0")) for v in group) for group in (inputs, params)
     )
+    checked += sorted({grad_of[id(v)] for v in inputs + params if id(v) in grad_of} - {*checked, "1.0"})
     total = " + ".join(checked) if len(checked) <= 32 else f"sum(({', '.join(checked)},))"  # no deep nesting
     lines.append(f"        check = {total}")
     if frame == "step":  # SGD.step's arithmetic; a bad lr fails here too, and the fallback names it
@@ -346,6 +369,11 @@ def _names(order: list[Value], variables: list[Value]) -> dict[int, str]:
 # Compiled training: a whole SGD step, and a whole batch of points.
 # ----------------------------------------------------------------------
 
+# The operations whose result can be a number when an operand is nan (relu(nan) is 0.0, 1.0 ** nan and
+# nan ** 0.0 are 1.0, and so is x ** 0): a nan made on the way (inf - inf), which the engine refuses,
+# would pass unseen.
+_MAY_HIDE_A_NAN = {"relu", "pow"}
+
 _FRAMES = {  # the signature of each function that _generate writes
     "replay": "replay(inputs=(), params=())",
     "step": "step(inputs=(), lr=0.0)",
@@ -361,13 +389,28 @@ BATCH_CHUNK = 2048
 """Points per pass of the batch code: its arrays stay small and memory stays bounded, whatever N."""
 
 
-def _step_head(inputs: str, params: str, count: int) -> list[str]:
-    """The start of ``step``: unpack the inputs (checking their count) and the replay's own param values."""
-    lines = []
+def _step_head(inputs: list[str], params: str) -> list[str]:
+    """The start of ``step``: check the learning rate, unpack the inputs (checking their count, and that
+    each is a float: anything else goes to the engine, which converts or refuses it) and the param values."""
+    lines = [
+        "    if type(lr) is not float or not 0.0 < lr < inf:  # a usual lr skips the call to the rule",
+        '        lr = learning_rate(lr, "step")',
+    ]
     if inputs:
-        lines += ["    try:", f"        {inputs} = inputs", "    except ValueError:"]
-        lines.append(f'        raise ValueError(f"compiled graph takes {count} inputs, got {{len(inputs)}}") from None')
+        lines += _refuse_dicts("inputs")
+        lines += ["    try:", f"        {_tuple(inputs)} = inputs", "    except ValueError:"]
+        expected = f"compiled graph takes {len(inputs)} inputs"
+        lines.append(f'        raise ValueError(f"{expected}, got {{len(inputs)}}") from None')
+        not_floats = " or ".join(f"type({name}) is not float" for name in inputs)
+        lines += [f"    if {not_floats}:", "        return step_eagerly(inputs, lr)"]
     return lines + [f"    {params} = param_values"]
+
+
+def _refuse_dicts(*groups: str) -> list[str]:
+    """Generated lines refusing a dict where a sequence of numbers belongs: unpacking it would take its keys."""
+    test = " or ".join(f"isinstance({group}, dict)" for group in groups)
+    message = f"compiled graph: {' and '.join(groups)} are sequences of numbers, in the order given to compile_graph"
+    return [f"    if {test}:", f'        raise TypeError("{message}, not dicts")']
 
 
 def _bind(shared: Callable, key: tuple, inputs: list[Value], params: list[Value], root: Value, order: list[Value]):
@@ -382,15 +425,16 @@ def _bind(shared: Callable, key: tuple, inputs: list[Value], params: list[Value]
     run_eagerly = shared.__globals__["run_eagerly"]
 
     def step_eagerly(inputs, lr):
-        """The engine's step where the fast code met a domain error or a non-finite number."""
-        if isinstance(lr, bool) or not isinstance(lr, (int, float)):
-            raise TypeError(f"step: the learning rate must be a number, got {lr!r}")
+        """The engine's step where the fast code met a domain error, a non-finite number or an input not a float."""
+        lr = learning_rate(lr, "step")
+        inputs = _finite_numbers(inputs, "step: input")
         value, _, grads = run_eagerly(inputs, values)  # raises the engine's error: the values stay as they were
         values[:] = [v - lr * g for v, g in zip(values, grads)]
         return value
 
     if params:
         namespace = dict(shared.__globals__, param_values=values, step_eagerly=step_eagerly)
+        namespace["learning_rate"] = learning_rate
         exec(shared.step_code, namespace)
         replay.step = namespace["step"]
         replay.step.source = shared.step_source
@@ -578,7 +622,7 @@ def _sums(np, grads, count: int) -> list[float]:
 
 def _columns(np, input_columns, count: int) -> list:
     """The input columns as 1-D float arrays of one length, or a ValueError saying what is wrong."""
-    if isinstance(input_columns, (str, bytes)) or not hasattr(input_columns, "__len__"):
+    if isinstance(input_columns, (str, bytes, dict)) or not hasattr(input_columns, "__len__"):
         raise ValueError(f"batch: input_columns must be a list of {count} columns, got {input_columns!r:.40}")
     if len(input_columns) != count:
         raise ValueError(f"batch: the graph takes {count} input columns, got {len(input_columns)}")
@@ -588,9 +632,13 @@ def _columns(np, input_columns, count: int) -> list:
             array = np.asarray(column)
         except (TypeError, ValueError) as error:
             raise ValueError(f"batch: input column {i} is not a column of numbers ({error})") from None
-        if array.dtype.kind not in "biuf":  # None or a string would become nan or fail later
+        if array.dtype.kind not in "iuf":  # None or a string would become nan or fail later; bools are no floats
             raise ValueError(f"batch: input column {i} is not a column of numbers (it holds {array.dtype})")
         array = array.astype(np.float64, copy=False)
+        bad = np.flatnonzero(~np.isfinite(array)) if array.ndim == 1 else ()
+        if len(bad):
+            first = f"input column {i}, point {bad[0]} is {float(array[bad[0]])!r}"
+            raise ValueError(f"batch: {first}: a finite number is needed")
         if array.ndim != 1:
             raise ValueError(f"batch: input column {i} must be one-dimensional, got shape {array.shape}")
         if len(array) != len(columns[0] if columns else array):
@@ -600,14 +648,25 @@ def _columns(np, input_columns, count: int) -> list:
 
 
 def _floats(params, count: int) -> list[float]:
-    if not hasattr(params, "__len__"):
+    if not hasattr(params, "__len__") or isinstance(params, dict):
         raise ValueError(f"batch: params must be a list of {count} numbers, got {params!r:.40}")
     if len(params) != count:
         raise ValueError(f"batch: the graph takes {count} params, got {len(params)}")
-    try:
-        return [float(p) for p in params]
-    except (TypeError, ValueError) as error:
-        raise ValueError(f"batch: params must be numbers ({error})") from None
+    return _finite_numbers(params, "batch: param")
+
+
+def _finite_numbers(values, what: str) -> list[float]:
+    """``values`` as Python floats, or an error naming the first that is not a finite number (a bool is not one)."""
+    if isinstance(values, (dict, str, bytes)):
+        raise ValueError(f"{what}s must be a sequence of numbers, got {type(values).__name__}")
+    floats = []
+    for i, x in enumerate(values):
+        if isinstance(x, (bool, str, bytes, Value)) or not hasattr(type(x), "__float__"):
+            raise ValueError(f"{what} {i} must be a number, got {type(x).__name__}: {x!r:.40}")
+        floats.append(float(x))
+        if not math.isfinite(floats[-1]):
+            raise ValueError(f"{what} {i} is {floats[-1]!r}: a finite number is needed")
+    return floats
 
 
 def _point_by_point(np, replay: Callable, columns: list, params: list[float], start: int, stop: int) -> tuple:

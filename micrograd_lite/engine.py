@@ -33,6 +33,7 @@ from __future__ import annotations
 import gc
 import math
 import numbers
+import operator
 from collections.abc import Iterable, Sequence
 from typing import Union
 
@@ -54,6 +55,8 @@ from .ops import (
     SUB,
     TANH,
     Op,
+    gradient_overflow,
+    not_a_number,
     overflow,
     power,
     sigmoid,
@@ -114,6 +117,13 @@ class Value:
         label = f", label={self.label!r}" if self.label else ""
         return f"Value(data={self.data!r}, grad={self.grad!r}{label})"
 
+    def __bool__(self) -> bool:
+        """False for 0.0 (and -0.0), as a float and PyTorch's tensors: ``if v:`` reads the number.
+
+        Like any ``if`` on a value, it is Python control flow: not part of the graph.
+        """
+        return self.data != 0.0
+
     # ==================================================================
     # 2. Enough for a neuron: + * tanh exp. Each operation states its
     #    forward value and its local derivatives side by side.
@@ -127,15 +137,20 @@ class Value:
             other = _as_value(other)  # a number becomes a constant leaf
             if other is NotImplemented:
                 return NotImplemented
-        return _result(self.data + other.data, (self, other), ADD, _PLUS)  # d(a+b)/da = d(a+b)/db = 1
+        out = self.data + other.data
+        if out != out:  # nan: inf + -inf (section 6)
+            _refuse_nan(ADD, self.data, other.data)
+        return _result(out, (self, other), ADD, _PLUS)  # d(a+b)/da = d(a+b)/db = 1
 
     def __mul__(self, other: Operand) -> Value:
         if not isinstance(other, Value):
             other = _as_value(other)
             if other is NotImplemented:
                 return NotImplemented
-        # d(a*b)/da = b,  d(a*b)/db = a
-        return _result(self.data * other.data, (self, other), MUL, (other.data, self.data))
+        out = self.data * other.data
+        if out != out:  # nan: inf * 0 (section 6)
+            _refuse_nan(MUL, self.data, other.data)
+        return _result(out, (self, other), MUL, (other.data, self.data))  # d(a*b)/da = b,  d(a*b)/db = a
 
     def tanh(self) -> Value:
         t = math.tanh(self.data)  # math.tanh never overflows
@@ -158,24 +173,31 @@ class Value:
         Leaves (Values you made yourself) *accumulate* their gradient over
         repeated calls, as in PyTorch; call ``zero_grad`` between steps.
         Interior nodes are recomputed from zero on every call, so a second
-        call never sends stale gradients down the graph again.
+        call never sends stale gradients down the graph again. A gradient too
+        large for a float raises ``OverflowError`` saying where (section 6).
         """
         with _cycle_collector_paused():
-            operations = topological_order(self, include_leaves=False)  # each after its operands
+            leaves: list[Value] = []
+            operations = topological_order(self, include_leaves=False, leaves_found=leaves)  # each after its operands
             for node in operations:
                 node.grad = 0.0
             self.grad += 1.0  # d(self)/d(self)
             for node in reversed(operations):  # from the result back to the leaves
                 grad = node.grad
+                if grad == 0.0:
+                    continue  # nothing to pass on
                 local_grads = node.local_grads
                 for i, child in enumerate(node.children):
                     child.grad += local_grads[i] * grad  # the chain rule
+            total = sum(map(_GRAD, leaves), 0.0)  # an inf or nan anywhere on the way ends in a leaf (section 6)
+            if total - total != 0.0:
+                _check_gradients(operations, leaves)
 
     # ==================================================================
     # 4. The order backward walks in: every node after its operands.
     # ==================================================================
 
-    def topological_order(self, include_leaves: bool = True) -> list[Value]:
+    def topological_order(self, include_leaves: bool = True, leaves_found: list | None = None) -> list[Value]:
         """Every node reachable from this one, each after all of its children.
 
         An iterative depth-first search (no recursion, so graphs of millions
@@ -183,7 +205,8 @@ class Value:
         ``unvisited`` the iterator over each one's remaining children. Children
         are visited in operand order, so the order is deterministic. With
         ``include_leaves=False`` only the nodes made by operations are listed
-        (all that backward needs to walk).
+        (all that backward needs to walk), and the leaves go into ``leaves_found``
+        when it is given (backward checks their gradients).
         """
         if not self.children:  # a leaf on its own
             return [self] if include_leaves else []
@@ -201,6 +224,8 @@ class Value:
                         break
                     if include_leaves:
                         order.append(child)  # a leaf is done at once
+                    elif leaves_found is not None:
+                        leaves_found.append(child)
             else:  # every child is done: the node is done
                 unvisited.pop()
                 order.append(path.pop())
@@ -215,7 +240,10 @@ class Value:
             other = _as_value(other)
             if other is NotImplemented:
                 return NotImplemented
-        return _result(self.data - other.data, (self, other), SUB, _MINUS)  # d/da = 1, d/db = -1
+        out = self.data - other.data
+        if out != out:  # nan: inf - inf (section 6)
+            _refuse_nan(SUB, self.data, other.data)
+        return _result(out, (self, other), SUB, _MINUS)  # d/da = 1, d/db = -1
 
     def __neg__(self) -> Value:
         return _result(-self.data, (self,), NEG, _NEGATE)  # d(-a)/da = -1
@@ -232,9 +260,9 @@ class Value:
         if b == 0.0:
             raise DIV.error(a, b)
         out = a / b
+        if out != out:  # nan: inf / inf (section 6)
+            _refuse_nan(DIV, a, b)
         d_da, d_db = 1.0 / b, -out / b  # d(a/b)/da = 1/b,  d(a/b)/db = -a/b**2 = -(a/b)/b
-        if abs(d_db) == _INF or abs(d_da) == _INF:
-            raise overflow(DIV, a, b)
         return _result(out, (self, other), DIV, (d_da, d_db))
 
     def __pow__(self, exponent: Operand) -> Value:
@@ -249,11 +277,12 @@ class Value:
             raise op.error(a)  # not real, a division by zero, or an infinite derivative
         try:
             out = a**n
-            local = n * a ** (n - 1.0) if n != 0.0 else 0.0  # d(a**n)/da = n * a**(n-1)
         except OverflowError:
             raise overflow(op, a) from None
-        if abs(local) == _INF:
-            raise overflow(op, a)
+        try:
+            local = n * a ** (n - 1.0) if n != 0.0 else 0.0  # d(a**n)/da = n * a**(n-1)
+        except OverflowError:  # the result stands; backward decides (section 6)
+            local = _infinite_product(n, a, n - 1.0)
         return _result(out, (self,), op, (local,))
 
     def _pow_value(self, exponent: Value) -> Value:
@@ -263,12 +292,13 @@ class Value:
             raise POW.error(a, b)
         try:
             out = a**b
-            d_da = b * a ** (b - 1.0)  # d(a**b)/da = b * a**(b-1)
         except OverflowError:
             raise overflow(POW, a, b) from None
+        try:
+            d_da = b * a ** (b - 1.0)  # d(a**b)/da = b * a**(b-1)
+        except OverflowError:  # the result stands; backward decides (section 6)
+            d_da = _infinite_product(b, a, b - 1.0)
         d_db = xlogy(out, a)  # d(a**b)/db = a**b * ln a
-        if abs(d_da) == _INF or abs(d_db) == _INF:
-            raise overflow(POW, a, b)
         return _result(out, (self, exponent), POW, (d_da, d_db))
 
     # Reverse operators: ``2 - v`` calls ``v.__rsub__(2)``.
@@ -296,10 +326,7 @@ class Value:
         x = self.data
         if x <= 0.0:
             raise LOG.error(x)
-        local = 1.0 / x  # d(ln x)/dx = 1/x
-        if local == _INF:
-            raise overflow(LOG, x)
-        return _result(math.log(x), (self,), LOG, (local,))
+        return _result(math.log(x), (self,), LOG, (1.0 / x,))  # d(ln x)/dx = 1/x
 
     def sqrt(self) -> Value:
         x = self.data
@@ -372,7 +399,10 @@ def sum_values(terms: Sequence[Operand]) -> Value:
     if len(children) == 1:
         return children[0]
     data = [child.data for child in children]
-    return _result(sum(data[1:], data[0]), children, ADD, _ones(len(children)))
+    out = sum(data[1:], data[0])
+    if out != out:  # nan: inf + -inf among the terms (section 6)
+        _refuse_nan(ADD, *data)
+    return _result(out, children, ADD, _ones(len(children)))
 
 
 def leaves(root: Value) -> list[Value]:
@@ -393,6 +423,19 @@ def depending_on(order: Sequence[Value], targets: Iterable[Value]) -> set[int]:
     return found
 
 
+def value_list(values: Iterable[Value], caller: str, what: str = "inputs") -> list[Value]:
+    """``values`` as a list, or a TypeError saying that a list of Values is expected."""
+    if isinstance(values, Value):
+        raise TypeError(f"{caller}: {what} must be a list of Values; for one {what[:-1]} write [x]")
+    if isinstance(values, (str, bytes, dict)) or not isinstance(values, Iterable):
+        raise TypeError(f"{caller}: {what} must be a list of Values, got {type(values).__name__}: {values!r:.40}")
+    values = list(values)
+    for i, x in enumerate(values):
+        if not isinstance(x, Value):
+            raise TypeError(f"{caller}: {what}[{i}] must be a Value, got {type(x).__name__}: {x!r:.40}")
+    return values
+
+
 def zero_grad(values: Iterable[Value]) -> None:
     """Set ``grad`` of each value back to 0.0 (before the next backward)."""
     for v in values:
@@ -411,7 +454,15 @@ def zero_grad(values: Iterable[Value]) -> None:
 #    * a sum of n terms as one node (sum_values): MLP step 94 -> 56 ms;
 #    * domain checks by plain comparisons, messages built only on failure (ops.py):
 #      an error naming the operation instead of nan, at no measurable cost
-#      (the sheet-network and MLP-step benchmarks within 4% of the engine before it).
+#      (the sheet-network and MLP-step benchmarks within 4% of the engine before it);
+#    * a nan made from numbers that are not nan (inf - inf, inf * 0) raises, one
+#      comparison per + - * /: an error instead of a silent nan;
+#    * no gradient ever ±inf or nan silently, at the cost of one sum over the leaves:
+#      a node whose gradient is 0 passes nothing on (so 0 times an infinite local
+#      derivative, 1/b for a tiny b, never makes a nan), and an inf or nan reaching
+#      any node flows on to the leaves below it (inf times anything is inf or nan),
+#      so backward tests the leaves' sum once; only then does the walk below run,
+#      term by term, to say where (docs/performance.md, "The gradient check").
 # ======================================================================
 
 
@@ -456,6 +507,76 @@ def _ones(n: int) -> tuple[float, ...]:
     return _ONES[n]
 
 
+# The gradient check of backward (and of higher.grad): the fast loop only tests;
+# this walk, term by term, knows where a gradient stopped being finite.
+_GRAD = operator.attrgetter("grad")
+
+
+def _check_gradients(operations: list[Value], leaves: list[Value]) -> None:
+    """A leaf's gradient came out inf or nan: raise the error that says where, unless a nan given as data explains it.
+
+    The walk is done again, term by term (:func:`checked_gradients`), from the result with every leaf at 0.
+    """
+    gradients = checked_gradients(operations, {id(operations[-1]): 1.0})
+    for leaf in leaves:
+        this_pass = gradients.get(id(leaf), 0.0)
+        if leaf.grad - leaf.grad != 0.0 and this_pass - this_pass == 0.0 and leaf.grad == leaf.grad:
+            raise OverflowError(
+                f"backward: the gradient of the leaf {leaf!r}, summed over backward calls, is too large for "
+                "a float; call zero_grad between steps"
+            )
+
+
+def checked_gradients(operations: list[Value], gradients: dict[int, float]) -> dict[int, float]:
+    """The chain rule over ``operations`` (in topological order) from the ``gradients`` given, by id.
+
+    The same additions in the same order as backward's loop, so the same numbers,
+    bit for bit; but every term is checked. A term that is not finite although its
+    factors are numbers (an infinite local derivative, or a product or a sum that
+    overflows) raises the named ``OverflowError``. A node whose gradient is 0 passes
+    nothing on, so an infinite local derivative that nothing depends on is no error.
+    A nan given as data (``Value(nan)``) flows on as nan.
+    """
+    get = gradients.get
+    for node in reversed(operations):
+        grad = get(id(node), 0.0)
+        if grad == 0.0:
+            continue  # as backward: nothing to pass on, even through an infinite local derivative
+        for i, child in enumerate(node.children):
+            local = node.local_grads[i]
+            term = local * grad
+            if term - term != 0.0 and local == local and grad - grad == 0.0:
+                raise _gradient_overflow(node, i, grad)
+            previous = get(id(child), 0.0)
+            total = previous + term
+            if total - total != 0.0 and term - term == 0.0 and previous - previous == 0.0:
+                raise _gradient_overflow(node, i, grad, previous)
+            gradients[id(child)] = total
+    return gradients
+
+
+def _gradient_overflow(node: Value, i: int, grad: float, previous: float | None = None) -> OverflowError:
+    return gradient_overflow(node.op, [c.data for c in node.children], i, node.local_grads[i], grad,
+                             node.children[i].label, previous)  # fmt: skip
+
+
+def _refuse_nan(op: Op, *operands: float) -> None:
+    """Raise the invalid-math error for a nan this operation made; a nan given as data flows on."""
+    if all(x == x for x in operands):
+        raise not_a_number(op, *operands)
+
+
+def _infinite_product(n: float, a: float, m: float) -> float:
+    """``n * a ** m`` where ``a ** m`` is too large for a float: ±inf, the sign of the true product.
+
+    A power's local derivative may be infinite where the power itself is not
+    (``x ** -1`` at 1e-200): the result stands, and backward raises only if
+    that derivative meets a nonzero gradient.
+    """
+    negative = (n < 0.0) != (a < 0.0 and m % 2.0 == 1.0)
+    return -_INF if negative else _INF
+
+
 # Domain checks: plain ints and floats take the fast path; anything else is
 # checked once, with an error naming the problem (messages are in ops.py).
 _INF = math.inf
@@ -465,7 +586,7 @@ def _is_real(x: object) -> bool:
     """True for ints, floats and anything else that converts like a real number."""
     if type(x) is float or type(x) is int:
         return True
-    if isinstance(x, (str, bytes, bytearray)):
+    if isinstance(x, (str, bytes, bytearray, bool)):  # True is no number here: a bool is refused as in step and batch
         return False
     if isinstance(x, numbers.Complex) and not isinstance(x, numbers.Real):
         return False

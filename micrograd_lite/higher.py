@@ -33,7 +33,15 @@ from collections.abc import Iterable, Sequence
 from typing import Union
 
 from . import ops
-from .engine import Value, _cycle_collector_paused, depending_on, sum_values, topological_order
+from .engine import (
+    Value,
+    _cycle_collector_paused,
+    checked_gradients,
+    depending_on,
+    sum_values,
+    topological_order,
+    value_list,
+)
 
 # A derivative during the backward walk is either a float -- a constant, with no
 # history (the seed 1.0, the 1 and -1 of + and -, the step of relu) -- or a Value
@@ -62,14 +70,17 @@ def grad(output: Value, inputs: Iterable[Value], create_graph: bool = False) -> 
     """
     if not isinstance(output, Value):
         raise TypeError(f"grad: output must be a Value, got {type(output).__name__}")
-    inputs = _checked_inputs("grad", inputs)
+    inputs = value_list(inputs, "grad")
     with _cycle_collector_paused():  # as backward: no cycles to find, and the collector would re-walk the graph
         order = topological_order(output)
         if not create_graph:
             numbers = _derivative_numbers(order)
             return [Value(numbers.get(id(x), 0.0)) for x in inputs]
         graphs = _derivative_graphs(order, needed=depending_on(order, inputs))  # only what reaches an input
-        return [_as_result(graphs.get(id(x), 0.0)) for x in inputs]
+        results = [_as_result(graphs.get(id(x), 0.0)) for x in inputs]
+        if not all(math.isfinite(d.data) for d in results):
+            _derivative_numbers(order)  # the same numbers: raises the engine's error, saying where
+        return results
 
 
 def hessian(output: Value, inputs: Sequence[Value]) -> list[list[float]]:
@@ -83,7 +94,7 @@ def hessian(output: Value, inputs: Sequence[Value]) -> list[list[float]]:
     >>> hessian(x * x * y + y**3, [x, y])              # [[2y, 2x], [2x, 6y]]
     [[4.0, 2.0], [2.0, 12.0]]
     """
-    inputs = _checked_inputs("hessian", inputs)
+    inputs = value_list(inputs, "hessian")
     first = grad(output, inputs, create_graph=True)
     return [[d.data for d in grad(d_i, inputs)] for d_i in first]
 
@@ -99,12 +110,12 @@ def hvp(output: Value, inputs: Sequence[Value], v: Sequence[float]) -> list[floa
     >>> hvp(x * x * y + y**3, [x, y], [1.0, 0.5])     # [[4, 2], [2, 12]] · [1, 0.5]
     [5.0, 8.0]
     """
-    inputs = _checked_inputs("hvp", inputs)
+    inputs = value_list(inputs, "hvp")
     v = list(v)
     if len(v) != len(inputs):
         raise ValueError(f"hvp: v has {len(v)} numbers but there are {len(inputs)} inputs")
     for i, vi in enumerate(v):
-        if isinstance(vi, Value) or not isinstance(vi, numbers.Real) or not math.isfinite(vi):
+        if isinstance(vi, (Value, bool)) or not isinstance(vi, numbers.Real) or not math.isfinite(vi):
             raise ValueError(f"hvp: v[{i}] must be a finite number, got {vi!r}")
     if not inputs:
         return []
@@ -119,15 +130,11 @@ def hvp(output: Value, inputs: Sequence[Value], v: Sequence[float]) -> list[floa
 
 
 def _derivative_numbers(order: list[Value]) -> dict[int, float]:
-    """d output / d node for every node, as floats: backward's walk, into a dict instead of .grad."""
-    derivative = {id(order[-1]): 1.0}  # the output is last in the order
-    get = derivative.get
-    for node in reversed(order):
-        if node.children:
-            d_node = derivative[id(node)]
-            for child, local in zip(node.children, node.local_grads):
-                derivative[id(child)] = get(id(child), 0.0) + local * d_node  # from 0.0, as backward
-    return derivative
+    """d output / d node for every node, as floats: backward's walk, into a dict instead of .grad.
+
+    The engine's checked walk: the same numbers as backward, and its error for a gradient too large.
+    """
+    return checked_gradients([node for node in order if node.children], {id(order[-1]): 1.0})
 
 
 def _derivative_graphs(order: list[Value], needed: set[int]) -> dict[int, Derivative]:
@@ -189,10 +196,12 @@ def _local_derivatives(node: Value) -> Sequence[Derivative]:
     """The local derivatives of ``node`` as Values, or an error saying which derivative has none of its own."""
     try:
         return _local_derivatives_of(node)
-    except (ArithmeticError, ValueError) as error:
-        operands = ", ".join(repr(child.data) for child in node.children)
+    except (ArithmeticError, ValueError) as error:  # its message names the derivative's own operations: not shown
+        operands = ", ".join(f"{name}={child.data!r}" for name, child in zip("ab", node.children))
+        derivatives = " and ".join(node.op.derivatives)
         raise type(error)(
-            f"grad: the derivative of {node.op.symbol!r} at ({operands}) cannot be differentiated again ({error})"
+            f"grad: the derivative of {node.op.symbol!r} at ({operands}), {derivatives}, cannot be differentiated "
+            "again there: its own derivative is infinite, undefined or too large for a float"
         ) from None
 
 
@@ -236,13 +245,3 @@ def _as_result(derivative: Derivative) -> Value:
     if derivative.data == 0.0 and math.copysign(1.0, derivative.data) < 0.0:
         return derivative + 0.0
     return derivative
-
-
-def _checked_inputs(caller: str, inputs: Iterable[Value]) -> list[Value]:
-    if isinstance(inputs, Value):
-        raise TypeError(f"{caller}: inputs must be a list of Values; for one input write [x]")
-    inputs = list(inputs)
-    for i, x in enumerate(inputs):
-        if not isinstance(x, Value):
-            raise TypeError(f"{caller}: inputs[{i}] must be a Value, got {type(x).__name__}: {x!r}")
-    return inputs

@@ -175,19 +175,34 @@ def mse(predictions, targets) -> Value:
     return sum_values([(t - y) ** 2 for y, t in pairs]) / len(pairs)
 
 
+def learning_rate(lr: object, caller: str) -> float:
+    """The one rule for a learning rate, for ``SGD`` and ``replay.step``: a positive finite number, not a bool.
+
+    >>> learning_rate(1, "SGD")
+    1.0
+    >>> learning_rate(0.0, "SGD")
+    Traceback (most recent call last):
+    ...
+    ValueError: SGD: learning rate must be a positive finite number, got 0.0
+    """
+    if isinstance(lr, bool) or not isinstance(lr, numbers.Real):
+        raise TypeError(f"{caller}: learning rate must be a number, got {type(lr).__name__}: {lr!r:.40}")
+    if not (math.isfinite(lr) and lr > 0):  # nan fails every comparison
+        raise ValueError(f"{caller}: learning rate must be a positive finite number, got {lr!r}")
+    return float(lr)
+
+
 class SGD:
     """Plain gradient descent: ``p ← p − lr · ∂loss/∂p`` for every parameter."""
 
     def __init__(self, params: Sequence[Value], lr: float) -> None:
-        if not (isinstance(lr, numbers.Real) and math.isfinite(lr) and lr > 0):  # nan fails every comparison
-            raise ValueError(f"SGD: learning rate must be a positive finite number, got {lr!r}")
+        self.lr = learning_rate(lr, "SGD")
         self.params = list(params)
         if not self.params:
             raise ValueError("SGD: no parameters to optimize")
         for i, p in enumerate(self.params):
             if not isinstance(p, Value):
                 raise TypeError(f"SGD: parameters must be Values; parameter {i} is a {type(p).__name__}")
-        self.lr = float(lr)
 
     def step(self) -> None:
         lr = self.lr

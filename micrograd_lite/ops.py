@@ -20,7 +20,8 @@ A row (an :class:`Op`) holds, for one operation:
   text that :func:`micrograd_lite.explain.evaluate` parses back;
 * ``checks``      -- the domain: conditions that must hold, each with its error;
 * ``steep``       -- True when a local derivative can overflow although the operands and
-  the result are finite floats (``1/b`` for a tiny b): the overflow rule below applies.
+  the result are finite floats (``1/b`` for a tiny b): the overflow rule below applies, and
+  the compiled replay lets the engine decide wherever such a derivative is not finite.
 
 The code contract
 -----------------
@@ -49,9 +50,13 @@ So the same text runs wherever those names mean something:
 >>> run(power(3.0).derivatives[0], a=2.0, n=3.0)
 12.0
 
-The domain rule for overflow: when an operation's result or one of its local
-derivatives is too large for a float, the operation raises ``OverflowError``
-naming it (:func:`overflow`) -- a gradient never turns into ±inf silently.
+The overflow rule: when an operation's result is too large for a float, ``exp`` and
+``**`` raise ``OverflowError`` naming it (:func:`overflow`; ``+ - * /`` give inf, as
+Python's floats do). A local derivative too large for a float is kept as ±inf, and
+backward raises ``OverflowError`` when, and only when, it meets a nonzero gradient
+(:func:`gradient_overflow`), as it does for a gradient that overflows along a chain:
+a gradient never turns into ±inf silently. A nan made from numbers (inf - inf) is
+invalid math (:func:`not_a_number`).
 """
 
 from __future__ import annotations
@@ -226,14 +231,55 @@ class Op(str):
 
 
 def overflow(op: Op, a: float, b: float = math.nan) -> OverflowError:
-    """The error for a result or a local derivative too large for a float.
+    """The error for a result too large for a float (a derivative too large is backward's: :func:`gradient_overflow`).
 
     >>> overflow(EXP, 1000.0)
-    OverflowError('exp overflow: exp(a) or its derivative at a=1000.0 exceeds the largest float')
+    OverflowError('exp overflow: exp(a) at a=1000.0 exceeds the largest float')
     """
     operands = {"a": a, "b": b, "n": op.exponent}
     at = ", ".join(f"{name}={value!r}" for name, value in operands.items() if name in set(words(op.forward)))
-    return OverflowError(f"{op.name} overflow: {op.forward} or its derivative at {at} exceeds the largest float")
+    return OverflowError(f"{op.name} overflow: {op.forward} at {at} exceeds the largest float")
+
+
+def gradient_overflow(
+    op: Op, operands: list[float], index: int, local: float, upstream: float, label: str = "",
+    previous: float | None = None,
+) -> OverflowError:  # fmt: skip
+    """The error for a gradient too large for a float, saying where backward met it.
+
+    Either the operand's local derivative times the gradient reaching the result
+    overflows (``previous`` None), or the operand's gradient summed over its uses does.
+
+    >>> gradient_overflow(DIV, [1.0, 1e-200], 1, -math.inf, 1.0, "b")
+    OverflowError("div overflow in backward: at a / b with a=1.0, b=1e-200, d/db = -inf times the gradient 1.0 \
+reaching the result is too large for a float: the gradient of operand b ('b')")
+    """
+    names = ("a", "b") if len(operands) <= 2 else tuple(f"term {i}" for i in range(len(operands)))
+    at = ", ".join(f"{name}={value!r}" for name, value in zip(names, operands))
+    code = op.forward if op.arity is not None else " + ".join(names)
+    if previous is None:
+        what = f"d/d{names[index]} = {local!r} times the gradient {upstream!r} reaching the result"
+    else:
+        what = f"the gradient summed over the operand's uses, {previous!r} + {local * upstream!r},"
+    operand = f"operand {names[index]}" + (f" ({label!r})" if label else "")
+    return OverflowError(
+        f"{op.name} overflow in backward: at {code} with {at}, {what} is too large for a float: "
+        f"the gradient of {operand}"
+    )
+
+
+def not_a_number(op: Op, *operands: float) -> ValueError:
+    """The error for a nan made from numbers (inf - inf, inf * 0): invalid math, as ``log(-1)``.
+
+    >>> not_a_number(SUB, math.inf, math.inf)
+    ValueError('sub: inf - inf is not a number (a=inf, b=inf)')
+    """
+    if len(operands) == 2:
+        shown = substitute(op.forward, {"a": repr(operands[0]), "b": repr(operands[1])})
+        at = f"a={operands[0]!r}, b={operands[1]!r}"
+    else:
+        shown, at = "the sum", "terms " + ", ".join(map(repr, operands))
+    return ValueError(f"{op.name}: {shown} is not a number ({at})")
 
 
 def run(code: str, namespace: dict | None = None, **names: object) -> object:

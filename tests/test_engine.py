@@ -4,7 +4,6 @@ import random
 import pytest
 
 from micrograd_lite import Value, gradcheck, topological_order
-from micrograd_lite.compile import compile_graph
 from micrograd_lite.engine import _result
 
 from .helpers import central_difference, close
@@ -90,13 +89,12 @@ def test_mixed_operands_on_either_side():
 def test_construction_accepts_numbers_and_things_with_float():
     np = pytest.importorskip("numpy")
     assert Value(3).data == 3.0 and type(Value(3).data) is float
-    assert Value(True).data == 1.0
     assert Value(np.float32(0.5)).data == 0.5
     assert Value(np.int64(7)).data == 7.0
     assert type(Value(np.float64(0.25)).data) is float
 
 
-@pytest.mark.parametrize("bad", ["1.5", None, 2j, [1.0], (1.0,), {}, b"1"])
+@pytest.mark.parametrize("bad", ["1.5", None, 2j, [1.0], (1.0,), {}, b"1", True, False])
 def test_construction_rejects_non_numbers_naming_the_type(bad):
     with pytest.raises(TypeError, match=type(bad).__name__):
         Value(bad)
@@ -312,31 +310,8 @@ def test_backward_leaves_the_cycle_collector_as_it_found_it():
 
 
 # ----------------------------------------------------------------------
-# Issue 13 defect 6: one rule for a derivative too large for a float.
+# A derivative too large for a float: the rule is in tests/test_numbers.py.
 # ----------------------------------------------------------------------
-
-
-@pytest.mark.parametrize(
-    "make",
-    [
-        lambda: Value(1.0) / Value(1e-200),  # result 1e200, d/db = -1e400: raised ZeroDivisionError before
-        lambda: Value(1.0) / Value(1e-160),  # d/db was -inf, silently
-        lambda: Value(1.0) / Value(1e-310),  # d/da = 1/b overflows
-        lambda: Value(1e-310).log(),  # d/dx = 1/x overflows
-        lambda: Value(1e-300) ** -2,  # d/dx = -2 x**-3 overflows
-        lambda: Value(1e300) ** Value(1.02),  # d/db = out * ln a overflows
-    ],
-)
-def test_a_derivative_too_large_for_a_float_raises_overflow_in_eager_and_replay(make):
-    with pytest.raises(OverflowError, match="overflow: .* or its derivative at .* exceeds the largest float"):
-        make()
-    x = Value(2.0, "x")
-    replay = compile_graph(1.0 / x, inputs=[x])
-    with pytest.raises(OverflowError) as replayed:
-        replay([1e-160])
-    with pytest.raises(OverflowError) as eager:
-        1.0 / Value(1e-160)
-    assert str(replayed.value) == str(eager.value)
 
 
 def test_small_divisors_whose_derivative_fits_are_fine():

@@ -247,8 +247,10 @@ def test_second_derivative_is_refused_where_it_is_infinite():
     x = Value(0.0, "x")
     (d,) = grad(x**1.5, [x])  # the first derivative exists: 1.5 * sqrt(0) = 0
     assert d.data == 0.0
-    with pytest.raises(ValueError, match="infinite at x=0.0"):
+    message = r"^grad: the derivative of '\*\*1.5' at \(a=0.0\), 1.5 \* a \*\* 0.5, "
+    with pytest.raises(ValueError, match=message) as error:
         grad(x**1.5, [x], create_graph=True)  # ... but not the second, 0.75 / sqrt(x)
+    assert "x**0.5" not in str(error.value)  # the user's operation, not the derivative's inner power
 
 
 # ----------------------------------------------------------------------
@@ -503,7 +505,10 @@ def test_cli_hessian_of_an_expression(tmp_path, capsys):
         (["hessian", "--expr", "2*3"], ["no variables"]),
         (["hessian", "x=1"], ["NAME=VALUE assignments need --expr"]),
         (["hessian", "--csv", "/nonexistent-dir/h.csv"], ["no directory"]),
-        (["hessian", "--expr", "x**1.5", "x=0", "--csv", "h.csv"], ["'**1.5' at (0.0) cannot be differentiated again"]),
+        (
+            ["hessian", "--expr", "x**1.5", "x=0", "--csv", "h.csv"],
+            ["'**1.5' at (a=0.0), 1.5 * a ** 0.5, cannot be differentiated again"],
+        ),
         (["hessian", "--expr", "log(x)", "x=-1", "--csv", "h.csv"], ["log", "-1.0"]),
         (["hessian", "--digits", "0"], ["at least 1"]),
     ],

@@ -121,10 +121,10 @@ def run_every_op(program, leaves):
     return sum_values(pool[len(leaves) :])
 
 
-def eager_or_error(program, xs):
-    """(value, grads) of a fresh eager pass, or (error class, message)."""
+def eager_or_error(program, xs, labels):
+    """(value, grads) of a fresh eager pass, or (error class, message: it names the labels of the leaves)."""
     try:
-        leaves = [Value(x) for x in xs]
+        leaves = [Value(x, label) for x, label in zip(xs, labels)]
         root = run_every_op(program, leaves)
         root.backward()
     except (ArithmeticError, ValueError) as error:
@@ -146,7 +146,7 @@ def test_replay_equals_eager_on_every_op_bit_for_bit_or_fails_alike(program, xs,
         st.lists(st.one_of(st.sampled_from(EDGE_VALUES), st.floats(-3.0, 3.0)), min_size=len(xs), max_size=len(xs))
     )
     for point in (xs, new_xs):
-        expected = eager_or_error(program, point)
+        expected = eager_or_error(program, point, labels)
         try:
             got = repr(replay(point))
         except (ArithmeticError, ValueError) as error:
