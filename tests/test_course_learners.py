@@ -322,3 +322,44 @@ def test_the_committed_learner_fixtures_are_what_the_generator_makes(tmp_path):
         assert [str(r).replace(str(tmp_path), "") for r in fresh] == [
             str(r).replace(str(LEARNERS), "") for r in committed
         ], path.name
+
+
+# ---------------------------------------------------------------- found by attacking the above
+
+
+def table_lines(tmp_path, lr=0.5, steps=4):
+    course.write_csv(tmp_path / "one.csv", course.train(lr, steps))
+    return [line.split(",") for line in (tmp_path / "one.csv").read_text().splitlines()]
+
+
+def write_lines(path, lines):
+    path.write_text("".join(",".join(cells) + "\n" for cells in lines))
+    return path
+
+
+def test_a_header_copy_with_nothing_below_it_is_left_out_not_a_table_without_rows(tmp_path, capsys):
+    lines = table_lines(tmp_path)
+    status, out, err = compare(capsys, write_lines(tmp_path / "mine.csv", [*lines, lines[0]]))
+    assert status == 0 and "all 4 rows agree" in out and "row 6 repeats the header with no rows below it" in out
+
+
+def test_a_stated_learning_rate_of_0_does_not_pass_weights_that_never_change(tmp_path, capsys):
+    header, step_0 = table_lines(tmp_path)[:2]  # every row the same: weights never updated, all else right
+    status, out, _ = compare(capsys, write_lines(tmp_path / "mine.csv", [["η =", "0"], header, *[step_0] * 4]))
+    assert status == 1 and "η = 0 from cell B1, labelled 'η =' is not a learning rate: gradient descent needs η > 0" in (
+        out
+    )
+
+
+def test_a_row_that_cannot_be_recomputed_hides_no_other_worksheet(tmp_path, capsys):
+    openpyxl = pytest.importorskip("openpyxl")
+    wb = openpyxl.Workbook()
+    for ws, t1 in ((wb.active, "1e300"), (wb.create_sheet("fine"), None)):
+        for r, cells in enumerate(table_lines(tmp_path)):
+            if r == 2 and t1:
+                cells[cells.index("0.5")] = t1
+            ws.append([float(c) if r else c for c in cells])
+    wb.save(tmp_path / "two.xlsx")
+    status, out, err = compare(capsys, tmp_path / "two.xlsx")
+    assert status == 2 and "worksheet 'fine': all 4 rows agree" in out
+    assert "worksheet 'Sheet': row 3 cannot be recomputed" in err

@@ -21,6 +21,7 @@ from __future__ import annotations
 
 import math
 import os
+from collections import defaultdict
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 
@@ -183,8 +184,12 @@ def check_file(
     A worksheet whose table cannot be read gets a report of its own (``problem``): the others are still checked.
     """
     problems: list[str] = []
-    tables = read_tables(path, progress, problems)
-    reports = [check_table(table, lr, rtol, atol, progress) for table in tables]
+    reports = []
+    for table in read_tables(path, progress, problems):
+        try:
+            reports.append(check_table(table, lr, rtol, atol, progress))
+        except UnreadableSheet as problem:  # a row that cannot be recomputed: that table only
+            problems.append(str(problem))
     return reports + [Report(problem.split(": ", 1)[0], 0, None, "", problem=problem) for problem in problems]
 
 
@@ -207,7 +212,10 @@ def check_table(
     rounding = _rounding(table)
     verdict = None
     lr, lr_source = (lr, "--lr") if lr is not None else (table.lr, table.lr_source)
-    if lr is None:
+    if lr is not None and not (math.isfinite(lr) and lr > 0):  # a stated η of 0 would pass unchanged weights
+        verdict = f"η = {lr:g} from {lr_source} is not a learning rate: gradient descent needs η > 0"
+        lr, lr_source = None, ""
+    if lr is None and verdict is None:
         lr, lr_source, verdict = _inferred_learning_rate(table, rounding)
     unchecked = tuple(c for c in COLUMNS[1:] if c not in table.headers)
     report = Report(table.source, 0, lr, lr_source, unchecked=unchecked, notes=[*table.notes], verdict=verdict)
@@ -327,7 +335,7 @@ class _Rounding:
 
 
 def _rounding(table: Table) -> _Rounding:
-    """The columns rounded to 4-9 decimals (most of their values use every place) or stored with 7-15
+    """The columns rounded to 4-9 decimals (most of their values use every place) or stored with 7-12
     significant digits; a column needs two different values to tell (weights: after step 0)."""
     decimals, digits = {}, {}
     for column in table.headers:
@@ -336,11 +344,17 @@ def _rounding(table: Table) -> _Rounding:
         values = [row[column] for row in (table.rows[1:] if column in WEIGHT_NAMES else table.rows)]
         if len(set(values)) < 2:
             continue
-        places = [_decimals(v) for v in values]
-        if 4 <= max(places) <= 9 and 2 * places.count(max(places)) >= len(places):
-            decimals[column] = max(places)
-        if 7 <= (most := max(_significant_digits(v) for v in values)) <= 15:
-            digits[column] = most
+        places, most = [], 0
+        for value in values:
+            places.append(_decimals(value))
+            most = max(most, _significant_digits(value))
+            if places[-1] > 9 and most > 12:
+                break  # a float's full digits: not rounded (most tables, told at their second value)
+        else:
+            if 4 <= max(places) <= 9 and 2 * places.count(max(places)) >= len(places):
+                decimals[column] = max(places)
+            if 7 <= most <= 12:
+                digits[column] = most
     return _Rounding(decimals, digits)
 
 
@@ -376,8 +390,13 @@ def _carried(table: Table, index: int, rounding: _Rounding) -> dict[str, float]:
     return carried
 
 
-def _allowance(table: Table, index: int, lr, rounding: _Rounding, carried, previous_carried) -> dict[str, float]:
+_NO_ALLOWANCE: Mapping[str, float] = defaultdict(float)  # a table whose cells are not rounded
+
+
+def _allowance(table: Table, index: int, lr, rounding: _Rounding, carried, previous_carried) -> Mapping[str, float]:
     """The absolute difference each cell of row ``index`` may show from rounding alone."""
+    if not (rounding.decimals or rounding.digits):
+        return _NO_ALLOWANCE
     row = table.rows[index]
     allowance = {c: rounding.half_unit(c, v) + carried.get(c, 0.0) for c, v in row.items()}
     if lr is not None and index > 0:

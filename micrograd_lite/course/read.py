@@ -403,6 +403,10 @@ def _table_at(
                     f"row {row_number} repeats the header (a page-break copy?): the table goes on below it"
                 )
                 continue
+            if _is_header(cells) and not _has_numbers(grid, offset + 1):
+                table.notes.append(f"row {row_number} repeats the header with no rows below it: left out")
+                end = offset + 1
+                break
             if not _is_header(cells):
                 empty = all(v is None for v in values.values())
                 what = "is empty" if empty else "ends the table (no number for the inputs and weights)"
@@ -432,19 +436,20 @@ def _table_at(
 def _check_cells_of_row(table: Table, row_number: int, values: dict[str, float | str | None]) -> None:
     """Every headed column of a row needs a number: an empty cell, a text or an error value would go unchecked."""
     for name, value in values.items():
+        if isinstance(value, float) or (value is None and name == "epoch"):
+            continue
         where = cell_name(row_number, table.column_index[name])
-        if value is None and name != "epoch":
+        if value is None:
             raise UnreadableSheet(
                 f"{table.source}: row {row_number} has no number for {table.headers[name]} (cell {where}),"
                 " which is empty (a formula whose result is an error, such as #DIV/0!, reads as empty too)"
             )
-        if isinstance(value, str) and _SPREADSHEET_ERROR.fullmatch(value):
+        if _SPREADSHEET_ERROR.fullmatch(value):
             raise UnreadableSheet(
                 f"{table.source}: cell {where} ({table.headers[name]}) holds the spreadsheet error {value}:"
                 " its formula failed; fix it"
             )
-        if isinstance(value, str):
-            raise UnreadableSheet(f"{table.source}: cell {where} ({table.headers[name]}) is not a number: {value!r}")
+        raise UnreadableSheet(f"{table.source}: cell {where} ({table.headers[name]}) is not a number: {value!r}")
 
 
 def _continues_across(grid: Sequence[Sequence], offset: int, columns: dict[str, int], table: Table) -> bool:
@@ -452,10 +457,15 @@ def _continues_across(grid: Sequence[Sequence], offset: int, columns: dict[str, 
     row below does not start again from the table's first weights (which would be a new run)."""
     if _columns_of(grid[offset])[0] != columns:
         return False
-    if offset + 1 >= len(grid):
-        return True
+    if not _has_numbers(grid, offset + 1):
+        return False
     below = grid[offset + 1]
     return any(_cell_value(below, columns[w]) != table.rows[0][w] for w in WEIGHT_NAMES)
+
+
+def _has_numbers(grid: Sequence[Sequence], r: int) -> bool:
+    """Whether grid row ``r`` exists and holds a number anywhere."""
+    return r < len(grid) and any(isinstance(_cell_value(grid[r], c), float) for c in range(len(grid[r])))
 
 
 def _check_nothing_below(
@@ -558,8 +568,8 @@ def _stated_learning_rate(grid: Sequence[Sequence], lo: int, hi: int, notes: lis
     """
     for r in range(lo, hi):
         for c, cell in enumerate(grid[r]):
-            if not isinstance(cell, str) or len(cell) > 40:
-                continue
+            if not isinstance(cell, str) or not 0 < len(cell) <= 40 or cell[0] in "0123456789.-+":
+                continue  # not a label (a CSV's numbers are text too)
             label = cell.strip()
             if in_text := _LR_IN_TEXT.fullmatch(label):
                 if isinstance(value := _cell_value([in_text[1]], 0), float):
