@@ -3,7 +3,8 @@
 Each row is recomputed by the engine from that row's own inputs, targets and
 weights, so a wrong cell is reported where it is, not where it spreads to;
 each row's weights are checked against the previous row's update
-``w − η·∂E/∂w`` (with the learner's own gradients). When a row is wrong, the
+``w − η·∂E/∂w`` (with the learner's own gradients), relative to the update's
+size, not the weight's. When a row is wrong, the
 row is recomputed once more with each common slip of the hand derivation
 (:data:`SLIPS`); a slip that reproduces the learner's numbers is named.
 
