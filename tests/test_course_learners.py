@@ -157,7 +157,9 @@ def test_a_repeated_header_continues_the_table_unless_a_new_run_starts(kind):
     assert continued.rows_checked == 20 and continued.notes == [
         "row 16 repeats the header (a page-break copy?): the table goes on below it"
     ]
-    assert "a new run" in found["worksheet 'new run', table at row 16"].notes[0]
+    assert found["worksheet 'new run', table at row 16"].notes == [
+        "its header follows the table above directly, but its weights start again: a new table"
+    ]
     (table, *_) = course.read_tables(LEARNERS / f"page_break_{kind}.xlsx")
     assert table.row_numbers[11:13] == [15, 17]
     table.rows[12]["w1"] += 1e-9  # the update across the copied header is checked
@@ -346,9 +348,8 @@ def test_a_header_copy_with_nothing_below_it_is_left_out_not_a_table_without_row
 def test_a_stated_learning_rate_of_0_does_not_pass_weights_that_never_change(tmp_path, capsys):
     header, step_0 = table_lines(tmp_path)[:2]  # every row the same: weights never updated, all else right
     status, out, _ = compare(capsys, write_lines(tmp_path / "mine.csv", [["η =", "0"], header, *[step_0] * 4]))
-    assert status == 1 and "η = 0 from cell B1, labelled 'η =' is not a learning rate: gradient descent needs η > 0" in (
-        out
-    )
+    said = "η = 0 from cell B1, labelled 'η =' is not a learning rate: gradient descent needs η > 0"
+    assert status == 1 and said in out
 
 
 def test_a_row_that_cannot_be_recomputed_hides_no_other_worksheet(tmp_path, capsys):

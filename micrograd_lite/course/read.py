@@ -350,8 +350,9 @@ def _tables_in(source: str, first_row_number: int, grid: Sequence[Sequence], pro
             lost, note = assumed
             table.headers[lost] = f"{lost} (headed {table.headers[lost]})"
             table.notes.insert(0, note)
-        if ends and ends[-1] == r:
-            table.notes.append("its header follows the table above directly, but its weights start again: a new run")
+        if ends and ends[-1] == r:  # a header right under a table: why it is not a page-break copy
+            why = "its weights start again" if columns == tables[-1].column_index else "its columns differ"
+            table.notes.append(f"its header follows the table above directly, but {why}: a new table")
         tables.append(table)
         headers.append(r)
         ends.append(start)
