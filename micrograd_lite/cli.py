@@ -15,7 +15,7 @@ import re
 import shutil
 import sys
 from collections import deque
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from pathlib import Path
 
 from . import __version__, course
@@ -46,7 +46,7 @@ def positive_float(text: str) -> float:
     return x
 
 
-def tolerance(largest: float, why: str):
+def tolerance(largest: float, why: str) -> Callable[[str], float]:
     """An argument type: a number from 0 to ``largest``; beyond it, ``why`` says what it would let through."""
 
     def parse(text: str) -> float:

@@ -5,9 +5,12 @@ spellings, recalculated and saved by LibreOffice), each with and without the cou
 """
 
 import itertools
+import math
 from pathlib import Path
 
 import pytest
+from hypothesis import given
+from hypothesis import strategies as st
 
 from micrograd_lite import course
 from micrograd_lite.cli import main
@@ -364,3 +367,59 @@ def test_a_row_that_cannot_be_recomputed_hides_no_other_worksheet(tmp_path, caps
     status, out, err = compare(capsys, tmp_path / "two.xlsx")
     assert status == 2 and "worksheet 'fine': all 4 rows agree" in out
     assert "worksheet 'Sheet': row 3 cannot be recomputed" in err
+
+
+# ---------------------------------------------------------------- a property: nothing silently unchecked
+
+ROWS = course.train(0.5, 6)
+HEADER = list(course.COLUMNS)
+ROW_KINDS = ["empty", "text", "header", "partial"]
+cell_values = st.one_of(
+    st.sampled_from([None, "", "text", "#DIV/0!", "w1", "η =", "inf"]),
+    st.floats(allow_nan=False, allow_infinity=False, width=64),
+)
+mutations = st.lists(
+    st.one_of(
+        st.tuples(st.just("cell"), st.integers(1, 7), st.integers(0, len(HEADER) - 1), cell_values),
+        st.tuples(st.just("nudge"), st.integers(1, 7), st.integers(1, len(HEADER) - 1), st.just(None)),
+        st.tuples(st.just("row"), st.integers(1, 8), st.sampled_from(ROW_KINDS), st.none()),
+    ),
+    max_size=4,
+)
+
+
+@given(mutations)
+def test_a_mutated_table_is_refused_or_disagrees_unless_what_changed_is_left_out_and_said(changes):
+    """Every grid row holding a full row of numbers below the header is checked, or the sheet is refused;
+    a table cell nudged by 1e-3 never agrees."""
+    from micrograd_lite.course.read import _tables_in
+    from micrograd_lite.errors import UnreadableSheet
+    from micrograd_lite.util import no_progress
+
+    grid = [HEADER] + [[row[c] for c in HEADER] for row in ROWS]
+    nudged = set()
+    for kind, r, c, value in changes:
+        r = min(r, len(grid) - 1)
+        if kind == "cell":
+            grid[r][c] = value
+        elif kind == "nudge" and isinstance(grid[r][c], float):
+            grid[r][c] *= 1.001 if grid[r][c] else 1
+            nudged.add((id(grid[r]), c))
+        elif kind == "row":
+            partial = [ROWS[0][h] if h[0] in "tiw" else None for h in HEADER]
+            text = ["Final", 0.5] + [None] * (len(HEADER) - 2)
+            new = {"empty": [None] * len(HEADER), "text": text, "header": list(HEADER), "partial": partial}[c]
+            grid.insert(r, new)
+    try:
+        tables = _tables_in("mine", 1, grid, no_progress)
+        reports = [course.check_table(table) for table in tables]
+    except UnreadableSheet:
+        return
+    read = {number for table in tables for number in table.row_numbers}
+    for number, cells in enumerate(grid[1:], start=2):
+        if all(isinstance(v, float) and math.isfinite(v) for v in cells) and cells != HEADER:
+            assert number in read or any(number < t.row_numbers[0] for t in tables), (number, changes)
+    for table, report in zip(tables, reports):
+        rows = {id(grid[n - 1]) for n in table.row_numbers}
+        if any(row in rows and HEADER[c] != "epoch" for row, c in nudged):
+            assert report.status != 0, (changes, str(report))
