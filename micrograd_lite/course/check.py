@@ -211,13 +211,7 @@ def check_table(
     not explain are listed (at most :data:`MAX_LATER_ROWS`).
     """
     rounding = _rounding(table)
-    verdict = None
-    lr, lr_source = (lr, "--lr") if lr is not None else (table.lr, table.lr_source)
-    if lr is not None and not (math.isfinite(lr) and lr > 0):  # a stated η of 0 would pass unchanged weights
-        verdict = f"η = {lr:g} from {lr_source} is not a learning rate: gradient descent needs η > 0"
-        lr, lr_source = None, ""
-    if lr is None and verdict is None:
-        lr, lr_source, verdict = _inferred_learning_rate(table, rounding)
+    lr, lr_source, verdict = _learning_rate(table, lr, rounding)
     unchecked = tuple(c for c in COLUMNS[1:] if c not in table.headers)
     report = Report(table.source, 0, lr, lr_source, unchecked=unchecked, notes=[*table.notes], verdict=verdict)
     if rounding.decimals:
@@ -239,23 +233,31 @@ def check_table(
         compared = _compared(table, index, lr)
         report.cells_compared += len(compared)
         wrong = [c for c in compared if not _agrees(table, index, c, expected[c], allowance[c], rtol, atol)]
-        if not wrong:
-            continue
-        if report.row_number is None:
+        if wrong and report.row_number is None:
             report.row_number, report.step = table.row_numbers[index], index
             report.findings = [Finding(table.headers[c], table.cell(index, c), c, row[c], expected[c]) for c in wrong]
-            report.diagnosis, slip = _diagnosis(table, index, lr, expected, wrong, allowance, rtol, atol)
+            report.diagnosis, slip = _diagnosis(table, index, lr, expected, allowance, rtol, atol)
             first = set(wrong)
-        elif len(report.later_rows) < MAX_LATER_ROWS:  # the row's own errors: what the first row's slip misses
-            slipped = _expected_row(table, index, lr, slip) if slip else None
+        elif wrong and len(report.later_rows) < MAX_LATER_ROWS:
+            slipped = _expected_row(table, index, lr, slip) if slip else {}
             own = [
                 c
                 for c in wrong
-                if c not in first or slipped and not _agrees(table, index, c, slipped[c], allowance[c], rtol, atol)
+                if c not in first or slip and not _agrees(table, index, c, slipped[c], allowance[c], rtol, atol)
             ]
-            if own:
+            if own:  # what the first row's slip does not explain
                 report.later_rows.append(f"row {table.row_numbers[index]}: {', '.join(table.headers[c] for c in own)}")
     return report
+
+
+def _learning_rate(table: Table, lr: float | None, rounding: _Rounding) -> tuple[float | None, str, str | None]:
+    """η and where it comes from: ``--lr``, the table's own, or inferred; and a finding when there is none."""
+    lr, source = (lr, "--lr") if lr is not None else (table.lr, table.lr_source)
+    if lr is None:
+        return _inferred_learning_rate(table, rounding)
+    if not (math.isfinite(lr) and lr > 0):  # a stated η of 0 would pass weights that never change
+        return None, "", f"η = {lr:g} from {source} is not a learning rate: gradient descent needs η > 0"
+    return lr, source, None
 
 
 def _compared(table: Table, index: int, lr: float | None) -> list[str]:
@@ -296,7 +298,7 @@ def _has_gradients(table: Table) -> bool:
 
 
 def _diagnosis(
-    table: Table, index: int, lr, expected, wrong: list[str], allowance, rtol: float, atol: float
+    table: Table, index: int, lr, expected, allowance, rtol: float, atol: float
 ) -> tuple[str | None, Slip | None]:
     """The first slip whose recomputation reproduces every checked cell of the wrong row, named, and the slip."""
     compared = _compared(table, index, lr)
@@ -304,7 +306,7 @@ def _diagnosis(
         if slip.update is not None and (lr is None or index == 0):
             continue
         slipped = _expected_row(table, index, lr, slip)
-        changed = [c for c in compared if slipped[c] != expected[c]]
+        changed = [c for c in compared if not math.isclose(slipped[c], expected[c], rel_tol=1e-12)]
         if changed and _reproduces(table, index, lr, slip, compared, allowance, rtol, atol, slipped):
             names = [table.headers[c] for c in changed]
             columns = names[0] if len(names) == 1 else ", ".join(names[:-1]) + " and " + names[-1]
