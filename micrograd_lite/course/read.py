@@ -3,9 +3,12 @@
 A workbook may hold several worksheets (one per learning rate, a chart
 sheet, a scratch sheet); each worksheet whose cells hold a header row with
 the network's columns becomes one :class:`Table`. The header row can be
-anywhere, starting in any column, and its names can be spelled as the
-course spells them (``E_tot``, ``∂E/∂w1``, ``dE_total/dw1`` …) or as we do.
-There need be no epoch column: the first row is step 0.
+anywhere, starting in any column, its columns in any order, and its names can
+be spelled as the course and its learners spell them (``E_tot``, ``∂E/∂w1``,
+``δE_tot/δw1``, ``dw1``, ``out_h1`` …; see :func:`column_for`) or as we do.
+There need be no epoch column: the first row is step 0. A table ends at an
+empty row or at a row with no number for the inputs and weights; what was
+assumed or left out on the way is kept in :attr:`Table.notes` for the report.
 
 Spreadsheets are read with python-calamine, which reads the values a
 spreadsheet application saved with each formula (the ``spreadsheets`` extra).
