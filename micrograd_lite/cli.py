@@ -15,7 +15,7 @@ import re
 import shutil
 import sys
 from collections import deque
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from pathlib import Path
 
 from . import __version__, course
@@ -44,6 +44,21 @@ def positive_float(text: str) -> float:
     if not (math.isfinite(x) and x > 0):
         raise argparse.ArgumentTypeError(f"must be a positive number, got {text!r}")
     return x
+
+
+def tolerance(largest: float, why: str) -> Callable[[str], float]:
+    """An argument type: a number from 0 to ``largest``; beyond it, ``why`` says what it would let through."""
+
+    def parse(text: str) -> float:
+        try:
+            x = float(text)
+        except ValueError:
+            raise argparse.ArgumentTypeError(f"not a number: {text!r}") from None
+        if not (0 <= x <= largest):
+            raise argparse.ArgumentTypeError(f"must be from 0 to {largest:g} ({why}), got {text!r}")
+        return x
+
+    return parse
 
 
 def positive_int(text: str) -> int:
@@ -234,14 +249,18 @@ def check_sheet_size(args) -> None:
 
 
 def compare_sheet(args) -> int:
-    """Check every table in a learner's file: exit status 0 all agree, 1 a disagreement (like diff)."""
+    """Check every table in a learner's file: exit status 0 all agree, 1 a disagreement, 2 a worksheet unreadable
+    or with nothing to compare (like diff, trouble wins)."""
     written = [option for option, value in (("--csv", args.csv), ("--xlsx", args.xlsx)) if value is not None]
     if written:
         raise CLIError(f"--compare only reads FILE and writes nothing: leave out {' and '.join(written)}")
     reports = course.check_file(args.compare, lr=args.lr, rtol=args.rtol, atol=args.atol, progress=progress)
-    for report in reports:
-        print(report)
-    return 0 if all(report.agrees for report in reports) else 1
+    for report in reports:  # a worksheet that cannot be read, or compares nothing, is an error line of its own
+        if report.status == 2:
+            print(f"micrograd-lite: error: {one_line(report)}", file=sys.stderr)
+        else:
+            print(report)
+    return max(report.status for report in reports)
 
 
 def cmd_sweep(args) -> int:
@@ -552,7 +571,8 @@ def build_parser() -> argparse.ArgumentParser:
         help="the course sheet: one row per epoch; or check your own workbook",
         description="The course sheet, one row per epoch. With --compare FILE, check your own sheet instead: "
         "every worksheet of a .xlsx/.xlsm/.ods (or a CSV) holding the table is recomputed row by row; "
-        "exit status 0 when all agree, 1 when a cell disagrees, 2 when FILE cannot be read.",
+        "exit status 0 when all agree, 1 when a cell disagrees, 2 when FILE (or one of its worksheets) cannot be read "
+        "or has nothing to compare.",
         epilog=f"Tolerance of --compare: {course.check.TOLERANCE_TEXT}.",
     )
     sheet.add_argument("--lr", type=positive_float, default=None, help="learning rate (default 0.5; with --compare: "
@@ -563,10 +583,12 @@ def build_parser() -> argparse.ArgumentParser:
     sheet.add_argument("--all-columns", action="store_true", help="print every column")
     sheet.add_argument("--check", action="store_true", help="compare the hand-derived formulas with backward()")
     sheet.add_argument("--compare", metavar="FILE", help="check your own CSV/.xlsx/.xlsm/.ods: first wrong row, why")
-    sheet.add_argument("--rtol", type=positive_float, default=course.DEFAULT_RTOL,
-                       help=f"relative tolerance of --compare (default {course.DEFAULT_RTOL:g})")  # fmt: skip
-    sheet.add_argument("--atol", type=positive_float, default=course.DEFAULT_ATOL,
-                       help=f"absolute tolerance of --compare (default {course.DEFAULT_ATOL:g})")  # fmt: skip
+    sheet.add_argument("--rtol", type=tolerance(course.check.MAX_RTOL, course.check.MAX_RTOL_WHY),
+                       default=course.DEFAULT_RTOL, help=f"relative tolerance of --compare, 0 to "
+                       f"{course.check.MAX_RTOL:g} (default {course.DEFAULT_RTOL:g})")  # fmt: skip
+    sheet.add_argument("--atol", type=tolerance(course.check.MAX_ATOL, course.check.MAX_ATOL_WHY),
+                       default=course.DEFAULT_ATOL, help=f"absolute tolerance of --compare, 0 to "
+                       f"{course.check.MAX_ATOL:g} (default {course.DEFAULT_ATOL:g})")  # fmt: skip
     sheet.set_defaults(run=cmd_sheet)
 
     sweep = commands.add_parser("sweep", help="loss curves for several learning rates")

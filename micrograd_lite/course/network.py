@@ -179,6 +179,8 @@ def closed_form_gradients(
     output_activation_of: Mapping[str, str] = ACTIVATION_OF,
     output_sigma_prime: bool = True,
     hidden_sigma_prime: bool = True,
+    output_error: Callable[[float, float], float] = lambda a_o, t: a_o - t,
+    bracketed_sum: bool = True,
 ) -> dict[str, float]:
     """The seeds' formulas for ∂E_total/∂w1..w8, from one row's forward values.
 
@@ -193,15 +195,18 @@ def closed_form_gradients(
     """
     t1, t2, i1, i2 = row["t1"], row["t2"], row["i1"], row["i2"]
     a_o1, a_o2 = row["a_o1"], row["a_o2"]
-    delta_o1 = (a_o1 - t1) * (a_o1 * (1 - a_o1) if output_sigma_prime else 1)  # ∂E_total/∂o1
-    delta_o2 = (a_o2 - t2) * (a_o2 * (1 - a_o2) if output_sigma_prime else 1)  # ∂E_total/∂o2
+    delta_o1 = output_error(a_o1, t1) * (a_o1 * (1 - a_o1) if output_sigma_prime else 1)  # ∂E_total/∂o1
+    delta_o2 = output_error(a_o2, t2) * (a_o2 * (1 - a_o2) if output_sigma_prime else 1)  # ∂E_total/∂o2
     gradients = {}
     for hidden, (w_first, w_second) in (("h1", ("w1", "w2")), ("h2", ("w3", "w4"))):
         to_o1, to_o2 = weights_back_to[hidden]
-        dE_da_h = delta_o1 * row[to_o1] + delta_o2 * row[to_o2]  # ∂E_total/∂a_h: two paths, added
         a = row[sigma_prime_of[hidden]]
-        dE_dh = dE_da_h * (a * (1 - a) if hidden_sigma_prime else 1)
-        gradients["dE_d" + w_first], gradients["dE_d" + w_second] = dE_dh * i1, dE_dh * i2
+        sigma_prime = a * (1 - a) if hidden_sigma_prime else 1
+        for w, i in ((w_first, i1), (w_second, i2)):
+            if bracketed_sum:  # ∂E_total/∂a_h: two paths, added, then times σ' and the input
+                gradients["dE_d" + w] = (delta_o1 * row[to_o1] + delta_o2 * row[to_o2]) * sigma_prime * i
+            else:  # without the brackets only the second path is multiplied
+                gradients["dE_d" + w] = delta_o1 * row[to_o1] + delta_o2 * row[to_o2] * sigma_prime * i
     a_h1, a_h2 = row[output_activation_of["h1"]], row[output_activation_of["h2"]]
     gradients.update(
         {"dE_dw5": delta_o1 * a_h1, "dE_dw6": delta_o1 * a_h2, "dE_dw7": delta_o2 * a_h1, "dE_dw8": delta_o2 * a_h2}

@@ -3,9 +3,12 @@
 A workbook may hold several worksheets (one per learning rate, a chart
 sheet, a scratch sheet); each worksheet whose cells hold a header row with
 the network's columns becomes one :class:`Table`. The header row can be
-anywhere, starting in any column, and its names can be spelled as the
-course spells them (``E_tot``, ``∂E/∂w1``, ``dE_total/dw1`` …) or as we do.
-There need be no epoch column: the first row is step 0.
+anywhere, starting in any column, its columns in any order, and its names can
+be spelled as the course and its learners spell them (``E_tot``, ``∂E/∂w1``,
+``δE_tot/δw1``, ``dw1``, ``out_h1`` …; see :func:`column_for`) or as we do.
+There need be no epoch column: the first row is step 0. A table ends at an
+empty row or at a row with no number for the inputs and weights; what was
+assumed or left out on the way is kept in :attr:`Table.notes` for the report.
 
 Spreadsheets are read with python-calamine, which reads the values a
 spreadsheet application saved with each formula (the ``spreadsheets`` extra).
@@ -26,7 +29,7 @@ import os
 import re
 import zipfile
 from collections.abc import Callable, Iterable, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 from xml import sax as xml_sax
 
@@ -40,13 +43,20 @@ MAX_ROWS = 100_000  # per worksheet or CSV: a learner's sheet has a few hundred;
 MAX_CELLS = 10_000_000  # rows × columns of a worksheet: one stray cell in column XFD makes every row 16,384 wide
 MAX_CSV_BYTES = 64_000_000  # 100,000 rows of the table at full precision take 37 MB; one huge line is refused too
 REQUIRED = (*TARGETS, *INPUTS, *WEIGHT_NAMES)  # what a row must hold to be recomputed
-_PLAIN_NAMES = {name.lower(): name for name in (*REQUIRED, *FORWARD_NAMES)} | {
-    "e_tot": "E_total",
-    "etotal": "E_total",
-    "epoch": "epoch",
-    "step": "epoch",
-}
-_GRADIENT = re.compile(r"^(?:[d∂]e(?:_?tot(?:al)?)?/[d∂]|de(?:_?tot(?:al)?)?_d)(w[1-8])$")
+DEFINING = (*INPUTS, *WEIGHT_NAMES)  # a row with no number in any of these is not a row of the table
+_PLAIN_NAMES = {name.lower(): name for name in (*REQUIRED, *FORWARD_NAMES)} | {"epoch": "epoch", "step": "epoch"}
+_LOSS = r"e(?:_?t(?:ot(?:al)?)?)?"  # E, E_t, E_tot, E_total, Etotal
+_NAME_PATTERNS = (  # (pattern over the header without spaces, in lower case; our name from its groups)
+    (
+        re.compile(rf"([∂δd]?)({_LOSS})?[/_]?([∂δd]?)_?(w[1-8])"),
+        lambda m: "dE_d" + m[4] if m[1] or m[2] or m[3] else None,
+    ),
+    (re.compile(r"(?:a|out|act)_?([ho][12])"), lambda m: "a_" + m[1]),
+    (re.compile(r"net_?([ho][12])"), lambda m: m[1]),
+    (re.compile(r"e_?o?([12])"), lambda m: "E" + m[1]),
+    (re.compile(_LOSS), lambda m: "E_total" if m[0] != "e" else None),
+)
+_NOTE = re.compile(r"\s*\(.*\)\s*$")  # "t1 ( output of out_o1)": a note after the name
 _X = rb"(?:\w+:)?"  # a namespace prefix, which some writers put on every element
 _DIMENSION = re.compile(rb"<" + _X + rb'dimension ref="[A-Z]+[0-9]+:([A-Z]+)([0-9]+)"')
 _FORMULA_WITHOUT_VALUE = re.compile(
@@ -59,17 +69,32 @@ _ODS_TABLE = "urn:oasis:names:tc:opendocument:xmlns:table:1.0"
 _ODS_OFFICE = "urn:oasis:names:tc:opendocument:xmlns:office:1.0"
 _ODS_TEXT = "urn:oasis:names:tc:opendocument:xmlns:text:1.0"
 Progress = Callable[[Iterable, int, str], Iterable]  # (items, how many, what they are) -> the same items
-_LR_LABELS = {"η", "eta", "lr", "learning_rate", "learningrate", "learning rate", "α", "alpha"}
-_LR_IN_TEXT = re.compile(r"^\s*(η|eta|lr|learning[ _]?rate|α|alpha)\s*[=:]\s*(\S+)\s*$", re.IGNORECASE)
+_ETA = r"(?:η|ͷ|ⴄ|h|eta|lr|learning[ _]?rate|α|alpha)(?:\s*\(\s*(?:η|ͷ|ⴄ|eta|α|alpha)\s*\))?"  # LR (η)
+_LR_LABEL = re.compile(_ETA + r"\s*[=:]?", re.IGNORECASE)  # a label, its value in another cell
+_LR_IN_TEXT = re.compile(_ETA + r"\s*[=:]\s*(\S+)", re.IGNORECASE)  # "lr=0.1" in one cell
+_SPREADSHEET_ERROR = re.compile(r"#(?:DIV/0!|VALUE!|REF!|NAME\?|NUM!|N/A|NULL!|SPILL!|CALC!)|Err:\d+")
 
 
 def column_for(header: object) -> str | None:
-    """Our name for a learner's column header, or None when it is not one of the sheet's columns."""
+    """Our name for a learner's column header, or None when it is not one of the sheet's columns.
+
+    Any spelling of a derivative of E (or of nothing: ``dw1``) by one weight is a gradient, with ∂, δ,
+    d or no symbol, with or without ``/`` and ``_``; ``out_h1`` and ``act_h1`` are ``a_h1``; a note in
+    brackets after the name (``t1 (target)``) is left out. ``Δw1``, a weight's change, is not a gradient.
+    """
     if not isinstance(header, str):
         return None
-    text = "".join(header.split()).lower()  # no spaces of any kind, nor the line break of a wrapped header
-    gradient = _GRADIENT.match(text)
-    return "dE_d" + gradient.group(1) if gradient else _PLAIN_NAMES.get(text)
+    text = "".join(header.split())  # no spaces of any kind, nor the line break of a wrapped header
+    text = _NOTE.sub("", text) or text
+    if text.startswith("Δw"):
+        return None
+    text = text.lower()
+    if text in _PLAIN_NAMES:
+        return _PLAIN_NAMES[text]
+    for pattern, name in _NAME_PATTERNS:
+        if match := pattern.fullmatch(text):
+            return name(match)
+    return None
 
 
 @dataclass
@@ -83,31 +108,38 @@ class Table:
     rows: list[dict[str, float]]
     lr: float | None = None
     lr_source: str = ""  # where lr was read, e.g. "cell G31, labelled 'η ='"
+    notes: list[str] = field(default_factory=list)  # what was assumed or left out, for the report
 
     def cell(self, index: int, column: str) -> str:
         """The spreadsheet name of the cell holding ``column`` in data row ``index``."""
         return cell_name(self.row_numbers[index], self.column_index[column])
 
 
-def read_tables(path: str | os.PathLike, progress: Progress = no_progress) -> list[Table]:
+def read_tables(
+    path: str | os.PathLike, progress: Progress = no_progress, problems: list[str] | None = None
+) -> list[Table]:
     """Every table in a learner's file; :class:`UnreadableSheet` (one line, naming the file) if there is none.
 
-    ``progress`` wraps each table's rows as they are read (the CLI's progress bar).
+    ``progress`` wraps each table's rows as they are read (the CLI's progress bar). A worksheet whose
+    table cannot be read raises, unless ``problems`` is given: then its one line is added there and
+    the other worksheets are still read.
     """
     path = Path(path)
     if path.suffix.lower() in SPREADSHEET_SUFFIXES:
         grids = _spreadsheet_grids(path)
     else:
         grids = [(str(path), 1, _csv_grid(path))]
-    tables, problems = [], []
+    tables, unreadable = [], []
     for source, first_row_number, grid in grids:
         try:
             tables += _tables_in(source, first_row_number, grid, progress)
         except UnreadableSheet as problem:
-            problems.append(str(problem))
-    if problems:
-        raise UnreadableSheet(problems[0])
-    if not tables:
+            unreadable.append(str(problem))
+    if unreadable and problems is None:
+        raise UnreadableSheet(unreadable[0])
+    if problems is not None:
+        problems += unreadable
+    if not tables and not unreadable:
         wanted = ", ".join(REQUIRED)
         raise UnreadableSheet(f"{path}: no header row with the columns {wanted} on any worksheet")
     return tables
@@ -308,33 +340,51 @@ def _check_cells(source: str, rows: int, columns: int, before: int = 0) -> int:
 def _tables_in(source: str, first_row_number: int, grid: Sequence[Sequence], progress: Progress) -> list[Table]:
     """Every table on one worksheet, each under its own header row; none when the worksheet holds none.
 
-    When there are several, each is named by its header row ("…, table at row 40"), and each takes
-    the learning rate stated between the table before it and the table after it.
+    When there are several, each is named by its header row ("…, table at row 40"). Each takes the
+    learning rate stated above it (below the table before it) or in its header row; the last one also
+    one stated below it.
     """
-    tables, ends, start = [], [], 0
-    while (found := _header_row(grid, start)) is not None:
-        r, columns = found
+    tables, headers, ends, start = [], [], [], 0
+    while (found := _header_row(source, first_row_number, grid, start)) is not None:
+        r, columns, assumed = found
         name = source if not tables else f"{source}, table at row {first_row_number + r}"
         table, start = _table_at(name, first_row_number, grid, r, columns, progress)
+        if assumed:
+            lost, note = assumed
+            table.headers[lost] = f"{lost} (headed {table.headers[lost]})"
+            table.notes.insert(0, note)
+        if ends and ends[-1] == r:  # a header right under a table: why it is not a page-break copy
+            why = "its weights start again" if columns == tables[-1].column_index else "its columns differ"
+            table.notes.append(f"its header follows the table above directly, but {why}: a new table")
         tables.append(table)
+        headers.append(r)
         ends.append(start)
     if len(tables) > 1:
-        tables[0].source = f"{source}, table at row {tables[0].row_numbers[0] - 1}"
+        tables[0].source = f"{source}, table at row {first_row_number + headers[0]}"
     for k, table in enumerate(tables):
-        above = ends[k - 1] if k else 0
-        below = tables[k + 1].row_numbers[0] - 1 - first_row_number if k + 1 < len(tables) else len(grid)
-        table.lr, table.lr_source = _stated_learning_rate(table.source, grid[above:below], above)
+        table.lr, table.lr_source = _stated_learning_rate(grid, ends[k - 1] if k else 0, ends[k], table.notes)
+        if table.lr is None and k == len(tables) - 1:
+            table.lr, table.lr_source = _stated_learning_rate(grid, ends[k], len(grid), table.notes)
+        named = re.search(r"worksheet '(?:lr|η|eta)\s*=\s*([0-9.eE+-]+)'", source, re.IGNORECASE)
+        if table.lr is None and named and isinstance(_cell_value([named.group(1)], 0), float):
+            table.lr, table.lr_source = float(named.group(1)), "the worksheet's name"
     return tables
 
 
 def _table_at(
     source: str, first_row_number: int, grid: Sequence[Sequence], r: int, columns: dict[str, int], progress: Progress
 ) -> tuple[Table, int]:
-    """The table under the header in grid row ``r``, and the grid row where it ends."""
+    """The table under the header in grid row ``r``, and the grid row where it ends.
+
+    It ends at an empty row, at a row with no number for the inputs and weights (a note typed under
+    it), or at a header row whose weights start again (a new run). A header row repeated inside the
+    table (a page-break copy) is stepped over. Rows after the last complete one that hold only the
+    updated weights are unfinished: left out, and said in a note.
+    """
     header_row = grid[r]
     for c, header in enumerate(header_row):
         name = column_for(header)
-        if name is not None and columns[name] != c:  # which of the two would a learner mean? say so
+        if name is not None and c not in columns.values():  # which of the two would a learner mean? say so
             cells = " and ".join(cell_name(first_row_number + r, k) for k in (columns[name], c))
             raise UnreadableSheet(f"{source}: two columns are headed {str(header).strip()} (cells {cells}): keep one")
     table = Table(
@@ -344,59 +394,153 @@ def _table_at(
         row_numbers=[],
         rows=[],
     )
-    end = len(grid)
+    computed = [name for name in columns if name not in REQUIRED and name != "epoch"]
+    end, unfinished = len(grid), []
     below = len(grid) - r - 1
     rows = zip(range(r + 1, len(grid)), itertools.islice(grid, r + 1, None))  # no copy: a worksheet may hold many
     for offset, cells in progress(rows, below, f"rows read of {source}"):
         row_number = first_row_number + offset
         values = {name: _cell_value(cells, c) for name, c in columns.items()}
-        if all(v is None for v in values.values()):
-            _check_nothing_below(source, first_row_number, grid, offset, columns)
-            end = offset
-            break  # the table ends at its first empty row
-        if any(isinstance(v, str) for v in values.values()) and _header_row([cells]) is not None:
-            end = offset
-            break  # or where the next table's header row follows it directly
-        for name in columns:  # an empty cell would go unchecked: every headed column needs a number
-            if values[name] is None and name != "epoch":
-                where = cell_name(row_number, columns[name])
-                raise UnreadableSheet(
-                    f"{source}: row {row_number} has no number for {table.headers[name]} (cell {where})"
+        if not any(isinstance(values[name], float) for name in DEFINING):
+            if _is_header(cells) and table.rows and _continues_across(grid, offset, columns, table):
+                table.notes.append(
+                    f"row {row_number} repeats the header (a page-break copy?): the table goes on below it"
                 )
-        for name, value in values.items():
-            if isinstance(value, str):
-                where = cell_name(row_number, columns[name])
-                raise UnreadableSheet(f"{source}: cell {where} ({table.headers[name]}) is not a number: {value!r}")
+                continue
+            if _is_header(cells) and not _has_numbers(grid, offset + 1):
+                table.notes.append(f"row {row_number} repeats the header with no rows below it: left out")
+                end = offset + 1
+                break
+            if not _is_header(cells):
+                empty = all(v is None for v in values.values())
+                what = "is empty" if empty else "ends the table (no number for the inputs and weights)"
+                _check_nothing_below(source, first_row_number, grid, offset, columns, what)
+            end = offset
+            break
+        if computed and all(values[name] is None for name in computed):
+            if all(isinstance(values[w], float) for w in WEIGHT_NAMES):
+                unfinished.append(row_number)  # only the updated weights: the learner stopped here
+                continue
+        if unfinished:
+            raise UnreadableSheet(
+                f"{source}: row {unfinished[-1]} holds only weights, but row {row_number} below it is complete:"
+                " fill in or delete the unfinished rows"
+            )
+        _check_cells_of_row(table, row_number, values)
         table.rows.append({name: value for name, value in values.items() if value is not None})
         table.row_numbers.append(row_number)
+    if unfinished:
+        rows_text = f"row {unfinished[0]}" if len(unfinished) == 1 else f"rows {unfinished[0]}–{unfinished[-1]}"
+        table.notes.append(f"{rows_text} hold only the updated weights: unfinished, not checked")
     if not table.rows:
-        raise UnreadableSheet(f"{source}: the table under row {first_row_number + r} has no data rows")
+        raise UnreadableSheet(f"{source}: the table under row {first_row_number + r} has no complete data rows")
     return table, end
 
 
-def _check_nothing_below(source: str, first_row_number: int, grid: Sequence[Sequence], empty: int, columns) -> None:
-    """Refuse rows of the table below its first empty row: they would go unchecked (a summary row is fine)."""
-    for offset in range(empty + 1, len(grid)):
-        if _header_row([grid[offset]]) is not None:
+def _check_cells_of_row(table: Table, row_number: int, values: dict[str, float | str | None]) -> None:
+    """Every headed column of a row needs a number: an empty cell, a text or an error value would go unchecked."""
+    for name, value in values.items():
+        if isinstance(value, float) or (value is None and name == "epoch"):
+            continue
+        where = cell_name(row_number, table.column_index[name])
+        if value is None:
+            raise UnreadableSheet(
+                f"{table.source}: row {row_number} has no number for {table.headers[name]} (cell {where}),"
+                " which is empty (a formula whose result is an error, such as #DIV/0!, reads as empty too)"
+            )
+        if _SPREADSHEET_ERROR.fullmatch(value):
+            raise UnreadableSheet(
+                f"{table.source}: cell {where} ({table.headers[name]}) holds the spreadsheet error {value}:"
+                " its formula failed; fix it"
+            )
+        raise UnreadableSheet(f"{table.source}: cell {where} ({table.headers[name]}) is not a number: {value!r}")
+
+
+def _continues_across(grid: Sequence[Sequence], offset: int, columns: dict[str, int], table: Table) -> bool:
+    """Whether the table goes on below a copy of its header in grid row ``offset``: same columns, and the
+    row below does not start again from the table's first weights (which would be a new run)."""
+    if _columns_of(grid[offset])[0] != columns:
+        return False
+    if not _has_numbers(grid, offset + 1):
+        return False
+    below = grid[offset + 1]
+    return any(_cell_value(below, columns[w]) != table.rows[0][w] for w in WEIGHT_NAMES)
+
+
+def _has_numbers(grid: Sequence[Sequence], r: int) -> bool:
+    """Whether grid row ``r`` exists and holds a number anywhere."""
+    return r < len(grid) and any(isinstance(_cell_value(grid[r], c), float) for c in range(len(grid[r])))
+
+
+def _check_nothing_below(
+    source: str, first_row_number: int, grid: Sequence[Sequence], end: int, columns, what: str
+) -> None:
+    """Refuse rows of the table below the row that ends it: they would go unchecked (a summary row is fine)."""
+    for offset in range(end + 1, len(grid)):
+        if _is_header(grid[offset]):
             return  # another table's header: what follows is that table's
         if all(isinstance(_cell_value(grid[offset], columns[name]), float) for name in REQUIRED):
             raise UnreadableSheet(
-                f"{source}: row {first_row_number + empty} is empty but row {first_row_number + offset} below it"
-                " holds a row of the table; delete the empty row so that every row is checked"
+                f"{source}: row {first_row_number + end} {what} but row {first_row_number + offset} below it"
+                f" holds a row of the table; delete row {first_row_number + end} so that every row is checked"
             )
 
 
-def _header_row(grid: Sequence[Sequence], start: int = 0) -> tuple[int, dict[str, int]] | None:
-    """The index of the first row from ``start`` naming every required column, and where each of its columns is."""
+def _columns_of(cells: Sequence) -> tuple[dict[str, int], dict[str, list[int]]]:
+    """Our name -> the column of the first header naming it; and the columns of each name headed twice or more."""
+    columns: dict[str, int] = {}
+    repeated: dict[str, list[int]] = {}
+    for c, header in enumerate(cells):
+        name = column_for(header)
+        if name in columns:
+            repeated.setdefault(name, [columns[name]]).append(c)
+        elif name is not None:
+            columns[name] = c
+    return columns, repeated
+
+
+def _is_header(cells: Sequence) -> bool:
+    columns = _columns_of(cells)[0]
+    return all(name in columns for name in REQUIRED)
+
+
+def _header_row(
+    source: str, first_row_number: int, grid: Sequence[Sequence], start: int = 0
+) -> tuple[int, dict[str, int], tuple[str, str] | None] | None:
+    """The first row from ``start`` naming every required column: its index, where each column is, and
+    (the column's name, a note) when a typo in it was resolved. A typo that cannot be resolved is refused."""
     for r, cells in zip(range(start, len(grid)), itertools.islice(grid, start, None)):
-        columns: dict[str, int] = {}
-        for c, header in enumerate(cells):
-            name = column_for(header)
-            if name is not None and name not in columns:
-                columns[name] = c
-        if all(name in columns for name in REQUIRED):
-            return r, columns
+        columns, repeated = _columns_of(cells)
+        missing = [name for name in REQUIRED if name not in columns]
+        if not missing:
+            return r, columns, None
+        if repeated and len(missing) <= 2:
+            return r, *_header_typo(source, first_row_number + r, cells, columns, repeated, missing)
     return None
+
+
+def _header_typo(
+    source: str, row_number: int, cells: Sequence, columns: dict[str, int], repeated: dict, missing: list[str]
+) -> tuple[dict[str, int], tuple[str, str]]:
+    """A header row with one name twice and another missing: resolved when the position says which copy is
+    the missing one (``t1 t1 i1``: the second t1 stands where t2 belongs), refused otherwise."""
+    (twice, places), lost = next(iter(repeated.items())), missing[0]
+    siblings = len(missing) == len(repeated) == len(places) - 1 == 1 and twice[:-1] == lost[:-1]
+    if siblings and places[1] == places[0] + 1 and abs(int(twice[-1]) - int(lost[-1])) == 1:
+        meant, kept = (places[1], places[0]) if lost > twice else (places[0], places[1])
+        note = (
+            f"cells {cell_name(row_number, places[0])} and {cell_name(row_number, places[1])} are both headed"
+            f" {str(cells[meant]).strip()} and there is no {lost}: assumed {cell_name(row_number, meant)},"
+            f" where {lost} belongs, is {lost}"
+        )
+        return {**columns, twice: kept, lost: meant}, (lost, note)
+    named = "; ".join(
+        f"{name} in cells {' and '.join(cell_name(row_number, c) for c in where)}" for name, where in repeated.items()
+    )
+    raise UnreadableSheet(
+        f"{source}: the header in row {row_number} names {named}, and has no {' or '.join(missing)} column:"
+        " rename the copy that was meant"
+    )
 
 
 def _cell_value(cells: Sequence, c: int) -> float | str | None:
@@ -418,25 +562,45 @@ def _cell_value(cells: Sequence, c: int) -> float | str | None:
     return value if math.isfinite(value) else text
 
 
-def _stated_learning_rate(source: str, grid: Sequence[Sequence], first_row: int = 0) -> tuple[float | None, str]:
-    """η from a labelled cell (``η =``, ``eta``, ``learning_rate``, ``LR`` …), or from a worksheet named ``lr=0.1``.
+def _stated_learning_rate(grid: Sequence[Sequence], lo: int, hi: int, notes: list[str]) -> tuple[float | None, str]:
+    """η from a labelled cell in grid rows ``lo`` to ``hi``, and where it was read.
 
-    ``grid`` holds the worksheet's rows from index ``first_row`` on (0-based).
+    The label is ``η`` (or a look-alike ``ͷ`` ``ⴄ`` ``h``), ``eta``, ``lr``, ``LR (η)``, ``α``, ``alpha`` or
+    ``learning rate`` in any spelling, with or without ``=``; its value is the first cell filled to its
+    right (a few columns away) or the one below it, or in the same cell (``lr=0.1``). A labelled cell
+    holding text, or a column of several rates under the label, is not η: ``notes`` says so.
     """
-    for r, cells in enumerate(grid, start=first_row):
-        for c, cell in enumerate(cells):
-            if not isinstance(cell, str):
-                continue
-            label = cell.strip().rstrip("=:").strip()
-            if label.lower() in _LR_LABELS:
-                following = [(k, v) for k, v in enumerate(cells[c + 1 :], start=c + 1) if v not in ("", None)]
-                if following and isinstance(_cell_value(cells, following[0][0]), float):
-                    k = following[0][0]
-                    return _cell_value(cells, k), f"cell {cell_name(r + 1, k)}, labelled '{cell.strip()}'"
-            in_text = _LR_IN_TEXT.match(cell)
-            if in_text and isinstance(_cell_value([in_text.group(2)], 0), float):
-                return float(in_text.group(2)), f"cell {cell_name(r + 1, c)}, '{cell.strip()}'"
-    named = re.search(r"worksheet '(?:lr|η|eta)\s*=\s*([0-9.eE+-]+)'(?:, table at row \d+)?$", source, re.IGNORECASE)
-    if named and isinstance(_cell_value([named.group(1)], 0), float):
-        return float(named.group(1)), "the worksheet's name"
+    for r in range(lo, hi):
+        for c, cell in enumerate(grid[r]):
+            if not isinstance(cell, str) or not 0 < len(cell) <= 40 or cell[0] in "0123456789.-+":
+                continue  # not a label (a CSV's numbers are text too)
+            label = cell.strip()
+            if in_text := _LR_IN_TEXT.fullmatch(label):
+                if isinstance(value := _cell_value([in_text[1]], 0), float):
+                    return value, f"cell {cell_name(r + 1, c)}, '{label}'"
+                notes.append(f"cell {cell_name(r + 1, c)} says '{label}', but {in_text[1]!r} is not a number")
+            elif _LR_LABEL.fullmatch(label) and (found := _labelled_value(grid, r, c, notes)) is not None:
+                row, column, value = found
+                return value, f"cell {cell_name(row + 1, column)}, labelled '{label}'"
     return None, ""
+
+
+def _labelled_value(grid: Sequence[Sequence], r: int, c: int, notes: list[str]) -> tuple[int, int, float] | None:
+    """(row, column, number) for the label in grid cell (r, c), to its right or below it; None, with a
+    note when the label's cell holds text or heads a column of several rates."""
+    cells, label = grid[r], str(grid[r][c]).strip()
+    right = [
+        (k, v) for k in range(c + 1, min(c + 4, len(cells))) if (v := _cell_value(cells, k)) not in (None, "=", ":")
+    ]
+    if right and isinstance(right[0][1], float):
+        return r, right[0][0], right[0][1]
+    column = list(itertools.takewhile(lambda v: isinstance(v, float), (_cell_value(row, c) for row in grid[r + 1 :])))
+    if len(set(column)) == 1:  # one value under the label, or the same rate on every row
+        return r + 1, c, column[0]
+    if column:
+        listed = ", ".join(f"{v:g}" for v in column[:3]) + (", …" if len(column) > 3 else "")
+        notes.append(f"the column under '{label}' (cell {cell_name(r + 1, c)}) lists several rates ({listed}), not η")
+    elif right and (label.endswith(("=", ":")) or len(label) > 1):  # a lone 'h' next to a text is no label
+        where = cell_name(r + 1, right[0][0])
+        notes.append(f"cell {cell_name(r + 1, c)} is labelled '{label}' but {where} holds text, {right[0][1]!r}")
+    return None
