@@ -21,20 +21,21 @@ from __future__ import annotations
 
 import math
 import os
-from collections.abc import Callable, Mapping
+from collections.abc import Callable
 from dataclasses import dataclass, field
 
 from ..errors import UnreadableSheet
-from ..util import no_progress
+from ..util import Progress, no_progress
 from .network import (
     COLUMNS,
     WEIGHT_NAMES,
     WEIGHTS_OUT_OF,
+    FormulaChoices,
     backpropagated_network,
     closed_form_gradients,
     sheet_row,
 )
-from .read import Progress, Table, read_tables
+from .read import Table, read_tables
 
 DEFAULT_RTOL = 1e-7
 DEFAULT_ATOL = 1e-10
@@ -49,7 +50,7 @@ class Slip:
     """A common slip of the hand derivation, and how to recompute a row with it."""
 
     what: str  # "{columns} use …": completed with the learner's names of the columns it changes
-    gradients: Mapping = field(default_factory=dict)  # keyword arguments of closed_form_gradients
+    gradients: FormulaChoices = field(default_factory=FormulaChoices)  # keyword arguments of closed_form_gradients
     update: Callable[[float, float, float], float] | None = None  # (w, η, ∂E/∂w) -> the next w
 
 
@@ -133,7 +134,7 @@ class Report:
 
 
 def check_file(
-    path: str | os.PathLike,
+    path: str | os.PathLike[str],
     lr: float | None = None,
     rtol: float = DEFAULT_RTOL,
     atol: float = DEFAULT_ATOL,
@@ -199,7 +200,9 @@ def _close(yours: float, engine: float, rtol: float, atol: float) -> bool:
     return math.isclose(yours, engine, rel_tol=rtol, abs_tol=atol)
 
 
-def _diagnosis(table: Table, index: int, lr, expected, wrong: list[str], rtol: float, atol: float) -> str | None:
+def _diagnosis(
+    table: Table, index: int, lr: float | None, expected: dict[str, float], wrong: list[str], rtol: float, atol: float
+) -> str | None:
     """The first slip whose recomputation reproduces every checked cell of the wrong row."""
     row = table.rows[index]
     for slip in SLIPS:

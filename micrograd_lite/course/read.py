@@ -25,13 +25,14 @@ import math
 import os
 import re
 import zipfile
-from collections.abc import Callable, Iterable, Sequence
+from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
+from typing import IO
 from xml import sax as xml_sax
 
 from ..errors import UnreadableSheet
-from ..util import no_progress, optional_import
+from ..util import Progress, no_progress, optional_import
 from .cells import cell_name
 from .network import FORWARD_NAMES, INPUTS, TARGETS, WEIGHT_NAMES
 
@@ -58,7 +59,6 @@ _FILLED_CELL = re.compile(rb"<" + _X + rb'c\b[^>]*?\br="([A-Z]+)([0-9]+)"[^>]*(?
 _ODS_TABLE = "urn:oasis:names:tc:opendocument:xmlns:table:1.0"
 _ODS_OFFICE = "urn:oasis:names:tc:opendocument:xmlns:office:1.0"
 _ODS_TEXT = "urn:oasis:names:tc:opendocument:xmlns:text:1.0"
-Progress = Callable[[Iterable, int, str], Iterable]  # (items, how many, what they are) -> the same items
 _LR_LABELS = {"η", "eta", "lr", "learning_rate", "learningrate", "learning rate", "α", "alpha"}
 _LR_IN_TEXT = re.compile(r"^\s*(η|eta|lr|learning[ _]?rate|α|alpha)\s*[=:]\s*(\S+)\s*$", re.IGNORECASE)
 
@@ -89,7 +89,7 @@ class Table:
         return cell_name(self.row_numbers[index], self.column_index[column])
 
 
-def read_tables(path: str | os.PathLike, progress: Progress = no_progress) -> list[Table]:
+def read_tables(path: str | os.PathLike[str], progress: Progress = no_progress) -> list[Table]:
     """Every table in a learner's file; :class:`UnreadableSheet` (one line, naming the file) if there is none.
 
     ``progress`` wraps each table's rows as they are read (the CLI's progress bar).
@@ -113,7 +113,7 @@ def read_tables(path: str | os.PathLike, progress: Progress = no_progress) -> li
     return tables
 
 
-def _spreadsheet_grids(path: Path) -> list[tuple[str, int, list[list]]]:
+def _spreadsheet_grids(path: Path) -> list[tuple[str, int, Sequence[Sequence[object]]]]:
     """``(source, row number of the first grid row, cells)`` for each worksheet (chart sheets have no cells)."""
     calamine = optional_import("python_calamine", "spreadsheets", "reading workbooks")
     _check_regular_file(path)
@@ -190,7 +190,7 @@ def _check_formula_values(path: Path, cell: str | None) -> None:
         )
 
 
-def _scan_xlsx_worksheet(xml, count_extent: bool) -> tuple[int, int, str | None]:
+def _scan_xlsx_worksheet(xml: IO[bytes], count_extent: bool) -> tuple[int, int, str | None]:
     """A worksheet's first formula cell without a saved value and, if asked, its (rows, columns) up to its last cell.
 
     The XML is searched in chunks of whole rows (or cells) with regular expressions (an XML parser took 8 s for
@@ -231,23 +231,25 @@ class _OdsExtents(xml_sax.handler.ContentHandler):
         self.tables: list[tuple[str, int, int]] = []
         self.formula_without_value: str | None = None  # "cell B7 of worksheet 'X'", the first one
 
-    def startElementNS(self, name, qname, attributes) -> None:  # noqa: N802 (the SAX interface)
+    def startElementNS(  # noqa: N802 (the SAX interface)
+        self, name: tuple[str | None, str], qname: str | None, attributes: xml_sax.xmlreader.AttributesNSImpl
+    ) -> None:
         namespace, tag = name
         if namespace == _ODS_TABLE and tag == "table":
             self.table, self.row, self.rows, self.columns = attributes.get((_ODS_TABLE, "name"), "?"), 0, 0, 0
         elif namespace == _ODS_TABLE and tag == "table-row":
-            self.repeat, self.column, self.last = int(attributes.get((_ODS_TABLE, "number-rows-repeated"), 1)), 0, 0
+            self.repeat, self.column, self.last = int(attributes.get((_ODS_TABLE, "number-rows-repeated"), "1")), 0, 0
         elif namespace == _ODS_TABLE and tag in ("table-cell", "covered-table-cell"):
             saved = (_ODS_OFFICE, "value-type") in attributes.getNames()  # a text result has one too
             if (_ODS_TABLE, "formula") in attributes.getNames() and not saved and self.formula_without_value is None:
                 self.formula_without_value = f"{cell_name(self.row + 1, self.column)} of worksheet '{self.table}'"
-            self.column += int(attributes.get((_ODS_TABLE, "number-columns-repeated"), 1))
+            self.column += int(attributes.get((_ODS_TABLE, "number-columns-repeated"), "1"))
             if (_ODS_OFFICE, "value-type") in attributes.getNames():
                 self.last = self.column
         elif namespace == _ODS_TEXT and tag == "p":  # a text cell (a value-type names it, but need not)
             self.last = self.column
 
-    def endElementNS(self, name, qname) -> None:  # noqa: N802 (the SAX interface)
+    def endElementNS(self, name: tuple[str | None, str], qname: str | None) -> None:  # noqa: N802 (the SAX interface)
         namespace, tag = name
         if namespace == _ODS_TABLE and tag == "table-row":
             if self.last:
@@ -305,12 +307,14 @@ def _check_cells(source: str, rows: int, columns: int, before: int = 0) -> int:
     return before + rows * columns
 
 
-def _tables_in(source: str, first_row_number: int, grid: Sequence[Sequence], progress: Progress) -> list[Table]:
+def _tables_in(source: str, first_row_number: int, grid: Sequence[Sequence[object]], progress: Progress) -> list[Table]:
     """Every table on one worksheet, each under its own header row; none when the worksheet holds none.
 
     When there are several, each is named by its header row ("…, table at row 40"), and each takes
     the learning rate stated between the table before it and the table after it.
     """
+    tables: list[Table]
+    ends: list[int]  # the grid row where each table ends
     tables, ends, start = [], [], 0
     while (found := _header_row(grid, start)) is not None:
         r, columns = found
@@ -328,15 +332,20 @@ def _tables_in(source: str, first_row_number: int, grid: Sequence[Sequence], pro
 
 
 def _table_at(
-    source: str, first_row_number: int, grid: Sequence[Sequence], r: int, columns: dict[str, int], progress: Progress
+    source: str,
+    first_row_number: int,
+    grid: Sequence[Sequence[object]],
+    r: int,
+    columns: dict[str, int],
+    progress: Progress,
 ) -> tuple[Table, int]:
     """The table under the header in grid row ``r``, and the grid row where it ends."""
     header_row = grid[r]
     for c, header in enumerate(header_row):
         name = column_for(header)
         if name is not None and columns[name] != c:  # which of the two would a learner mean? say so
-            cells = " and ".join(cell_name(first_row_number + r, k) for k in (columns[name], c))
-            raise UnreadableSheet(f"{source}: two columns are headed {str(header).strip()} (cells {cells}): keep one")
+            both = " and ".join(cell_name(first_row_number + r, k) for k in (columns[name], c))
+            raise UnreadableSheet(f"{source}: two columns are headed {str(header).strip()} (cells {both}): keep one")
     table = Table(
         source=source,
         headers={name: str(header_row[c]).strip() for name, c in columns.items()},
@@ -367,14 +376,16 @@ def _table_at(
             if isinstance(value, str):
                 where = cell_name(row_number, columns[name])
                 raise UnreadableSheet(f"{source}: cell {where} ({table.headers[name]}) is not a number: {value!r}")
-        table.rows.append({name: value for name, value in values.items() if value is not None})
+        table.rows.append({name: value for name, value in values.items() if isinstance(value, float)})  # or None
         table.row_numbers.append(row_number)
     if not table.rows:
         raise UnreadableSheet(f"{source}: the table under row {first_row_number + r} has no data rows")
     return table, end
 
 
-def _check_nothing_below(source: str, first_row_number: int, grid: Sequence[Sequence], empty: int, columns) -> None:
+def _check_nothing_below(
+    source: str, first_row_number: int, grid: Sequence[Sequence[object]], empty: int, columns: dict[str, int]
+) -> None:
     """Refuse rows of the table below its first empty row: they would go unchecked (a summary row is fine)."""
     for offset in range(empty + 1, len(grid)):
         if _header_row([grid[offset]]) is not None:
@@ -386,7 +397,7 @@ def _check_nothing_below(source: str, first_row_number: int, grid: Sequence[Sequ
             )
 
 
-def _header_row(grid: Sequence[Sequence], start: int = 0) -> tuple[int, dict[str, int]] | None:
+def _header_row(grid: Sequence[Sequence[object]], start: int = 0) -> tuple[int, dict[str, int]] | None:
     """The index of the first row from ``start`` naming every required column, and where each of its columns is."""
     for r, cells in zip(range(start, len(grid)), itertools.islice(grid, start, None)):
         columns: dict[str, int] = {}
@@ -399,7 +410,7 @@ def _header_row(grid: Sequence[Sequence], start: int = 0) -> tuple[int, dict[str
     return None
 
 
-def _cell_value(cells: Sequence, c: int) -> float | str | None:
+def _cell_value(cells: Sequence[object], c: int) -> float | str | None:
     """A cell as a number, None when empty, or its text when it is not a number."""
     if c >= len(cells):
         return None
@@ -418,7 +429,9 @@ def _cell_value(cells: Sequence, c: int) -> float | str | None:
     return value if math.isfinite(value) else text
 
 
-def _stated_learning_rate(source: str, grid: Sequence[Sequence], first_row: int = 0) -> tuple[float | None, str]:
+def _stated_learning_rate(
+    source: str, grid: Sequence[Sequence[object]], first_row: int = 0
+) -> tuple[float | None, str]:
     """η from a labelled cell (``η =``, ``eta``, ``learning_rate``, ``LR`` …), or from a worksheet named ``lr=0.1``.
 
     ``grid`` holds the worksheet's rows from index ``first_row`` on (0-based).
@@ -432,7 +445,7 @@ def _stated_learning_rate(source: str, grid: Sequence[Sequence], first_row: int 
                 following = [(k, v) for k, v in enumerate(cells[c + 1 :], start=c + 1) if v not in ("", None)]
                 if following and isinstance(_cell_value(cells, following[0][0]), float):
                     k = following[0][0]
-                    return _cell_value(cells, k), f"cell {cell_name(r + 1, k)}, labelled '{cell.strip()}'"
+                    return _cell_value(cells, k), f"cell {cell_name(r + 1, k)}, labelled '{cell.strip()}'"  # type: ignore[return-value]  # a float: tested above
             in_text = _LR_IN_TEXT.match(cell)
             if in_text and isinstance(_cell_value([in_text.group(2)], 0), float):
                 return float(in_text.group(2)), f"cell {cell_name(r + 1, c)}, '{cell.strip()}'"
