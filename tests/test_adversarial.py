@@ -106,7 +106,8 @@ def assert_refused_unopened(path, message):
         raise AssertionError("the workbook was loaded")
 
     with pytest.MonkeyPatch.context() as patched:
-        patched.setattr(pytest.importorskip("python_calamine").CalamineWorkbook, "from_path", never)
+        for opening in ("from_path", "from_filelike"):
+            patched.setattr(pytest.importorskip("python_calamine").CalamineWorkbook, opening, never)
         with pytest.raises(UnreadableSheet, match=message):
             course.read_tables(path)
 
@@ -198,7 +199,7 @@ def test_the_cell_limit_counts_every_worksheet_of_a_workbook(tmp_path, monkeypat
     monkeypatch.setattr(files, "MAX_CELLS", 3_000)
     with pytest.raises(UnreadableSheet, match=r"100 rows × 20 columns \(and 2,000 cells on the worksheets before it\)"):
         course.read_tables(tmp_path / "two.xlsx")
-    monkeypatch.setattr(files, "_check_declared_cells", lambda path: None)  # the check after loading counts alike
+    monkeypatch.setattr(files, "_check_workbook_parts", lambda path: None)  # the check after loading counts alike
     with pytest.raises(UnreadableSheet, match=r"'second': 100 rows × 20 columns \(and 2,000 cells on the worksheets"):
         course.read_tables(tmp_path / "two.xlsx")
 
@@ -358,16 +359,34 @@ def test_formula_cells_are_told_apart_by_their_saved_value(cells, refused, tmp_p
     path = tmp_path / "forms.xlsx"
     with zipfile.ZipFile(path, "w") as archive:
         archive.writestr("xl/worksheets/sheet1.xml", _sheet_xml(f'<row r="1"><c r="A1"><v>1</v></c>{cells}</row>'))
+        archive.writestr("xl/workbook.xml", _workbook_xml())
+        archive.writestr("xl/_rels/workbook.xml.rels", _relationships_xml())
     if refused is None:
-        files._check_declared_cells(path)
+        files._check_workbook_parts(path)
     else:
         with pytest.raises(UnreadableSheet, match=f"formulas with no saved values \\(the first: cell {refused} of"):
-            files._check_declared_cells(path)
+            files._check_workbook_parts(path)
 
 
 def _sheet_xml(rows):
     main = "http://schemas.openxmlformats.org/spreadsheetml/2006/main"
     return f'<worksheet xmlns="{main}" xmlns:x="{main}"><sheetData>{rows}</sheetData></worksheet>'
+
+
+def _workbook_xml():
+    from tests.fixtures.make_hostile import MAIN, RELATIONSHIPS
+
+    sheets = '<sheets><sheet name="S" r:id="rId1"/></sheets>'
+    return f'<workbook xmlns="{MAIN}" xmlns:r="{RELATIONSHIPS}">{sheets}</workbook>'
+
+
+def _relationships_xml():
+    from tests.fixtures.make_hostile import PACKAGE, RELATIONSHIPS
+
+    return (
+        f'<Relationships xmlns="{PACKAGE}"><Relationship Id="rId1" Type="{RELATIONSHIPS}/worksheet"'
+        ' Target="worksheets/sheet1.xml"/></Relationships>'
+    )
 
 
 def test_an_xlsx_without_a_dimension_element_has_its_cells_counted_before_it_is_loaded(tmp_path, monkeypatch):
@@ -387,7 +406,7 @@ def test_an_xlsx_without_a_dimension_element_has_its_cells_counted_before_it_is_
                 data = data.replace(b"</sheetData>", b'<row r="20"><c r="XFD20"><v>1</v></c></row></sheetData>')
             copy.writestr(item, data)
     monkeypatch.setattr(files, "MAX_CELLS", 3_000)
-    assert_refused_unopened(path, r"nodim.xlsx, xl/worksheets/sheet1.xml: 20 rows × 16,384 columns")
+    assert_refused_unopened(path, r"nodim.xlsx, worksheet 'Sheet': 20 rows × 16,384 columns")
 
 
 @pytest.mark.parametrize("name", ["l", "x.xyz", "loss.png.", "loss.jpg"])

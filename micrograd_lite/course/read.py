@@ -29,7 +29,7 @@ from pathlib import Path
 from ..errors import UnreadableSheet
 from ..util import no_progress
 from .cells import cell_name
-from .files import SPREADSHEET_SUFFIXES, _csv_grid, _spreadsheet_grids
+from .files import worksheet_grids
 from .network import FORWARD_NAMES, INPUTS, TARGETS, WEIGHT_NAMES
 
 REQUIRED = (*TARGETS, *INPUTS, *WEIGHT_NAMES)  # what a row must hold to be recomputed
@@ -77,10 +77,7 @@ def read_tables(path: str | os.PathLike, progress: Progress = no_progress) -> li
     ``progress`` wraps each table's rows as they are read (the CLI's progress bar).
     """
     path = Path(path)
-    if path.suffix.lower() in SPREADSHEET_SUFFIXES:
-        grids = _spreadsheet_grids(path)
-    else:
-        grids = [(str(path), 1, _csv_grid(path))]
+    grids = worksheet_grids(path)
     tables, problems = [], []
     for source, first_row_number, grid in grids:
         try:

@@ -1,0 +1,241 @@
+"""Hostile and odd learners' files, crafted below the library level (tests/fixtures/make_hostile.py): issue 24.
+
+A checker that crashes on a file, or says "all agree" about cells it never read, is the worst defect
+it can ship: each test here failed before its fix (an abort, a false "agree", minutes, gigabytes).
+"""
+
+import os
+import zipfile
+
+import pytest
+
+from micrograd_lite import course
+from micrograd_lite.course import files
+from micrograd_lite.errors import UnreadableSheet
+from tests.fixtures import make_hostile as hostile
+from tests.test_adversarial import assert_refused_unopened
+from tests.test_course_fixtures import FIXTURES
+from tests.test_hardening import assert_one_line_error, cli
+
+STRAY = '<row r="1"><c r="A1"><v>1</v></c></row><row r="{row}"><c r="WNJ{row}"><v>1</v></c></row>'
+
+
+def course_lines(steps=4):
+    """The course table at η = 0.5: the header and ``steps`` rows, each cell as text (full precision)."""
+    return [line.split(",") for line in "".join(b.decode() for b in course.csv_lines(course.train(0.5, steps))).split()]
+
+
+def xlsx_rows(lines, cell):
+    """<row> elements of ``lines``, the header as inline text; ``cell(row, column, text)`` writes each data cell."""
+    header = "".join(
+        f'<c r="{hostile.column_letters(c)}1" t="inlineStr"><is><t>{text}</t></is></c>'
+        for c, text in enumerate(lines[0], start=1)
+    )
+    rows = [f'<row r="1">{header}</row>']
+    for r, cells in enumerate(lines[1:], start=2):
+        rows.append(f'<row r="{r}">' + "".join(cell(r, c, text) for c, text in enumerate(cells, start=1)) + "</row>")
+    return "".join(rows)
+
+
+def ods_rows(lines, cell):
+    header = "".join(f'<table:table-cell office:value-type="string"><text:p>{t}</text:p></table:table-cell>'
+                     for t in lines[0])
+    rows = [f"<table:table-row>{header}</table:table-row>"]
+    for r, cells in enumerate(lines[1:], start=2):
+        row = "".join(cell(r, c, t) for c, t in enumerate(cells, start=1))
+        rows.append(f"<table:table-row>{row}</table:table-row>")
+    return "".join(rows)
+
+
+def saved(r, c, text):
+    return hostile.xlsx_cell(r, c, text)
+
+
+def test_the_crafted_correct_tables_agree(tmp_path):
+    """The generator's own files, with every value saved, are read and agree: the refusals below are the lies."""
+    lines = course_lines()
+    hostile.xlsx(tmp_path / "ok.xlsx", {"Sheet1": xlsx_rows(lines, saved)}, dimension="A1:B2")
+    hostile.ods(tmp_path / "ok.ods", {"Sheet1": ods_rows(lines, lambda r, c, t: hostile.ods_cell(t))})
+    for name in ("ok.xlsx", "ok.ods"):
+        result = cli("sheet", "--compare", name, cwd=tmp_path)
+        assert result.returncode == 0 and "all 4 rows agree" in result.stdout, (name, result.stdout, result.stderr)
+
+
+@pytest.mark.parametrize("row", [60_000, 5_000])
+@pytest.mark.parametrize("where", ["a lying dimension", "a part outside xl/worksheets"])
+def test_a_far_stray_cell_is_refused_before_calamine_builds_its_grid(tmp_path, row, where):
+    """A 7 KB .xlsx aborted the process (calamine allocated 30 GB); at row 5,000 it took 7.5 s and 2.5 GB."""
+    path = tmp_path / "stray.xlsx"
+    if where == "a lying dimension":
+        hostile.xlsx(path, {"Sheet1": STRAY.format(row=row)}, dimension="A1:AF7")
+    else:
+        hostile.xlsx(path, {"Sheet1": STRAY.format(row=row)}, parts={"Sheet1": "elsewhere/data.xml"})
+    assert_refused_unopened(path, f"stray.xlsx, worksheet 'Sheet1': {row:,} rows × 15,922 columns")
+
+
+def test_cells_without_references_are_counted_where_calamine_puts_them(tmp_path):
+    """A row numbered 60,000 and 16,000 cells that follow one another without r="…": the same 960 million cells."""
+    row = '<row r="60000">' + "<c><v>1</v></c>" * 16_000 + "</row>"
+    hostile.xlsx(tmp_path / "unnamed.xlsx", {"Sheet1": row})
+    assert_refused_unopened(tmp_path / "unnamed.xlsx", "60,000 rows × 16,000 columns")
+
+
+def test_repeated_ods_cells_are_counted_as_what_they_repeat(tmp_path):
+    """One cell repeated over 16,000 columns in a row repeated 60,000 times: calamine expands every one."""
+    rows = f'<table:table-row table:number-rows-repeated="60000">{hostile.ods_cell(1, repeat=16_000)}</table:table-row>'
+    hostile.ods(tmp_path / "repeats.ods", {"Sheet1": rows})
+    assert_refused_unopened(tmp_path / "repeats.ods", "repeats.ods, worksheet 'Sheet1': 60,000 rows")
+
+
+def test_a_repeat_that_is_not_a_count_is_refused(tmp_path):
+    rows = '<table:table-row table:number-rows-repeated="1e9"><table:table-cell/></table:table-row>'
+    hostile.ods(tmp_path / "count.ods", {"Sheet1": rows})
+    assert_refused_unopened(tmp_path / "count.ods", "table:number-rows-repeated='1e9' is not a count")
+
+
+@pytest.mark.parametrize(
+    "kind",
+    ["xlsx text formula without <v>", "ods formula typed float without a value", "ods number without a value"],
+)
+def test_rows_whose_values_were_never_saved_are_refused_naming_the_first_cell(tmp_path, kind):
+    """The last two rows' values never saved: calamine read empty cells, the table ended early, "all agree", exit 0."""
+    lines = course_lines()
+
+    def unsaved(r, c, text):
+        if kind.startswith("xlsx"):
+            return hostile.xlsx_cell(r, c, text, formula="1+1", kind="str", saved=r < 4)
+        if kind == "ods formula typed float without a value":
+            return hostile.ods_cell(text, formula="1+1", saved=r < 4)
+        attributes = ' office:value-type="float"' + (f' office:value="{text}"' if r < 4 else "")
+        return f"<table:table-cell{attributes}><text:p>{text}</text:p></table:table-cell>"
+
+    if kind.startswith("xlsx"):
+        hostile.xlsx(tmp_path / "unsaved.xlsx", {"Sheet1": xlsx_rows(lines, unsaved)})
+        name, cell = "unsaved.xlsx", "A4 of worksheet 'Sheet1'"
+    else:
+        hostile.ods(tmp_path / "unsaved.ods", {"Sheet1": ods_rows(lines, unsaved)})
+        name, cell = "unsaved.ods", "A4 of worksheet 'Sheet1'"
+    result = cli("sheet", "--compare", name, cwd=tmp_path)
+    assert_one_line_error(result, f"{name}: ", f"cell {cell}", "open and save the file")
+
+
+@pytest.mark.parametrize(
+    ("cells", "refused"),
+    [
+        ('<c r="C1" t="str"><f>1+1</f></c>', "C1"),  # a text formula with no <v> at all
+        ('<c r="C1" t="str"><f>""</f><v></v></c>', None),  # the empty text, saved
+        ('<c r="C1" t="b"><f>TRUE()</f></c>', "C1"),
+        ('<c r="C1" t="e"><f>1/0</f>\n<v> </v></c>', "C1"),
+        ("<c r='c1' t = 'str' ><f>1</f></c>", "C1"),  # single quotes, spaces, a lower-case reference
+    ],
+)
+def test_every_cell_type_of_formula_needs_its_saved_value(cells, refused, tmp_path):
+    path = hostile.xlsx(tmp_path / "forms.xlsx", {"S": f'<row r="1"><c r="A1"><v>1</v></c>{cells}</row>'})
+    if refused is None:
+        files._check_workbook_parts(path)
+    else:
+        with pytest.raises(UnreadableSheet, match=f"formulas with no saved values \\(the first: cell {refused} of"):
+            files._check_workbook_parts(path)
+
+
+def test_the_worksheet_scan_carries_less_than_a_cell_from_window_to_window(monkeypatch):
+    """A long stretch with no </row> or </c> was carried and copied whole, window after window: 77 KB took 10 s."""
+    windows = []
+    cut = files._last_cell_start
+
+    def recorded(data):
+        windows.append(len(data))
+        return cut(data)
+
+    monkeypatch.setattr(files, "_last_cell_start", recorded)
+    soup = b'<row r="1"><c r="A1" t="inlineStr"><is>' + b"<r><t>x</t></r>" * 40_000 + b"</is></c></row>"
+    chunks = [soup[k : k + 4096] for k in range(0, len(soup), 4096)]
+    assert files._scan_xlsx_worksheet(chunks, "soup") == (1, 1, None)
+    assert len(windows) == len(chunks) and max(windows) < 2 * 4096
+
+
+def test_a_long_run_without_markup_is_refused_while_it_is_unzipped(tmp_path):
+    """Text that packs too little for the ratio's limit, but holds no cell: calamine holds it all at once."""
+    text = os.urandom(1 << 20).hex()  # 2 MiB, packed about twice
+    path = hostile.xlsx(tmp_path / "run.xlsx", {"Sheet1": f'<row r="1"><c r="A1"><v>1</v></c>{text}</row>'})
+    assert_refused_unopened(path, r"run.xlsx, part xl/worksheets/sheet1.xml: a text or tag of more than 1,048,576")
+
+
+@pytest.mark.parametrize(
+    ("make", "message"),
+    [
+        (lambda path: hostile.whitespace_ods(path.with_suffix(".ods")), "part content.xml: 1,073,741,824 bytes"),
+        (hostile.shared_string_xlsx, "part xl/sharedStrings.xml: 536,870,912 bytes unzipped"),
+        (lambda path: hostile.whitespace_ods(path.with_suffix(".ods"), 200 << 20), "content.xml: packed 1,0"),
+    ],
+    ids=["1 GB content.xml", "512 MB shared string", "200 MB packed 1,000 times"],
+)
+def test_parts_too_large_unzipped_are_refused_from_the_zip_directory(tmp_path, make, message):
+    """A 1 MB .ods took 1.07 GB of memory, a 0.53 MB .xlsx 1.6 GB: the unzipped sizes were not capped."""
+    path = make(tmp_path / "bomb.xlsx")
+    assert path.stat().st_size < 1_100_000
+    assert_refused_unopened(path, message)
+
+
+def test_a_zip_that_understates_a_part_in_its_directory_is_refused_while_unzipping(tmp_path):
+    source = hostile.xlsx(tmp_path / "source.xlsx", {"Sheet1": xlsx_rows(course_lines(), saved)})
+    path = hostile.understated_zip(tmp_path / "liar.xlsx", source, "xl/worksheets/sheet1.xml", 1000)
+    assert_refused_unopened(path, "liar.xlsx, part xl/worksheets/sheet1.xml: larger unzipped than the zip's directory")
+
+
+def test_a_workbook_named_csv_is_read_as_the_workbook_it_is(tmp_path):
+    path = tmp_path / "committed.csv"
+    path.write_bytes((FIXTURES / "ods_layout_correct.ods").read_bytes())
+    result = cli("sheet", "--compare", "committed.csv", cwd=tmp_path)
+    assert result.returncode == 0 and "agree" in result.stdout, result.stderr
+
+
+@pytest.mark.parametrize(
+    ("make", "words"),
+    [
+        (lambda p: hostile.ole_file(p, ["EncryptionInfo", "EncryptedPackage"]), ["encrypted (password-protected)"]),
+        (lambda p: hostile.ole_file(p, ["Workbook"]), ["legacy Excel 97-2003 .xls", "save it as .xlsx (or .ods)"]),
+        (lambda p: hostile.xlsx(p, {"S": ""}) and _add_part(p, "xl/workbook.bin"), [".xlsb", "save it as .xlsx"]),
+    ],
+    ids=["encrypted", "xls", "xlsb"],
+)
+def test_workbooks_of_formats_it_cannot_read_are_named_with_what_to_save_them_as(tmp_path, make, words):
+    """An encrypted .xlsx said 'File is not a zip file'."""
+    make(tmp_path / "mine.xlsx")
+    assert_one_line_error(cli("sheet", "--compare", "mine.xlsx", cwd=tmp_path), "mine.xlsx: ", *words)
+
+
+def _add_part(path, name):
+    with zipfile.ZipFile(path, "a") as archive:
+        archive.writestr(name, b"\0")
+    return path
+
+
+def test_a_zip_directory_too_large_is_refused_before_zipfile_reads_it(tmp_path):
+    """A 5 MB zip listing 60,000 empty parts took 22 MB to open; a 128 MB one would take half a gigabyte."""
+    path = hostile.raw_zip(tmp_path / "many.xlsx", [(f"{k}", b"", 0, 0, 0) for k in range(30_000)])
+    assert_refused_unopened(path, "many.xlsx: a zip directory of 1,")
+
+
+def test_a_worksheet_is_found_by_its_relationship_whatever_the_case_of_its_name(tmp_path):
+    """calamine finds xl/worksheets/SHEET1.xml from the target worksheets/sheet1.xml: so must the size check."""
+    path = hostile.xlsx(tmp_path / "case.xlsx", {"Sheet1": STRAY.format(row=60_000)}, parts={"Sheet1": "xl/Data.XML"})
+    with zipfile.ZipFile(path) as archive:
+        entries = [(info.filename, archive.read(info)) for info in archive.infolist()]
+    with zipfile.ZipFile(path, "w") as archive:
+        for name, data in entries:
+            archive.writestr(name, data.replace(b'Target="Data.XML"', b'Target="data.xml"'))
+    assert_refused_unopened(path, "case.xlsx, worksheet 'Sheet1': 60,000 rows")
+
+
+def test_what_libreoffice_saves_passes_every_check_the_remedy_for_unsaved_values_included(tmp_path):
+    """Formulas a script wrote are refused; saved by LibreOffice (.xlsx and .ods, with the values), they agree."""
+    from tests.libreoffice import convert
+    from tests.test_adversarial import _learner_workbook
+
+    script = _learner_workbook(tmp_path, formula_rows=4)
+    assert_one_line_error(cli("sheet", "--compare", str(script)), "formulas with no saved values")
+    for saved_as in ("xlsx", "ods"):
+        (path,) = convert([script], saved_as, tmp_path / saved_as)
+        result = cli("sheet", "--compare", str(path))
+        assert result.returncode == 0 and "all 4 rows agree" in result.stdout, (saved_as, result.stderr)
