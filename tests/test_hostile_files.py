@@ -183,6 +183,24 @@ def test_a_zip_that_understates_a_part_in_its_directory_is_refused_while_unzippi
     assert_refused_unopened(path, "liar.xlsx, part xl/worksheets/sheet1.xml: larger unzipped than the zip's directory")
 
 
+def test_a_csv_cell_longer_than_the_csv_module_reads_is_named_with_its_row(tmp_path):
+    """The CLI said only 'unexpected Error: field larger than field limit (131072)'."""
+    lines = course_lines()
+    lines[2][0] = '"' + "x" * 200_000 + '"'
+    (tmp_path / "huge.csv").write_text("\n".join(",".join(cells) for cells in lines) + "\n")
+    result = cli("sheet", "--compare", "huge.csv", cwd=tmp_path)
+    assert_one_line_error(result, "huge.csv: row 3 cannot be read: a cell of more than 131,072 characters")
+
+
+def test_a_title_line_does_not_choose_the_csv_separator(tmp_path):
+    """'Backprop; by Ann' above a comma-separated table made ';' the separator: no header row was found."""
+    lines = course_lines()
+    text = "Backprop exercise; lr = 0.5\n" + "\n".join(",".join(cells) for cells in lines) + "\n"
+    (tmp_path / "titled.csv").write_text(text)
+    (table,) = course.read_tables(tmp_path / "titled.csv")
+    assert len(table.rows) == 4 and table.row_numbers[0] == 3
+
+
 def test_a_workbook_named_csv_is_read_as_the_workbook_it_is(tmp_path):
     path = tmp_path / "committed.csv"
     path.write_bytes((FIXTURES / "ods_layout_correct.ods").read_bytes())

@@ -20,8 +20,8 @@ tables in those grids; everything about the file itself lives here:
 
 Every refusal is :class:`~micrograd_lite.errors.UnreadableSheet`, one line naming the file.
 
->>> _column_number(b"XFD")
-16384
+>>> _column_number(b"XFD"), _separator(["Backprop, by Ann", "t1;t2;i1", "0,5;0,5;0,05"])
+(16384, ';')
 """
 
 from __future__ import annotations
@@ -48,6 +48,7 @@ SPREADSHEET_SUFFIXES = (".xlsx", ".xlsm", ".ods")
 MAX_ROWS = 100_000  # per worksheet or CSV: a learner's sheet has a few hundred; this bounds memory (~0.5 GB)
 MAX_CELLS = 10_000_000  # rows × columns of a worksheet: one stray cell in column XFD makes every row 16,384 wide
 MAX_CSV_BYTES = 64_000_000  # 100,000 rows of the table at full precision take 37 MB; one huge line is refused too
+MAX_CSV_CELL = 131_072  # characters in one CSV cell: Python's csv module's own limit
 MAX_WORKBOOK_BYTES = 128_000_000  # the zipped file: the course's table of 100,000 rows takes about 40 MB
 MAX_PART_BYTES = 256 << 20  # one part unzipped: a worksheet of 100,000 rows of formulas takes about 200 MB
 MAX_UNZIPPED_BYTES = 512 << 20  # every part unzipped, added up
@@ -474,12 +475,30 @@ def _csv_grid(path: Path) -> list[list[str]]:
         raise UnreadableSheet(
             f"{path}: not UTF-8 text (byte {error.start}); save it as 'CSV UTF-8' or as a workbook"
         ) from None
-    first_line = text.split("\n", 1)[0]
-    separator = max(",;\t", key=first_line.count)
-    grid = list(csv.reader(text.splitlines(), delimiter=separator))
+    lines = text.splitlines()
+    separator = _separator(lines[:50])
+    reader = csv.reader(lines, delimiter=separator)
+    try:
+        grid = list(reader)
+    except csv.Error as error:
+        reason = f"a cell of more than {MAX_CSV_CELL:,} characters" if "field limit" in str(error) else error
+        raise UnreadableSheet(f"{path}: row {reader.line_num} cannot be read: {reason}") from None
     if separator == ";":  # a ';'-separated CSV comes from a locale that writes 0,05 for 0.05
         grid = [[cell.replace(",", ".") for cell in row] for row in grid]
     return grid
+
+
+def _separator(lines: list[str]) -> str:
+    """``,`` ``;`` or tab: the one that splits the most of ``lines`` into the same number of cells.
+
+    The header row and the rows under it agree; a title line above them does not count against them.
+    """
+
+    def agreement(separator: str) -> tuple[int, int]:
+        counts = collections.Counter(line.count(separator) for line in lines if separator in line)
+        return max(((lines, count) for count, lines in counts.items()), default=(0, 0))
+
+    return max(",;\t", key=agreement)
 
 
 def _check_regular_file(path: Path) -> None:
