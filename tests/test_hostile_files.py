@@ -5,6 +5,10 @@ it can ship: each test here failed before its fix (an abort, a false "agree", mi
 """
 
 import os
+import signal
+import subprocess
+import sys
+import time
 import zipfile
 
 import pytest
@@ -227,6 +231,20 @@ def _add_part(path, name):
     with zipfile.ZipFile(path, "a") as archive:
         archive.writestr(name, b"\0")
     return path
+
+
+def test_sigterm_while_writing_the_csv_leaves_no_temporary_file(tmp_path):
+    """Ctrl-C removed the half-written hidden temporary file; SIGTERM left it behind."""
+    command = [sys.executable, "-m", "micrograd_lite", "sheet", "--epochs", "100000000", "--csv", "out.csv"]
+    process = subprocess.Popen(command, cwd=tmp_path, stdout=subprocess.PIPE, stderr=subprocess.PIPE)
+    deadline = time.monotonic() + 60
+    while not any(tmp_path.iterdir()) and time.monotonic() < deadline:
+        time.sleep(0.05)
+    assert any(tmp_path.iterdir()), "the temporary file never appeared"
+    process.send_signal(signal.SIGTERM)
+    _, error = process.communicate(timeout=60)
+    assert process.returncode == 130 and b"interrupted" in error, (process.returncode, error)
+    assert list(tmp_path.iterdir()) == []
 
 
 def test_a_zip_directory_too_large_is_refused_before_zipfile_reads_it(tmp_path):
