@@ -264,6 +264,120 @@ def test_a_worksheet_is_found_by_its_relationship_whatever_the_case_of_its_name(
     assert_refused_unopened(path, "case.xlsx, worksheet 'Sheet1': 60,000 rows")
 
 
+# ----------------------------------------------------------------------
+# The property: whatever the cells, extents and parts, a clear verdict
+
+XLSX_FORMS = {  # how a data cell is written -> whether calamine reads it as the number
+    "number": (lambda r, c, t: hostile.xlsx_cell(r, c, t), True),
+    "formula and value": (lambda r, c, t: hostile.xlsx_cell(r, c, t, formula="1+1"), True),
+    "text formula and value": (lambda r, c, t: hostile.xlsx_cell(r, c, t, formula="1+1", kind="str"), True),
+    "inline text": (lambda r, c, t: f'<c r="{hostile.column_letters(c)}{r}" t="inlineStr"><is><t>{t}</t></is></c>',
+                    True),
+    "formula, no value": (lambda r, c, t: hostile.xlsx_cell(r, c, t, formula="1+1", saved=False), False),
+    "text formula, no value": (lambda r, c, t: hostile.xlsx_cell(r, c, t, formula="1", kind="str", saved=False), False),
+    "error formula, no value": (lambda r, c, t: hostile.xlsx_cell(r, c, t, formula="1", kind="e", saved=False), False),
+    "empty value": (lambda r, c, t: f'<c r="{hostile.column_letters(c)}{r}"><v></v></c>', False),
+    "missing": (lambda r, c, t: "", False),
+}
+ODS_FORMS = {
+    "number": (lambda t: hostile.ods_cell(t), True),
+    "formula and value": (lambda t: hostile.ods_cell(t, formula="1+1"), True),
+    "text": (lambda t: hostile.ods_cell(t, kind="string"), True),
+    "formula typed, no value": (lambda t: hostile.ods_cell(t, formula="1+1", saved=False), False),
+    "typed, no value": (lambda t: f'<table:table-cell office:value-type="float"><text:p>{t}</text:p>'
+                        "</table:table-cell>", False),
+    "formula, no type": (lambda t: f'<table:table-cell table:formula="of:=1"><text:p>{t}</text:p></table:table-cell>',
+                         False),
+    "missing": (lambda t: "<table:table-cell/>", False),
+}
+LIMITS = {"MAX_ROWS": 3_000, "MAX_CELLS": 60_000}  # small, so that a grid within them is quick to build
+
+
+def hostile_workbook(draw, tmp_path):
+    """A workbook of one or two worksheets holding the course table, drawn: (path, every data cell readable?)."""
+    from hypothesis import strategies as st
+
+    lines = course_lines(steps=2)
+    ods_format = draw(st.booleans())
+    forms = ODS_FORMS if ods_format else XLSX_FORMS
+    sheets, readable, cells_held, within = {}, True, 0, True
+    for k in range(draw(st.integers(1, 2))):
+        good, bad = sorted(f for f in forms if forms[f][1]), sorted(f for f in forms if not forms[f][1])
+        chosen = [["number"] + [draw(st.sampled_from(good)) for _ in cells[1:]] for cells in lines[1:]]
+        for _ in range(draw(st.integers(0, 2))):  # a few cells whose number calamine would not read
+            chosen[draw(st.integers(0, len(chosen) - 1))][draw(st.integers(1, len(lines[0]) - 1))] = draw(
+                st.sampled_from(bad)
+            )
+        unsaved = [f for f in bad if "no value" in f]  # a whole row of these read as empty: the table "ended"
+        last = draw(st.sampled_from(["as drawn", "as drawn", *unsaved]))
+        if last != "as drawn":  # the last row, every cell of it, as a script writes formulas: the issue's file
+            chosen[-1] = [last] * len(chosen[-1])
+        readable &= all(forms[form][1] for row in chosen for form in row)
+        near, far = st.integers(len(lines) + 2, 300), st.integers(len(lines) + 2, 70_000)
+        stray_row, stray_column = draw(
+            st.one_of(st.just((None, 0)), st.tuples(near, st.integers(1, 200)), st.tuples(far, st.integers(1, 16_384)))
+        )
+        height, width = max(stray_row or 0, len(lines)), max(stray_column, len(lines[0]))
+        cells_held += height * width  # the limits as the README states them: every worksheet's grid, added up
+        within &= height <= LIMITS["MAX_ROWS"] and cells_held <= LIMITS["MAX_CELLS"]
+        if ods_format:
+            rows = ods_rows([lines[0]], None)
+            for cells, row in zip(lines[1:], chosen):
+                written = [forms[f][0](t) for f, t in zip(row, cells)]
+                rows += f"<table:table-row>{''.join(written)}</table:table-row>"
+            if stray_row is not None:
+                gap = stray_row - len(lines) - 1
+                rows += f'<table:table-row table:number-rows-repeated="{gap}"><table:table-cell/></table:table-row>'
+                empty = f'<table:table-cell table:number-columns-repeated="{stray_column - 1}"/>' * (stray_column > 1)
+                rows += f"<table:table-row>{empty}{hostile.ods_cell(1)}</table:table-row>"
+            sheets[f"S{k}"] = rows
+        else:
+            rows = xlsx_rows([lines[0]], None)
+            for r, (cells, row) in enumerate(zip(lines[1:], chosen), start=2):
+                written = [forms[f][0](r, c, t) for c, (f, t) in enumerate(zip(row, cells), start=1)]
+                rows += f'<row r="{r}">{"".join(written)}</row>'
+            if stray_row is not None:
+                rows += f'<row r="{stray_row}">{saved(stray_row, stray_column, 1)}</row>'
+            sheets[f"S{k}"] = rows
+    if ods_format:
+        return hostile.ods(tmp_path / "drawn.ods", sheets), readable and within
+    declared = draw(st.sampled_from([None, "A1:B2", "A1:XFD1048576"]))
+    moved = {name: draw(st.sampled_from(["", "xl/elsewhere/Part.xml", "outside/the/xl/folder.xml"])) for name in sheets}
+    parts = {name: part.replace(".xml", f"{k}.xml") for k, (name, part) in enumerate(moved.items()) if part}
+    return hostile.xlsx(tmp_path / "drawn.xlsx", sheets, parts=parts, dimension=declared), readable and within
+
+
+def test_hostile_workbooks_get_a_clear_verdict_and_agree_only_when_every_cell_was_read(tmp_path_factory, monkeypatch):
+    """No crash, a bounded time and memory, and exit 0 exactly when every data cell was a number, read and checked."""
+    import contextlib
+    import io
+    import resource
+
+    from hypothesis import given, settings
+    from hypothesis import strategies as st
+
+    from micrograd_lite import cli as command_line
+
+    for name, value in LIMITS.items():
+        monkeypatch.setattr(files, name, value)
+    peak_before = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
+
+    @settings(max_examples=40, deadline=None, derandomize=True)
+    @given(st.data())
+    def check(data):
+        path, all_read = hostile_workbook(data.draw, tmp_path_factory.mktemp("drawn"))
+        output, error = io.StringIO(), io.StringIO()
+        start = time.perf_counter()
+        with contextlib.redirect_stdout(output), contextlib.redirect_stderr(error):
+            status = command_line.main(["sheet", "--compare", str(path)])
+        assert time.perf_counter() - start < 10
+        assert "unexpected" not in error.getvalue() and error.getvalue().count("\n") <= 1, error.getvalue()
+        assert status == (0 if all_read else 2), (status, all_read, output.getvalue(), error.getvalue())
+
+    check()
+    assert resource.getrusage(resource.RUSAGE_SELF).ru_maxrss - peak_before < 500_000  # kilobytes
+
+
 def test_what_libreoffice_saves_passes_every_check_the_remedy_for_unsaved_values_included(tmp_path):
     """Formulas a script wrote are refused; saved by LibreOffice (.xlsx and .ods, with the values), they agree."""
     from tests.libreoffice import convert
