@@ -5,6 +5,7 @@ it can ship: each test here failed before its fix (an abort, a false "agree", mi
 """
 
 import os
+import re
 import signal
 import subprocess
 import sys
@@ -376,6 +377,21 @@ def test_hostile_workbooks_get_a_clear_verdict_and_agree_only_when_every_cell_wa
 
     check()
     assert resource.getrusage(resource.RUSAGE_SELF).ru_maxrss - peak_before < 500_000  # kilobytes
+
+
+def test_a_part_that_several_sheets_name_is_scanned_once(tmp_path, monkeypatch):
+    """10,000 sheets naming one 1 MB part would unzip and scan it 10,000 times before the cell limit stopped it."""
+    path = hostile.xlsx(tmp_path / "one.xlsx", {name: STRAY.format(row=9) for name in "ABC"})
+    with zipfile.ZipFile(path) as archive:
+        entries = [(info.filename, archive.read(info)) for info in archive.infolist()]
+    with zipfile.ZipFile(path, "w") as archive:
+        for name, data in entries:
+            archive.writestr(name, re.sub(rb"sheet\d\.xml", b"sheet1.xml", data))
+    scans, scan = [], files._scan_xlsx_worksheet
+    monkeypatch.setattr(files, "MAX_CELLS", 200_000)
+    monkeypatch.setattr(files, "_scan_xlsx_worksheet", lambda *args: scans.append(args[1]) or scan(*args))
+    assert_refused_unopened(path, r"worksheet 'B': 9 rows × 15,922 columns \(and 143,298 cells")
+    assert scans == [f"{path}, worksheet 'A'"]
 
 
 def test_what_libreoffice_saves_passes_every_check_the_remedy_for_unsaved_values_included(tmp_path):

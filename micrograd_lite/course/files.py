@@ -37,6 +37,7 @@ import zipfile
 import zlib
 from collections.abc import Iterable, Iterator
 from pathlib import Path
+from typing import TypeVar
 from xml import sax as xml_sax
 
 from ..errors import UnreadableSheet
@@ -44,6 +45,7 @@ from ..util import optional_import
 from .cells import cell_name
 
 Grid = list[list]  # a worksheet's rows of cells, from row 1 (or the CSV's first line)
+_Handler = TypeVar("_Handler", bound=xml_sax.handler.ContentHandler)
 SPREADSHEET_SUFFIXES = (".xlsx", ".xlsm", ".ods")
 MAX_ROWS = 100_000  # per worksheet or CSV: a learner's sheet has a few hundred; this bounds memory (~0.5 GB)
 MAX_CELLS = 10_000_000  # rows × columns of a worksheet: one stray cell in column XFD makes every row 16,384 wide
@@ -147,8 +149,8 @@ def _workbook_grids(path: Path) -> list[tuple[str, int, Grid]]:
                     continue  # chart sheets hold no cells
                 worksheet = workbook.get_sheet_by_name(sheet.name)
                 source = f"{path}, worksheet '{sheet.name}'"
-                _check_size(source, worksheet.total_height + 1)  # the last row's 0-based index
-                cells = _check_cells(source, worksheet.total_height + 1, worksheet.total_width + 1, cells)
+                # total_height is the last row's 0-based index
+                cells = _check_extent(source, worksheet.total_height + 1, worksheet.total_width + 1, cells)
                 grids.append((source, 1, worksheet.to_python(skip_empty_area=False)))
         finally:
             workbook.close()
@@ -174,27 +176,19 @@ def _check_workbook_parts(path: Path) -> None:
         if "xl/workbook.bin" in parts:
             raise UnreadableSheet(f"{path}: an Excel binary workbook (.xlsb), which --compare cannot read: {_SAVE_AS}")
         if _WORKBOOK in parts:
-            worksheets = _xlsx_worksheets(path, archive, parts)
-            cells = 0
-            for name, part in worksheets:
+            worksheets, scans, cells = _xlsx_worksheets(path, archive, parts), {}, 0
+            for name, part in worksheets:  # several sheets may name one part: it is scanned once
                 source = f"{path}, worksheet '{name}'"
-                rows, columns, without_value = _scan_xlsx_worksheet(_unzipped(path, archive, parts[part]), source)
-                _check_size(source, rows)
-                cells = _check_cells(source, rows, columns, cells)
+                if part not in scans:
+                    scans[part] = _scan_xlsx_worksheet(_unzipped(path, archive, parts[part]), source)
+                rows, columns, without_value = scans[part]
+                cells = _check_extent(source, rows, columns, cells)
                 _check_formula_values(path, without_value and f"{without_value} of worksheet '{name}'")
-            scanned = {part for _, part in worksheets} | {_WORKBOOK, _WORKBOOK_RELATIONSHIPS}
+            scanned = {*scans, _WORKBOOK, _WORKBOOK_RELATIONSHIPS}
         elif "content.xml" in parts:
-            extents = _OdsExtents(path)
-            parser = xml_sax.make_parser()
-            parser.setFeature(xml_sax.handler.feature_namespaces, True)
-            parser.setContentHandler(extents)
-            for chunk in _unzipped(path, archive, parts["content.xml"]):
-                parser.feed(chunk)
-            parser.close()
-            cells = 0
+            extents, cells = _parse(path, archive, parts["content.xml"], _OdsExtents(path)), 0
             for name, rows, columns in extents.tables:
-                _check_size(f"{path}, worksheet '{name}'", rows)
-                cells = _check_cells(f"{path}, worksheet '{name}'", rows, columns, cells)
+                cells = _check_extent(f"{path}, worksheet '{name}'", rows, columns, cells)
             _check_formula_values(path, extents.formula_without_value)
             scanned = {"content.xml"}
         else:
@@ -307,14 +301,15 @@ class _Elements(xml_sax.handler.ContentHandler):
             self.found.append({local: value for (_, local), value in attributes.items()})
 
 
-def _elements(path: Path, archive: zipfile.ZipFile, info: zipfile.ZipInfo, tag: str) -> list[dict[str, str]]:
-    elements, parser = _Elements(tag), xml_sax.make_parser()
+def _parse(path: Path, archive: zipfile.ZipFile, info: zipfile.ZipInfo, handler: _Handler) -> _Handler:
+    """``handler``, having seen every element of a part, unzipped and parsed a chunk at a time."""
+    parser = xml_sax.make_parser()
     parser.setFeature(xml_sax.handler.feature_namespaces, True)
-    parser.setContentHandler(elements)
+    parser.setContentHandler(handler)
     for chunk in _unzipped(path, archive, info):
         parser.feed(chunk)
     parser.close()
-    return elements.found
+    return handler
 
 
 def _xlsx_worksheets(path: Path, archive: zipfile.ZipFile, parts: dict[str, zipfile.ZipInfo]) -> list[tuple[str, str]]:
@@ -324,11 +319,11 @@ def _xlsx_worksheets(path: Path, archive: zipfile.ZipFile, parts: dict[str, zipf
     """
     targets = {}
     if _WORKBOOK_RELATIONSHIPS in parts:
-        for relationship in _elements(path, archive, parts[_WORKBOOK_RELATIONSHIPS], "Relationship"):
+        for relationship in _parse(path, archive, parts[_WORKBOOK_RELATIONSHIPS], _Elements("Relationship")).found:
             target = relationship.get("Target", "")
             targets[relationship.get("Id")] = (target[1:] if target.startswith("/") else "xl/" + target).lower()
     sheets = []
-    for sheet in _elements(path, archive, parts[_WORKBOOK], "sheet"):
+    for sheet in _parse(path, archive, parts[_WORKBOOK], _Elements("sheet")).found:
         name, target = sheet.get("name", "?"), targets.get(sheet.get("id"), "")
         found = [part for part in parts if part.lower() == target]
         if not found:
@@ -516,8 +511,9 @@ def _check_size(source: str, rows: int) -> None:
         raise UnreadableSheet(f"{source}: {rows} rows; --compare reads at most {MAX_ROWS} rows a sheet")
 
 
-def _check_cells(source: str, rows: int, columns: int, before: int = 0) -> int:
-    """The cells read so far, ``before`` and these; every worksheet of a workbook is held at once."""
+def _check_extent(source: str, rows: int, columns: int, before: int) -> int:
+    """The cells read so far, ``before`` and these (every worksheet of a workbook is held at once), within limits."""
+    _check_size(source, rows)
     if before + rows * columns > MAX_CELLS:
         so_far = f" (and {before:,} cells on the worksheets before it)" if before else ""
         raise UnreadableSheet(
