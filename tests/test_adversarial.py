@@ -347,46 +347,26 @@ def test_an_ods_formula_without_a_saved_value_is_refused(tmp_path):
         ('<c r="C1"><f t="shared" si="0"/></c>', "C1"),  # a shared formula's other cells: <f …/>
         ('<c r="C1">\n  <f>1+1</f>\n  <v></v>\n</c>', "C1"),
         ('<x:c r="D1"><x:f>1+1</x:f></x:c>', "D1"),  # some writers prefix every element
+        ('<c r="C1" t="str"><f>1+1</f></c>', "C1"),  # a text formula with no <v> at all (issue 24)
+        ('<c r="C1" t="str"><f>""</f><v></v></c>', None),  # the empty text, saved
+        ('<c r="C1" t="b"><f>TRUE()</f></c>', "C1"),
+        ('<c r="C1" t="e"><f>1/0</f>\n<v> </v></c>', "C1"),
+        ("<c r='c1' t = 'str' ><f>1</f></c>", "C1"),  # single quotes, spaces, a lower-case reference
+        ('<c r="C1"><v>2</v></c><x14:formula1><x14:f>Sheet2!A1</x14:f></x14:formula1>', None),  # not a cell's
     ],
 )
 def test_formula_cells_are_told_apart_by_their_saved_value(cells, refused, tmp_path):
     """The XML forms a formula cell takes; only a formula with nothing saved is refused."""
-    import zipfile
-
     from micrograd_lite.course import files
     from micrograd_lite.errors import UnreadableSheet
+    from tests.fixtures.make_hostile import xlsx
 
-    path = tmp_path / "forms.xlsx"
-    with zipfile.ZipFile(path, "w") as archive:
-        archive.writestr("xl/worksheets/sheet1.xml", _sheet_xml(f'<row r="1"><c r="A1"><v>1</v></c>{cells}</row>'))
-        archive.writestr("xl/workbook.xml", _workbook_xml())
-        archive.writestr("xl/_rels/workbook.xml.rels", _relationships_xml())
+    path = xlsx(tmp_path / "forms.xlsx", {"S": f'<row r="1"><c r="A1"><v>1</v></c>{cells}</row>'})
     if refused is None:
         files._check_workbook_parts(path)
     else:
         with pytest.raises(UnreadableSheet, match=f"formulas with no saved values \\(the first: cell {refused} of"):
             files._check_workbook_parts(path)
-
-
-def _sheet_xml(rows):
-    main = "http://schemas.openxmlformats.org/spreadsheetml/2006/main"
-    return f'<worksheet xmlns="{main}" xmlns:x="{main}"><sheetData>{rows}</sheetData></worksheet>'
-
-
-def _workbook_xml():
-    from tests.fixtures.make_hostile import MAIN, RELATIONSHIPS
-
-    sheets = '<sheets><sheet name="S" r:id="rId1"/></sheets>'
-    return f'<workbook xmlns="{MAIN}" xmlns:r="{RELATIONSHIPS}">{sheets}</workbook>'
-
-
-def _relationships_xml():
-    from tests.fixtures.make_hostile import PACKAGE, RELATIONSHIPS
-
-    return (
-        f'<Relationships xmlns="{PACKAGE}"><Relationship Id="rId1" Type="{RELATIONSHIPS}/worksheet"'
-        ' Target="worksheets/sheet1.xml"/></Relationships>'
-    )
 
 
 def test_an_xlsx_without_a_dimension_element_has_its_cells_counted_before_it_is_loaded(tmp_path, monkeypatch):
