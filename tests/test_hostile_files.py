@@ -16,6 +16,7 @@ import pytest
 
 from micrograd_lite import course
 from micrograd_lite.course import files
+from micrograd_lite.errors import UnreadableSheet
 from tests.fixtures import make_hostile as hostile
 from tests.test_adversarial import assert_refused_unopened
 from tests.test_course_fixtures import FIXTURES
@@ -55,11 +56,15 @@ def saved(r, c, text):
     return hostile.xlsx_cell(r, c, text)
 
 
+def ods_saved(r, c, text):
+    return hostile.ods_cell(text)
+
+
 def test_the_crafted_correct_tables_agree(tmp_path):
     """The generator's own files, with every value saved, are read and agree: the refusals below are the lies."""
     lines = course_lines()
     hostile.xlsx(tmp_path / "ok.xlsx", {"Sheet1": xlsx_rows(lines, saved)}, dimension="A1:B2")
-    hostile.ods(tmp_path / "ok.ods", {"Sheet1": ods_rows(lines, lambda r, c, t: hostile.ods_cell(t))})
+    hostile.ods(tmp_path / "ok.ods", {"Sheet1": ods_rows(lines, ods_saved)})
     for name in ("ok.xlsx", "ok.ods"):
         result = cli("sheet", "--compare", name, cwd=tmp_path)
         assert result.returncode == 0 and "all 4 rows agree" in result.stdout, (name, result.stdout, result.stderr)
@@ -370,8 +375,29 @@ def test_a_part_that_several_sheets_name_is_scanned_once(tmp_path, monkeypatch):
     scans, scan = [], files._scan_xlsx_worksheet
     monkeypatch.setattr(files, "MAX_CELLS", 200_000)
     monkeypatch.setattr(files, "_scan_xlsx_worksheet", lambda *args: scans.append(args[1]) or scan(*args))
-    assert_refused_unopened(path, r"worksheet 'B': 9 rows × 15,922 columns \(and 143,298 cells")
+    refused = files._check_workbook_parts(path)
     assert scans == [f"{path}, worksheet 'A'"]
+    assert list(refused) == ["B", "C"] and "'B': 9 rows × 15,922 columns (and 143,298 cells" in str(refused["B"])
+
+
+@pytest.mark.parametrize("kind", ["xlsx far stray cell", "xlsx values never saved", "ods values never saved"])
+def test_one_unreadable_worksheet_does_not_hide_the_others(tmp_path, kind):
+    """The worksheet that cannot be read comes as its error, in its place; calamine never loads it; the rest read."""
+    lines = course_lines()
+    if kind == "xlsx far stray cell":
+        path = hostile.xlsx(tmp_path / "two.xlsx", {"bad": STRAY.format(row=60_000), "good": xlsx_rows(lines, saved)})
+    elif kind == "xlsx values never saved":
+        unsaved = xlsx_rows(lines, lambda r, c, t: hostile.xlsx_cell(r, c, t, formula="1", saved=False))
+        path = hostile.xlsx(tmp_path / "two.xlsx", {"bad": unsaved, "good": xlsx_rows(lines, saved)})
+    else:
+        unsaved = ods_rows(lines, lambda r, c, t: hostile.ods_cell(t, formula="1", saved=False))
+        path = hostile.ods(tmp_path / "two.ods", {"bad": unsaved, "good": ods_rows(lines, ods_saved)})
+    (bad_source, _, problem), (good_source, _, grid) = files.worksheet_grids(path)
+    assert bad_source.endswith("worksheet 'bad'") and good_source.endswith("worksheet 'good'")
+    assert isinstance(problem, UnreadableSheet) and str(problem).startswith(str(path))
+    assert [str(cell) for cell in grid[0]] == lines[0] and len(grid) == len(lines)
+    result = cli("sheet", "--compare", path.name, cwd=tmp_path)  # a process calamine did not abort
+    assert_one_line_error(result, "worksheet 'bad'" if "stray" in kind else "of worksheet 'bad'")
 
 
 def test_what_libreoffice_saves_passes_every_check_the_remedy_for_unsaved_values_included(tmp_path):

@@ -2,7 +2,11 @@
 
 One job: bytes -> :func:`worksheet_grids`, a list of ``(source, row number of the grid's first row,
 cells)``, one item a worksheet (a CSV is one worksheet). :mod:`micrograd_lite.course.read` finds the
-tables in those grids; everything about the file itself lives here:
+tables in those grids; everything about the file itself lives here. A worksheet that cannot be read
+while the others can -- too large, or its formulas' values never saved -- has, in place of its cells,
+the :class:`~micrograd_lite.errors.UnreadableSheet` that says why, so that one sheet never hides
+the others; a file that cannot be read at all raises it.
+
 
 * the file type comes from the content, not the name: a zip holding ``xl/workbook.xml`` is an .xlsx
   (or .xlsm), one holding ``content.xml`` an .ods, text is CSV; a legacy .xls, an .xlsb or a
@@ -84,12 +88,13 @@ _WORKBOOK, _WORKBOOK_RELATIONSHIPS = "xl/workbook.xml", "xl/_rels/workbook.xml.r
 _SAVE_AS = "open it and save it as .xlsx (or .ods) to compare it"
 
 
-def worksheet_grids(path: str | os.PathLike) -> list[tuple[str, int, Grid]]:
+def worksheet_grids(path: str | os.PathLike) -> list[tuple[str, int, Grid | UnreadableSheet]]:
     """``(source, row number of the grid's first row, cells)`` for each worksheet of a learner's file.
 
     ``source`` names the file, and the worksheet in a workbook ("mine.xlsx, worksheet 'lr=0.1'");
-    chart sheets have no cells and no item. A file that cannot be read whole raises
-    :class:`UnreadableSheet`, one line naming the file and the first problem.
+    chart sheets have no cells and no item. A worksheet that cannot be read has, in place of its
+    cells, the :class:`UnreadableSheet` saying why; a file that cannot be read at all raises it.
+    Each message is one line naming the file.
     """
     path = Path(path)
     _check_regular_file(path)
@@ -132,14 +137,14 @@ def _ole_kind(path: Path) -> str:
     return f"an old Microsoft Office file (OLE2), not a workbook --compare reads: {_SAVE_AS}"
 
 
-def _workbook_grids(path: Path) -> list[tuple[str, int, Grid]]:
+def _workbook_grids(path: Path) -> list[tuple[str, int, Grid | UnreadableSheet]]:
     """Each worksheet's grid, read by calamine once every part and every worksheet's extent are bounded."""
     calamine = optional_import("python_calamine", "spreadsheets", "reading workbooks")
     size = path.stat().st_size
     if size > MAX_WORKBOOK_BYTES:
         raise UnreadableSheet(f"{path}: {size:,} bytes; --compare reads a workbook of at most {MAX_WORKBOOK_BYTES:,}")
     try:
-        _check_workbook_parts(path)
+        refused = _check_workbook_parts(path)
         with open(path, "rb") as file:
             workbook = calamine.CalamineWorkbook.from_filelike(file)  # the format from the content, not the name
         try:
@@ -147,8 +152,11 @@ def _workbook_grids(path: Path) -> list[tuple[str, int, Grid]]:
             for sheet in workbook.sheets_metadata:
                 if "WorkSheet" not in str(sheet.typ):
                     continue  # chart sheets hold no cells
-                worksheet = workbook.get_sheet_by_name(sheet.name)
                 source = f"{path}, worksheet '{sheet.name}'"
+                if sheet.name in refused:  # never loaded: its grid might not fit, or its values are not there
+                    grids.append((source, 1, refused[sheet.name]))
+                    continue
+                worksheet = workbook.get_sheet_by_name(sheet.name)
                 # total_height is the last row's 0-based index
                 cells = _check_extent(source, worksheet.total_height + 1, worksheet.total_width + 1, cells)
                 grids.append((source, 1, worksheet.to_python(skip_empty_area=False)))
@@ -162,13 +170,15 @@ def _workbook_grids(path: Path) -> list[tuple[str, int, Grid]]:
     return grids
 
 
-def _check_workbook_parts(path: Path) -> None:
-    """Refuse a workbook too large, or never calculated, before calamine loads it.
+def _check_workbook_parts(path: Path) -> dict[str, UnreadableSheet]:
+    """Refuse a workbook too large before calamine loads it; the worksheets it must not load, by name, and why.
 
     Every part is unzipped here once, bounded, so that calamine, which unzips the same bytes, is bounded
     too. An .xlsx's worksheets are found through xl/workbook.xml and its relationships, as calamine finds
-    them; each one's extent is counted from its cells. An .ods's worksheets are all in content.xml, whose
-    repeated rows and cells count as what they repeat when they hold something.
+    them; each one's extent is counted from its cells, and calamine loads each one on its own, so that a
+    worksheet too large, or never calculated, is refused alone. An .ods's worksheets are all in
+    content.xml, which calamine loads whole: one too large refuses the file. Its repeated rows and cells
+    count as what they repeat when they hold something.
     """
     _check_zip_directory_size(path)
     with zipfile.ZipFile(path) as archive:
@@ -176,26 +186,33 @@ def _check_workbook_parts(path: Path) -> None:
         if "xl/workbook.bin" in parts:
             raise UnreadableSheet(f"{path}: an Excel binary workbook (.xlsb), which --compare cannot read: {_SAVE_AS}")
         if _WORKBOOK in parts:
-            worksheets, scans, cells = _xlsx_worksheets(path, archive, parts), {}, 0
+            worksheets, scans, cells, refused = _xlsx_worksheets(path, archive, parts), {}, 0, {}
             for name, part in worksheets:  # several sheets may name one part: it is scanned once
                 source = f"{path}, worksheet '{name}'"
                 if part not in scans:
                     scans[part] = _scan_xlsx_worksheet(_unzipped(path, archive, parts[part]), source)
                 rows, columns, without_value = scans[part]
-                cells = _check_extent(source, rows, columns, cells)
-                _check_formula_values(path, without_value and f"{without_value} of worksheet '{name}'")
+                try:
+                    _check_formula_values(path, without_value and f"{without_value} of worksheet '{name}'")
+                    cells = _check_extent(source, rows, columns, cells)
+                except UnreadableSheet as problem:
+                    refused[name] = problem
             scanned = {*scans, _WORKBOOK, _WORKBOOK_RELATIONSHIPS}
         elif "content.xml" in parts:
-            extents, cells = _parse(path, archive, parts["content.xml"], _OdsExtents(path)), 0
-            for name, rows, columns in extents.tables:
+            extents, cells, refused = _parse(path, archive, parts["content.xml"], _OdsExtents(path)), 0, {}
+            for name, rows, columns, without_value in extents.tables:
                 cells = _check_extent(f"{path}, worksheet '{name}'", rows, columns, cells)
-            _check_formula_values(path, extents.formula_without_value)
+                try:
+                    _check_formula_values(path, without_value and f"{without_value} of worksheet '{name}'")
+                except UnreadableSheet as problem:
+                    refused[name] = problem
             scanned = {"content.xml"}
         else:
             raise UnreadableSheet(f"{path}: a zip archive but not a workbook (no xl/workbook.xml, no content.xml)")
         for name, info in parts.items():  # what calamine may read besides: shared strings, styles …
             if name not in scanned:
                 collections.deque(_unzipped(path, archive, info), maxlen=0)
+    return refused
 
 
 def _check_zip_directory_size(path: Path) -> None:
@@ -409,22 +426,22 @@ def _last_cell_start(data: bytes) -> int:
 
 
 class _OdsExtents(xml_sax.handler.ContentHandler):
-    """Each table's (name, rows, columns) up to its last cell that holds something; empty repeats do not count.
+    """Each table's (name, rows, columns, first cell without a value) up to its last cell that holds something.
 
-    On the way: the first cell whose value was never saved (a formula without a value type, or a cell typed
-    a number or a date without the value).
+    Empty repeats do not count. A cell without a value is a formula without a value type, or a cell typed
+    a number or a date without the value: its name ("B7"), or None.
     """
 
     def __init__(self, path: Path) -> None:
         super().__init__()
         self.path = path
-        self.tables: list[tuple[str, int, int]] = []
-        self.formula_without_value: str | None = None  # "cell B7 of worksheet 'X'", the first one
+        self.tables: list[tuple[str, int, int, str | None]] = []
 
     def startElementNS(self, name, qname, attributes) -> None:  # noqa: N802 (the SAX interface)
         namespace, tag = name
         if namespace == _ODS_TABLE and tag == "table":
             self.table, self.row, self.rows, self.columns = attributes.get((_ODS_TABLE, "name"), "?"), 0, 0, 0
+            self.without_value = None
         elif namespace == _ODS_TABLE and tag == "table-row":
             self.repeat, self.column, self.last = self._count(attributes, "number-rows-repeated"), 0, 0
         elif namespace == _ODS_TABLE and tag in ("table-cell", "covered-table-cell"):
@@ -433,8 +450,8 @@ class _OdsExtents(xml_sax.handler.ContentHandler):
             unsaved = (value_type is None and (_ODS_TABLE, "formula") in attributes) or (
                 value is not None and (_ODS_OFFICE, value) not in attributes
             )
-            if unsaved and self.formula_without_value is None:
-                self.formula_without_value = f"{cell_name(self.row + 1, self.column)} of worksheet '{self.table}'"
+            if unsaved and self.without_value is None:
+                self.without_value = cell_name(self.row + 1, self.column)
             self.column += self._count(attributes, "number-columns-repeated")
             if value_type is not None:
                 self.last = self.column
@@ -454,7 +471,7 @@ class _OdsExtents(xml_sax.handler.ContentHandler):
                 self.rows, self.columns = self.row + self.repeat, max(self.columns, self.last)
             self.row += self.repeat
         elif namespace == _ODS_TABLE and tag == "table":
-            self.tables.append((self.table, self.rows, self.columns))
+            self.tables.append((self.table, self.rows, self.columns, self.without_value))
 
 
 def _csv_grid(path: Path) -> list[list[str]]:

@@ -80,6 +80,9 @@ def read_tables(path: str | os.PathLike, progress: Progress = no_progress) -> li
     grids = worksheet_grids(path)
     tables, problems = [], []
     for source, first_row_number, grid in grids:
+        if isinstance(grid, UnreadableSheet):  # this worksheet alone cannot be read
+            problems.append(str(grid))
+            continue
         try:
             tables += _tables_in(source, first_row_number, grid, progress)
         except UnreadableSheet as problem:
