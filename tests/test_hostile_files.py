@@ -411,3 +411,14 @@ def test_what_libreoffice_saves_passes_every_check_the_remedy_for_unsaved_values
         (path,) = convert([script], saved_as, tmp_path / saved_as)
         result = cli("sheet", "--compare", str(path))
         assert result.returncode == 0 and "all 4 rows agree" in result.stdout, (saved_as, result.stderr)
+
+
+@pytest.mark.parametrize("suffix", [".xlsx", ".ods"])
+def test_a_workbook_listing_thousands_of_worksheets_is_refused_before_they_are_read(tmp_path, suffix):
+    """5,000 sheets naming one empty part: each looked through every part's name, and calamine loaded each."""
+    path = tmp_path / f"many{suffix}"
+    if suffix == ".ods":
+        hostile.ods(path, {f"S{k}": "" for k in range(5_000)})
+    else:
+        hostile.xlsx(path, {f"S{k}": "" for k in range(5_000)})
+    assert_refused_unopened(path, "more than [12],000 .*1,000 worksheets|1,000 worksheets; --compare reads no more")

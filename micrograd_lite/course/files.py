@@ -51,6 +51,7 @@ from .cells import cell_name
 Grid = list[list]  # a worksheet's rows of cells, from row 1 (or the CSV's first line)
 _Handler = TypeVar("_Handler", bound=xml_sax.handler.ContentHandler)
 SPREADSHEET_SUFFIXES = (".xlsx", ".xlsm", ".ods")
+MAX_SHEETS = 1_000  # worksheets in a workbook: a learner's has a few, one per learning rate
 MAX_ROWS = 100_000  # per worksheet or CSV: a learner's sheet has a few hundred; this bounds memory (~0.5 GB)
 MAX_CELLS = 10_000_000  # rows × columns of a worksheet: one stray cell in column XFD makes every row 16,384 wide
 MAX_CSV_BYTES = 64_000_000  # 100,000 rows of the table at full precision take 37 MB; one huge line is refused too
@@ -307,14 +308,19 @@ def _longest_run(where: str, piece: bytes, run: int) -> int:
 
 
 class _Elements(xml_sax.handler.ContentHandler):
-    """The attributes (by local name) of each element of one local name, in document order."""
+    """The attributes (by local name) of each element of one local name, in document order: at most ``most``."""
 
-    def __init__(self, tag: str) -> None:
+    def __init__(self, tag: str, most: int, where: str) -> None:
         super().__init__()
-        self.tag, self.found = tag, []
+        self.tag, self.most, self.where, self.found = tag, most, where, []
 
     def startElementNS(self, name, qname, attributes) -> None:  # noqa: N802 (the SAX interface)
         if name[1] == self.tag:
+            if len(self.found) == self.most:
+                raise UnreadableSheet(
+                    f"{self.where}: more than {self.most:,} <{self.tag}> elements;"
+                    f" --compare reads a workbook of at most {MAX_SHEETS:,} worksheets"
+                )
             self.found.append({local: value for (_, local), value in attributes.items()})
 
 
@@ -334,15 +340,18 @@ def _xlsx_worksheets(path: Path, archive: zipfile.ZipFile, parts: dict[str, zipf
 
     As calamine finds it: a target is under xl/ unless it starts with '/', and its case does not matter.
     """
-    targets = {}
+    targets, named = {}, collections.defaultdict(list)
+    for part in parts:
+        named[part.lower()].append(part)
     if _WORKBOOK_RELATIONSHIPS in parts:
-        for relationship in _parse(path, archive, parts[_WORKBOOK_RELATIONSHIPS], _Elements("Relationship")).found:
+        listed = _Elements("Relationship", 2 * MAX_SHEETS, f"{path}, part {_WORKBOOK_RELATIONSHIPS}")
+        for relationship in _parse(path, archive, parts[_WORKBOOK_RELATIONSHIPS], listed).found:
             target = relationship.get("Target", "")
             targets[relationship.get("Id")] = (target[1:] if target.startswith("/") else "xl/" + target).lower()
-    sheets = []
-    for sheet in _parse(path, archive, parts[_WORKBOOK], _Elements("sheet")).found:
+    sheets, listed = [], _Elements("sheet", MAX_SHEETS, f"{path}, part {_WORKBOOK}")
+    for sheet in _parse(path, archive, parts[_WORKBOOK], listed).found:
         name, target = sheet.get("name", "?"), targets.get(sheet.get("id"), "")
-        found = [part for part in parts if part.lower() == target]
+        found = named.get(target)
         if not found:
             raise UnreadableSheet(f"{path}, worksheet '{name}': its part ({target or 'no relationship'}) is missing")
         sheets += [(name, part) for part in found]
@@ -440,6 +449,8 @@ class _OdsExtents(xml_sax.handler.ContentHandler):
     def startElementNS(self, name, qname, attributes) -> None:  # noqa: N802 (the SAX interface)
         namespace, tag = name
         if namespace == _ODS_TABLE and tag == "table":
+            if len(self.tables) == MAX_SHEETS:
+                raise UnreadableSheet(f"{self.path}: more than {MAX_SHEETS:,} worksheets; --compare reads no more")
             self.table, self.row, self.rows, self.columns = attributes.get((_ODS_TABLE, "name"), "?"), 0, 0, 0
             self.without_value = None
         elif namespace == _ODS_TABLE and tag == "table-row":
