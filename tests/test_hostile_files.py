@@ -11,6 +11,7 @@ import subprocess
 import sys
 import time
 import zipfile
+import zlib
 
 import pytest
 
@@ -237,6 +238,20 @@ def test_a_zip_directory_too_large_is_refused_before_zipfile_reads_it(tmp_path):
     """A 5 MB zip listing 60,000 empty parts took 22 MB to open; a 128 MB one would take half a gigabyte."""
     path = hostile.raw_zip(tmp_path / "many.xlsx", [(f"{k}", b"", 0, 0, 0) for k in range(30_000)])
     assert_refused_unopened(path, "many.xlsx: a zip directory of 1,")
+
+
+@pytest.mark.parametrize("parts", [30, 30_000])
+def test_the_directory_size_is_read_from_the_zip64_record_when_the_zip_ends_with_one(tmp_path, parts):
+    source = hostile.xlsx(tmp_path / "source.xlsx", {"Sheet1": xlsx_rows(course_lines(), saved)})
+    with zipfile.ZipFile(source) as archive:
+        entries = [(info.filename, archive.read(info)) for info in archive.infolist()]
+    entries += [(f"padding/{k}", b"") for k in range(parts - len(entries))]
+    path = hostile.raw_zip(tmp_path / "zip64.xlsx", [(n, d, 0, zlib.crc32(d), len(d)) for n, d in entries], zip64=True)
+    if parts == 30:
+        result = cli("sheet", "--compare", path.name, cwd=tmp_path)
+        assert result.returncode == 0 and "all 4 rows agree" in result.stdout, result.stderr
+    else:
+        assert_refused_unopened(path, "zip64.xlsx: a zip directory of 1,")
 
 
 def test_a_worksheet_is_found_by_its_relationship_whatever_the_case_of_its_name(tmp_path):

@@ -219,19 +219,22 @@ def _check_workbook_parts(path: Path) -> dict[str, UnreadableSheet]:
 def _check_zip_directory_size(path: Path) -> None:
     """Refuse a zip directory too large before zipfile reads it all (some 370 bytes of memory a part).
 
-    Its size is in the record that ends the zip (22 bytes and a comment of at most 65,535).
+    Its size is in the record that ends the zip (22 bytes and a comment of at most 65,535), or, when
+    that says 0xFFFFFFFF, in the ZIP64 record before it.
     """
     with open(path, "rb") as file:
-        file.seek(max(0, path.stat().st_size - 22 - 65_535))
+        file.seek(max(0, path.stat().st_size - 22 - 65_535 - 76))
         tail = file.read()
     end = tail.rfind(_EMPTY_ZIP)
-    if end >= 0 and len(tail) >= end + 16:
-        (size,) = struct.unpack("<I", tail[end + 12 : end + 16])
-        if size > MAX_DIRECTORY_BYTES:
-            raise UnreadableSheet(
-                f"{path}: a zip directory of {size:,} bytes (a workbook's takes a few kilobytes);"
-                f" --compare reads at most {MAX_DIRECTORY_BYTES:,}"
-            )
+    size = struct.unpack("<I", tail[end + 12 : end + 16])[0] if 0 <= end <= len(tail) - 16 else 0
+    zip64 = tail.rfind(b"PK\x06\x06", 0, max(end, 0))
+    if size == 0xFFFFFFFF and 0 <= zip64 <= len(tail) - 48:
+        size = struct.unpack("<Q", tail[zip64 + 40 : zip64 + 48])[0]
+    if size > MAX_DIRECTORY_BYTES:
+        raise UnreadableSheet(
+            f"{path}: a zip directory of {size:,} bytes (a workbook's takes a few kilobytes);"
+            f" --compare reads at most {MAX_DIRECTORY_BYTES:,}"
+        )
 
 
 def _checked_directory(path: Path, archive: zipfile.ZipFile) -> dict[str, zipfile.ZipInfo]:
