@@ -205,13 +205,28 @@ def test_a_workbook_named_csv_is_read_as_the_workbook_it_is(tmp_path):
         (lambda p: hostile.ole_file(p, ["EncryptionInfo", "EncryptedPackage"]), ["encrypted (password-protected)"]),
         (lambda p: hostile.ole_file(p, ["Workbook"]), ["legacy Excel 97-2003 .xls", "save it as .xlsx (or .ods)"]),
         (lambda p: hostile.xlsx(p, {"S": ""}) and _add_part(p, "xl/workbook.bin"), [".xlsb", "save it as .xlsx"]),
+        (lambda p: _encrypted_ods(p), ["encrypted (password-protected)", "save it without a password"]),
     ],
-    ids=["encrypted", "xls", "xlsb"],
+    ids=["encrypted", "xls", "xlsb", "encrypted .ods"],
 )
 def test_workbooks_of_formats_it_cannot_read_are_named_with_what_to_save_them_as(tmp_path, make, words):
     """An encrypted .xlsx said 'File is not a zip file'."""
     make(tmp_path / "mine.xlsx")
     assert_one_line_error(cli("sheet", "--compare", "mine.xlsx", cwd=tmp_path), "mine.xlsx: ", *words)
+
+
+def _encrypted_ods(path):
+    """An .ods as LibreOffice saves one with a password: content.xml is ciphertext, the manifest says how."""
+    with zipfile.ZipFile(path, "w") as archive:
+        archive.writestr("mimetype", "application/vnd.oasis.opendocument.spreadsheet")
+        archive.writestr("content.xml", os.urandom(2048))
+        manifest = hostile.ODS_MANIFEST.replace(
+            'manifest:full-path="content.xml" manifest:media-type="text/xml"/>',
+            'manifest:full-path="content.xml" manifest:media-type="text/xml"><manifest:encryption-data'
+            ' manifest:checksum-type="SHA1/1K"/></manifest:file-entry>',
+        )
+        archive.writestr("META-INF/manifest.xml", manifest)
+    return path
 
 
 def _add_part(path, name):

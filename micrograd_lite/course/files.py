@@ -87,6 +87,8 @@ _ODS_VALUE = {"float": "value", "percentage": "value", "currency": "value", "dat
               "time": "time-value", "boolean": "boolean-value"}  # each type's attribute; a string's is its text
 _WORKBOOK, _WORKBOOK_RELATIONSHIPS = "xl/workbook.xml", "xl/_rels/workbook.xml.rels"
 _SAVE_AS = "open it and save it as .xlsx (or .ods) to compare it"
+_ENCRYPTED = "the workbook is encrypted (password-protected): save it without a password to compare it"
+_MANIFEST = "META-INF/manifest.xml"  # an .ods's list of parts, which says how each is encrypted
 
 
 def worksheet_grids(path: str | os.PathLike) -> list[tuple[str, int, Grid | UnreadableSheet]]:
@@ -132,7 +134,7 @@ def _ole_kind(path: Path) -> str:
         return False
 
     if has_stream("EncryptedPackage"):
-        return "the workbook is encrypted (password-protected): remove the password (save it without one) to compare it"
+        return _ENCRYPTED
     if has_stream("Workbook") or has_stream("Book"):
         return f"a legacy Excel 97-2003 .xls workbook, which --compare does not read: {_SAVE_AS}"
     return f"an old Microsoft Office file (OLE2), not a workbook --compare reads: {_SAVE_AS}"
@@ -200,6 +202,8 @@ def _check_workbook_parts(path: Path) -> dict[str, UnreadableSheet]:
                     refused[name] = problem
             scanned = {*scans, _WORKBOOK, _WORKBOOK_RELATIONSHIPS}
         elif "content.xml" in parts:
+            if _MANIFEST in parts and b"encryption-data" in b"".join(_unzipped(path, archive, parts[_MANIFEST])):
+                raise UnreadableSheet(f"{path}: {_ENCRYPTED}")
             extents, cells, refused = _parse(path, archive, parts["content.xml"], _OdsExtents(path)), 0, {}
             for name, rows, columns, without_value in extents.tables:
                 cells = _check_extent(f"{path}, worksheet '{name}'", rows, columns, cells)
