@@ -168,6 +168,16 @@ def test_parts_too_large_unzipped_are_refused_from_the_zip_directory(tmp_path, m
     assert_refused_unopened(path, message)
 
 
+def test_a_part_is_unzipped_whole_when_zlib_holds_output_after_its_input_is_used_up(tmp_path):
+    """1,048,580 bytes packing to a few kilobytes: the last 4 came out of zlib only when asked with no input left."""
+    path = hostile.xlsx(tmp_path / "whole.xlsx", {"Sheet1": xlsx_rows(course_lines(), saved)})
+    with zipfile.ZipFile(path, "a", zipfile.ZIP_DEFLATED) as archive:
+        archive.writestr("docProps/custom.xml", b"<x/>" * 262_145)
+    with zipfile.ZipFile(path) as archive:
+        info = archive.getinfo("docProps/custom.xml")
+        assert sum(map(len, files._unzipped(path, archive, info))) == info.file_size == 1_048_580
+
+
 def test_a_zip_that_understates_a_part_in_its_directory_is_refused_while_unzipping(tmp_path):
     source = hostile.xlsx(tmp_path / "source.xlsx", {"Sheet1": xlsx_rows(course_lines(), saved)})
     path = hostile.understated_zip(tmp_path / "liar.xlsx", source, "xl/worksheets/sheet1.xml", 1000)

@@ -288,9 +288,11 @@ def _unzipped(path: Path, archive: zipfile.ZipFile, info: zipfile.ZipInfo) -> It
             if not packed:
                 raise UnreadableSheet(f"{where}: the file ends inside this part (truncated?)")
             left -= len(packed)
-            while packed:
+            while True:  # until this input is used up and zlib holds no more output for it
                 piece = inflate.decompress(packed, _CHUNK) if inflate else packed
                 packed = inflate.unconsumed_tail if inflate else b""
+                if not piece and not packed:
+                    break
                 size += len(piece)
                 if size > info.file_size:
                     raise UnreadableSheet(f"{where}: larger unzipped than the zip's directory says (a zip bomb?)")
