@@ -97,6 +97,19 @@ def test_repeated_ods_cells_are_counted_as_what_they_repeat(tmp_path):
     assert_refused_unopened(tmp_path / "repeats.ods", "repeats.ods, worksheet 'Sheet1': 60,000 rows")
 
 
+@pytest.mark.parametrize("binding", ['xmlns:table="urn:elsewhere"', f'xmlns:t="{files._ODS_TABLE}"'])
+def test_an_ods_whose_table_prefix_means_something_else_is_refused(tmp_path, binding):
+    """calamine reads table:table-row by its letters: bound to another namespace, the size check skipped it."""
+    rows = f'<table:table-row table:number-rows-repeated="60000">{hostile.ods_cell(1, repeat=16_000)}</table:table-row>'
+    path = hostile.ods(tmp_path / "prefix.ods", {"Sheet1": rows})
+    with zipfile.ZipFile(path) as archive:
+        entries = [(info.filename, archive.read(info)) for info in archive.infolist()]
+    with zipfile.ZipFile(path, "w") as archive:
+        for name, data in entries:
+            archive.writestr(name, data.replace(b"<office:body>", f"<office:body {binding}>".encode()))
+    assert_refused_unopened(path, "prefix.ods: content.xml binds the prefix t(able)? to urn:")
+
+
 def test_a_repeat_that_is_not_a_count_is_refused(tmp_path):
     rows = '<table:table-row table:number-rows-repeated="1e9"><table:table-cell/></table:table-row>'
     hostile.ods(tmp_path / "count.ods", {"Sheet1": rows})

@@ -83,6 +83,7 @@ _REFERENCE = re.compile(_R + rb"([A-Za-z]+[0-9]+)")
 _ODS_TABLE = "urn:oasis:names:tc:opendocument:xmlns:table:1.0"
 _ODS_OFFICE = "urn:oasis:names:tc:opendocument:xmlns:office:1.0"
 _ODS_TEXT = "urn:oasis:names:tc:opendocument:xmlns:text:1.0"
+_ODS_PREFIXES = {"table": _ODS_TABLE, "office": _ODS_OFFICE, "text": _ODS_TEXT}
 _ODS_VALUE = {"float": "value", "percentage": "value", "currency": "value", "date": "date-value",
               "time": "time-value", "boolean": "boolean-value"}  # each type's attribute; a string's is its text
 _WORKBOOK, _WORKBOOK_RELATIONSHIPS = "xl/workbook.xml", "xl/_rels/workbook.xml.rels"
@@ -477,6 +478,15 @@ class _OdsExtents(xml_sax.handler.ContentHandler):
                 self.last = self.column
         elif namespace == _ODS_TEXT and tag == "p":  # a text cell (a value-type names it, but need not)
             self.last = self.column
+
+    def startPrefixMapping(self, prefix, uri) -> None:  # noqa: N802 (the SAX interface)
+        """calamine reads ``table:table-row`` by its letters, whatever ``table:`` stands for: so must this."""
+        usual = _ODS_PREFIXES.get(prefix)
+        if usual != uri and (usual is not None or uri in _ODS_PREFIXES.values()):
+            raise UnreadableSheet(
+                f"{self.path}: content.xml binds the prefix {prefix or '(none)'} to {uri}, unlike an OpenDocument"
+                " spreadsheet"
+            )
 
     def _count(self, attributes, name: str) -> int:
         text = attributes.get((_ODS_TABLE, name), "1")
