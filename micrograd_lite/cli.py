@@ -13,7 +13,9 @@ import math
 import os
 import re
 import shutil
+import signal
 import sys
+import threading
 from collections import deque
 from collections.abc import Callable, Container, Iterable, Iterator, Mapping, Sequence
 from pathlib import Path
@@ -658,6 +660,8 @@ def parse_arguments(parser: argparse.ArgumentParser, argv: list[str]) -> argpars
 def main(argv: Sequence[str] | None = None) -> int:
     parser = build_parser()
     argv = list(sys.argv[1:] if argv is None else argv)
+    in_charge = threading.current_thread() is threading.main_thread()  # only the main thread may set a handler
+    on_sigterm = signal.signal(signal.SIGTERM, _stop) if in_charge else None
     try:
         args = parse_arguments(parser, argv)
         if args.command is None:
@@ -676,6 +680,14 @@ def main(argv: Sequence[str] | None = None) -> int:
     except Exception as error:  # a bug: still one line, named so that it can be reported
         print(f"micrograd-lite: error: unexpected {type(error).__name__}: {one_line(error)}", file=sys.stderr)
         return 2
+    finally:
+        if in_charge:
+            signal.signal(signal.SIGTERM, on_sigterm)
+
+
+def _stop(signum: int, frame: object) -> None:
+    """SIGTERM stops the command as Ctrl-C does: what it was writing is removed, not left half-written."""
+    raise KeyboardInterrupt
 
 
 def one_line(error: object) -> str:

@@ -14,6 +14,7 @@ from __future__ import annotations
 import importlib
 import os
 import shlex
+import signal
 import stat
 import tempfile
 from collections.abc import Iterable
@@ -122,11 +123,14 @@ def write_atomically(path: str | os.PathLike[str], data: bytes | Iterable[bytes]
         umask = os.umask(0)
         os.umask(umask)
         mode = 0o666 & ~umask
+    held = _hold_stop_signals()  # a Ctrl-C between making the file and knowing its name would leave it behind
     try:
         fd, tmp = tempfile.mkstemp(dir=target.parent, prefix=".tmp-")
     except OSError as error:
+        _release_stop_signals(held)
         raise OSError(f"cannot write {path}: {error.strerror}") from None
     try:
+        _release_stop_signals(held)  # a Ctrl-C held until now stops here, where the file is removed
         with os.fdopen(fd, "wb") as f:
             for chunk in chunks:
                 f.write(chunk)
@@ -138,6 +142,21 @@ def write_atomically(path: str | os.PathLike[str], data: bytes | Iterable[bytes]
     except BaseException:
         os.unlink(tmp)
         raise
+
+
+_STOP_SIGNALS = {signal.SIGINT, signal.SIGTERM}
+
+
+def _hold_stop_signals() -> set[int | signal.Signals] | None:
+    """Hold Ctrl-C and SIGTERM back (where the system can): the mask to restore, or None."""
+    if not hasattr(signal, "pthread_sigmask"):  # Windows
+        return None
+    return signal.pthread_sigmask(signal.SIG_BLOCK, _STOP_SIGNALS)
+
+
+def _release_stop_signals(held: set[int | signal.Signals] | None) -> None:
+    if held is not None:
+        signal.pthread_sigmask(signal.SIG_SETMASK, held)
 
 
 def is_stream(path: str | os.PathLike[str]) -> bool:

@@ -76,11 +76,11 @@ def test_a_row_too_large_to_recompute_is_named(tmp_path):
 def test_a_worksheet_s_rows_are_counted_as_a_csv_s_lines(monkeypatch):
     """calamine's total_height is the last row's 0-based index: a 100-row worksheet counted 99, one past the limit."""
     from micrograd_lite import course
-    from micrograd_lite.course import read
+    from micrograd_lite.course import files
     from micrograd_lite.errors import UnreadableSheet
     from tests.test_course_fixtures import FIXTURES
 
-    monkeypatch.setattr(read, "MAX_ROWS", 99)
+    monkeypatch.setattr(files, "MAX_ROWS", 99)
     with pytest.raises(UnreadableSheet, match=r"worksheet 'BackProp': 100 rows; --compare reads at most 99 rows"):
         course.read_tables(FIXTURES / "course_layout_correct.xlsx")  # rows 1-100, the table in rows 32-100
 
@@ -88,25 +88,30 @@ def test_a_worksheet_s_rows_are_counted_as_a_csv_s_lines(monkeypatch):
 def test_a_stray_cell_far_right_is_refused_before_the_worksheet_is_read(tmp_path, monkeypatch):
     """One cell in column XFD made calamine build rows 16,384 cells wide: 3,000 rows took 1.9 GB and 9 s."""
     openpyxl = pytest.importorskip("openpyxl")
-    from micrograd_lite.course import read
+    from micrograd_lite.course import files
 
     wb = openpyxl.Workbook()
     wb.active["A1"], wb.active["XFD20"] = "notes", 1
     wb.save(tmp_path / "stray.xlsx")
-    monkeypatch.setattr(read, "MAX_CELLS", 3_000)
+    monkeypatch.setattr(files, "MAX_CELLS", 3_000)
     assert_refused_unopened(tmp_path / "stray.xlsx", r"stray.xlsx, .*: 20 rows × 16,384 columns; .* 3,000 cells")
 
 
 def assert_refused_unopened(path, message):
-    """read_tables(path) raises ``message`` without calamine opening the file."""
+    """read_tables(path) raises ``message`` and calamine builds no grid of the worksheet refused.
+
+    calamine loads an .xlsx's worksheets one by one when asked, an .ods's all on opening it.
+    """
     from micrograd_lite import course
     from micrograd_lite.errors import UnreadableSheet
 
     def never(*args, **kwargs):
-        raise AssertionError("the workbook was loaded")
+        raise AssertionError("the worksheet was loaded")
 
+    loadings = ["get_sheet_by_name", "get_sheet_by_index", *(["from_path", "from_filelike"] * (path.suffix == ".ods"))]
     with pytest.MonkeyPatch.context() as patched:
-        patched.setattr(pytest.importorskip("python_calamine").CalamineWorkbook, "from_path", never)
+        for loading in loadings:
+            patched.setattr(pytest.importorskip("python_calamine").CalamineWorkbook, loading, never)
         with pytest.raises(UnreadableSheet, match=message):
             course.read_tables(path)
 
@@ -114,10 +119,10 @@ def assert_refused_unopened(path, message):
 def test_a_csv_of_one_huge_line_is_refused_before_it_is_read(tmp_path, monkeypatch):
     """Lines were counted, bytes not: one line of 20 million commas took 250 MB (a gigabyte per 80 MB of file)."""
     from micrograd_lite import course
-    from micrograd_lite.course import read
+    from micrograd_lite.course import files
     from micrograd_lite.errors import UnreadableSheet
 
-    monkeypatch.setattr(read, "MAX_CSV_BYTES", 1_000)
+    monkeypatch.setattr(files, "MAX_CSV_BYTES", 1_000)
     path = tmp_path / "wide.csv"
     path.write_text("," * 1_001 + "\n")
     with pytest.raises(UnreadableSheet, match=r"wide.csv: 1,002 bytes; --compare reads a CSV of at most 1,000 bytes"):
@@ -188,17 +193,17 @@ def test_the_cell_limit_counts_every_worksheet_of_a_workbook(tmp_path, monkeypat
     """Every worksheet's cells are held at once: a workbook of many full-size worksheets was bounded by nothing."""
     openpyxl = pytest.importorskip("openpyxl")
     from micrograd_lite import course
-    from micrograd_lite.course import read
+    from micrograd_lite.course import files
     from micrograd_lite.errors import UnreadableSheet
 
     wb = openpyxl.Workbook()
     for sheet in (wb.active, wb.create_sheet("second")):
         sheet["A1"], sheet["T100"] = "notes", 1  # 100 rows × 20 columns
     wb.save(tmp_path / "two.xlsx")
-    monkeypatch.setattr(read, "MAX_CELLS", 3_000)
+    monkeypatch.setattr(files, "MAX_CELLS", 3_000)
     with pytest.raises(UnreadableSheet, match=r"100 rows × 20 columns \(and 2,000 cells on the worksheets before it\)"):
         course.read_tables(tmp_path / "two.xlsx")
-    monkeypatch.setattr(read, "_check_declared_cells", lambda path: None)  # the check after loading counts alike
+    monkeypatch.setattr(files, "_check_workbook_parts", lambda path: {})  # the check after loading counts alike
     with pytest.raises(UnreadableSheet, match=r"'second': 100 rows × 20 columns \(and 2,000 cells on the worksheets"):
         course.read_tables(tmp_path / "two.xlsx")
 
@@ -229,7 +234,7 @@ def test_an_ods_with_a_stray_far_cell_is_refused_before_calamine_loads_it(tmp_pa
     import zipfile
 
     from micrograd_lite import course
-    from micrograd_lite.course import read
+    from micrograd_lite.course import files
     from micrograd_lite.errors import UnreadableSheet
 
     path = tmp_path / "stray.ods"
@@ -238,9 +243,9 @@ def test_an_ods_with_a_stray_far_cell_is_refused_before_calamine_loads_it(tmp_pa
         content = ODS_CONTENT.format(rows=99, empty=19).replace("\n<", "<").replace("\n", " ")  # as LibreOffice
         ods.writestr("content.xml", content)  # rows 2-100 end in column T
         ods.writestr("META-INF/manifest.xml", ODS_MANIFEST)
-    monkeypatch.setattr(read, "MAX_CELLS", 1_999)
+    monkeypatch.setattr(files, "MAX_CELLS", 1_999)
     assert_refused_unopened(path, r"stray.ods, worksheet 'Sheet1': 100 rows × 20 columns; .* 1,999")
-    monkeypatch.setattr(read, "MAX_CELLS", 2_000)  # the empty rows to the sheet's end do not count
+    monkeypatch.setattr(files, "MAX_CELLS", 2_000)  # the empty rows to the sheet's end do not count
     with pytest.raises(UnreadableSheet, match="no header row"):
         course.read_tables(path)
 
@@ -346,28 +351,25 @@ def test_an_ods_formula_without_a_saved_value_is_refused(tmp_path):
         ('<c r="C1"><f t="shared" si="0"/></c>', "C1"),  # a shared formula's other cells: <f …/>
         ('<c r="C1">\n  <f>1+1</f>\n  <v></v>\n</c>', "C1"),
         ('<x:c r="D1"><x:f>1+1</x:f></x:c>', "D1"),  # some writers prefix every element
+        ('<c r="C1" t="str"><f>1+1</f></c>', "C1"),  # a text formula with no <v> at all (issue 24)
+        ('<c r="C1" t="str"><f>""</f><v></v></c>', None),  # the empty text, saved
+        ('<c r="C1" t="b"><f>TRUE()</f></c>', "C1"),
+        ('<c r="C1" t="e"><f>1/0</f>\n<v> </v></c>', "C1"),
+        ("<c r='c1' t = 'str' ><f>1</f></c>", "C1"),  # single quotes, spaces, a lower-case reference
+        ('<c r="C1"><v>2</v></c><x14:formula1><x14:f>Sheet2!A1</x14:f></x14:formula1>', None),  # not a cell's
     ],
 )
 def test_formula_cells_are_told_apart_by_their_saved_value(cells, refused, tmp_path):
     """The XML forms a formula cell takes; only a formula with nothing saved is refused."""
-    import zipfile
+    from micrograd_lite.course import files
+    from tests.fixtures.make_hostile import xlsx
 
-    from micrograd_lite.course import read
-    from micrograd_lite.errors import UnreadableSheet
-
-    path = tmp_path / "forms.xlsx"
-    with zipfile.ZipFile(path, "w") as archive:
-        archive.writestr("xl/worksheets/sheet1.xml", _sheet_xml(f'<row r="1"><c r="A1"><v>1</v></c>{cells}</row>'))
+    path = xlsx(tmp_path / "forms.xlsx", {"S": f'<row r="1"><c r="A1"><v>1</v></c>{cells}</row>'})
+    problems = files._check_workbook_parts(path)  # the worksheets calamine must not load, and why
     if refused is None:
-        read._check_declared_cells(path)
+        assert problems == {}
     else:
-        with pytest.raises(UnreadableSheet, match=f"formulas with no saved values \\(the first: cell {refused} of"):
-            read._check_declared_cells(path)
-
-
-def _sheet_xml(rows):
-    main = "http://schemas.openxmlformats.org/spreadsheetml/2006/main"
-    return f'<worksheet xmlns="{main}" xmlns:x="{main}"><sheetData>{rows}</sheetData></worksheet>'
+        assert "formulas with no saved values" in str(problems["S"]) and f"cell {refused} of" in str(problems["S"])
 
 
 def test_an_xlsx_without_a_dimension_element_has_its_cells_counted_before_it_is_loaded(tmp_path, monkeypatch):
@@ -375,7 +377,7 @@ def test_an_xlsx_without_a_dimension_element_has_its_cells_counted_before_it_is_
     import re
     import zipfile
 
-    from micrograd_lite.course import read
+    from micrograd_lite.course import files
 
     path = tmp_path / "nodim.xlsx"
     with zipfile.ZipFile(_learner_workbook(tmp_path)) as original, zipfile.ZipFile(path, "w") as copy:
@@ -386,8 +388,8 @@ def test_an_xlsx_without_a_dimension_element_has_its_cells_counted_before_it_is_
                 assert b"dimension" not in data
                 data = data.replace(b"</sheetData>", b'<row r="20"><c r="XFD20"><v>1</v></c></row></sheetData>')
             copy.writestr(item, data)
-    monkeypatch.setattr(read, "MAX_CELLS", 3_000)
-    assert_refused_unopened(path, r"nodim.xlsx, xl/worksheets/sheet1.xml: 20 rows × 16,384 columns")
+    monkeypatch.setattr(files, "MAX_CELLS", 3_000)
+    assert_refused_unopened(path, r"nodim.xlsx, worksheet 'Sheet': 20 rows × 16,384 columns")
 
 
 @pytest.mark.parametrize("name", ["l", "x.xyz", "loss.png.", "loss.jpg"])

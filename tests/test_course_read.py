@@ -173,9 +173,9 @@ def test_a_directory_named_like_a_workbook(tmp_path):
 
 
 def test_a_huge_sheet_is_refused_before_it_is_read(tmp_path, monkeypatch):
-    from micrograd_lite.course import read
+    from micrograd_lite.course import files
 
-    monkeypatch.setattr(read, "MAX_ROWS", 50)
+    monkeypatch.setattr(files, "MAX_ROWS", 50)
     path = tmp_path / "long.csv"
     course.write_csv(path, course.train(0.5, 60))
     with pytest.raises(UnreadableSheet, match=r"long.csv: 61 rows; --compare reads at most 50 rows a sheet"):

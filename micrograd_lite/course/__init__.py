@@ -3,7 +3,8 @@
 Data flows one way through the modules:
 
 * ``network``   the 2-2-2 sigmoid network, training and the learning-rate sweep (pure Python);
-* ``read``      a learner's CSV / .xlsx / .xlsm / .ods, into tables;
+* ``files``     a learner's file on disk (CSV / .xlsx / .xlsm / .ods), as grids of cells, one a worksheet;
+* ``read``      those grids, into tables;
 * ``check``     each table recomputed row by row, the first wrong row, the slip that explains it;
 * ``csvfile``, ``workbook``, ``plots``  writing: CSV, the live workbook, loss curves;
 * ``cells``     spreadsheet cell addresses (A1, AA33), for the reader and the writer.
