@@ -16,7 +16,7 @@ import re
 from dataclasses import dataclass, field
 
 from .engine import Value, depending_on, topological_order
-from .ops import FUNCTIONS, number_text, substitute, words
+from .ops import FUNCTIONS, number_text, row, substitute, words
 
 INLINE_LIMIT = 24  # unlabelled nodes with a longer expression get a generated name
 
@@ -49,7 +49,7 @@ class Namer:
             return f"({number})" if number.startswith("-") else number  # so 1/-3**2 cannot misparse
         text = self.expression(node)
         if len(text) <= INLINE_LIMIT:
-            return text if node.op.name in FUNCTIONS else f"({text})"  # so x**y**2 cannot misparse
+            return text if row(node.op).name in FUNCTIONS else f"({text})"  # so x**y**2 cannot misparse
         generated = next(f"n{k}" for k in self.numbers if f"n{k}" not in self.labels)
         self.definitions.append((generated, text))
         return generated
@@ -57,10 +57,10 @@ class Namer:
     def expression(self, node: Value) -> str:
         """How ``node`` was computed, from its children's names, in the course's notation."""
         c = [self(child) for child in node.children]
-        op = node.op
+        op = row(node.op)
         if op.arity is None:  # a sum of any number of terms
             return " + ".join(c)
-        if op.name == "pown":
+        if op.exponent is not None:  # pown: a power with a number exponent
             return f"{c[0]}**{number_text(op.exponent)}"
         if op.name in FUNCTIONS and c[0].startswith("(") and c[0].endswith(")"):
             return f"{op.name}{c[0]}"  # tanh(x · w), not tanh((x · w))
@@ -84,11 +84,11 @@ def _python(text: str) -> str:
 
 def local_factors(node: Value, index: int, name: Namer) -> tuple[float, list[str]]:
     """∂node/∂(child number ``index``) as a number times named factors, from the table's course text."""
-    op = node.op
+    op = row(node.op)
     c = [name(child) for child in node.children]
     if op.name == "mul" and _is_constant(node.children[1 - index]):
         return node.children[1 - index].data, []  # a constant factor is a coefficient: 0.5 · ...
-    if op.name == "pown":  # n · a**(n − 1), with the number n worked out
+    if op.exponent is not None:  # pown: n · a**(n − 1), with the number n worked out
         n = op.exponent
         if n == 0:
             return 0.0, []
@@ -167,6 +167,7 @@ class Derivation:
             return f"a sum over {self.paths:,} paths, gathered where they meet (δ = ∂{self.root}/∂ that node)"
         chains = []
         for term in self.terms:
+            assert self.names is not None, "derive names the nodes of every derivation with terms"
             labels = [self.names(n) for n in term.path]
             chains.append(" · ".join(f"∂{a}/∂{b}" for a, b in zip(labels, labels[1:])))
         return " + ".join(chains) if chains else "0"
@@ -270,7 +271,7 @@ def _count_paths(order: list[Value], root: Value, reaches: set[int]) -> dict[int
 def _every_path(root: Value, leaf: Value, name: Namer, reaches: set[int]) -> list[Term]:
     """One term per path root -> leaf: an iterative depth-first walk."""
     terms: list[Term] = []
-    stack = [(root, 1.0, [], [root])]
+    stack: list[tuple[Value, float, list[str], list[Value]]] = [(root, 1.0, [], [root])]  # node, factor, names, path
     while stack:
         node, coefficient, factors, path = stack.pop()
         if node is leaf:
@@ -320,6 +321,8 @@ def evaluate(derivation: Derivation, root: Value) -> float:
     from .expr import parse_expression
 
     name = derivation.names
+    if name is None:
+        raise ValueError("evaluate: the derivation does not name its nodes; make it with derive(root, leaf)")
     labels = {name(n): n.data for n in name.order if n.label}
     placeholder = {label: f"_{i}" for i, label in enumerate(sorted(labels, key=len, reverse=True))}
     pattern = re.compile(r"(?<![\w.])(?:" + "|".join(map(re.escape, placeholder)) + r")(?![\w(])")

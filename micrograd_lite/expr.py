@@ -21,6 +21,7 @@ import operator
 import sys
 import tokenize
 import unicodedata
+from collections.abc import Callable
 
 from .engine import Value
 from .errors import ExpressionError
@@ -35,7 +36,7 @@ _LARGEST_FLOAT = sys.float_info.max
 # sign, the derivatives of relu and abs, give constants (no gradient flows through).
 CONSTANT_FUNCTIONS = {"step": step, "sign": sign}
 FUNCTIONS = (*METHODS, *CONSTANT_FUNCTIONS)
-BINARY = {
+BINARY: dict[type[ast.operator], Callable[[Value | float, Value | float], Value]] = {  # one side a Value
     ast.Add: operator.add,
     ast.Sub: operator.sub,
     ast.Mult: operator.mul,
@@ -129,7 +130,7 @@ def _shown(text: str, limit: int = 60) -> str:
 
 
 def _build(node: ast.AST, leaves: dict[str, Value], text: str) -> Value | float:
-    if isinstance(node, ast.Constant) and type(node.value) in (int, float):
+    if isinstance(node, ast.Constant) and isinstance(node.value, (int, float)) and type(node.value) is not bool:
         if abs(node.value) > _LARGEST_FLOAT:  # 1e999 is read as inf; a longer int would not fit a float
             raise ExpressionError(f"number {_shown(ast.get_source_segment(text.strip(), node) or '')} is too large")
         return node.value
@@ -157,7 +158,8 @@ def _build(node: ast.AST, leaves: dict[str, Value], text: str) -> Value | float:
         arg = arg if isinstance(arg, Value) else Value(arg)
         if node.func.id in CONSTANT_FUNCTIONS:
             return Value(CONSTANT_FUNCTIONS[node.func.id](arg.data))
-        return getattr(arg, node.func.id)()
+        result: Value = getattr(arg, node.func.id)()  # the method of that name: tanh, exp, ...
+        return result
     if isinstance(node, ast.Call) and isinstance(node.func, ast.Name):
         raise ExpressionError(
             f"unsupported function {node.func.id!r} in {_shown(text)}; "

@@ -46,42 +46,98 @@ import math
 import operator
 import types
 import warnings
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass
 from types import CodeType
+from typing import TYPE_CHECKING, Any, NoReturn, Optional, Protocol, Union, cast
 
 from ..engine import Value, sum_values, topological_order, value_list
 from ..nn import learning_rate
-from ..ops import NAMESPACE, OPS, numpy_namespace
+from ..ops import NAMESPACE, OPS, numpy_namespace, row
 from ..util import optional_import
 from .arrays import batch_source
 from .ir import Program, record
 from .python import replay_source, sgd_step_source
 
-__all__ = ["BATCH_CHUNK", "CACHE_SIZE", "compile_graph"]
+if TYPE_CHECKING:  # NumPy is optional: only the batch replay needs it
+    from numpy.typing import ArrayLike
+
+    from ..ops import Array
+
+    BatchResult = tuple[Array, tuple[Array, ...], tuple[float, ...]]  # values, input gradients, param gradients
+    # One chunk's numbers: values, input gradients (an array per input), param gradients (per param, an array
+    # or one number for every point), and the check (None when the replay did the chunk point by point).
+    Chunk = tuple[Array, Iterable[Array], Iterable[Union[Array, float]], Optional[Array]]  # noqa: UP007, UP045
+
+__all__ = ["BATCH_CHUNK", "CACHE_SIZE", "Replay", "SgdStep", "compile_graph"]
+
+Gradients = tuple[float, ...]
+Result = tuple[float, Gradients, Gradients]  # value, input gradients, param gradients
+# A node of a graph's structure: its op's name and exponent, its children's positions (a leaf: None for an
+# input or a param, a constant's repr), its label.
+Node = tuple[str, Optional[float], Union[tuple[int, ...], str, None], str]  # noqa: UP007, UP045 (runtime aliases)
+Structure = tuple[tuple[Node, ...], int, tuple[int, ...], tuple[int, ...]]  # nodes, root's, inputs', params' positions
+
+
+class SgdStep(Protocol):
+    """``replay.sgd_step(inputs, lr) -> value``: forward, backward and the update of the params, in one call."""
+
+    def __call__(self, inputs: Sequence[float] = (), lr: float = 0.0) -> float: ...
+
+
+class Replay(Protocol):
+    """What :func:`compile_graph` returns: ``replay(inputs, params) -> (value, input_grads, param_grads)``."""
+
+    source: str  # the generated code
+    param_values: list[float]  # the params as sgd_step updates them
+    sgd_step: SgdStep
+    step: SgdStep  # the old name of sgd_step, deprecated
+    write_back: Callable[[], None]  # param_values into the params' Values
+    batch: Callable[[Sequence[ArrayLike], Sequence[float]], BatchResult]
+
+    def __call__(self, inputs: Sequence[float] = (), params: Sequence[float] = ()) -> Result: ...
+
+
+class _Function(Protocol):
+    """A function that generated code defines, with its source."""
+
+    __code__: types.CodeType
+    __globals__: dict[str, Any]  # what exec gave it
+    __name__: str
+    __defaults__: tuple[object, ...] | None
+    source: str
+
+    def __call__(self, *args: Any) -> Any: ...
+
 
 CACHE_SIZE = 256
 BATCH_CHUNK = 2048
 """Points per pass of the batch code: its arrays stay small and memory stays bounded, whatever N."""
-_BINARY = {"+": operator.add, "-": operator.sub, "*": operator.mul, "/": operator.truediv, "**": operator.pow}
+_BINARY: dict[str, Callable[[Value, Value], Value]] = {
+    "+": operator.add,
+    "-": operator.sub,
+    "*": operator.mul,
+    "/": operator.truediv,
+    "**": operator.pow,
+}
 
 
 @dataclass
 class _Compiled:
     """What one graph structure compiles to: made once, shared by every recording of that structure."""
 
-    structure: tuple
+    structure: Structure
     program: Program
-    replay: Callable
+    replay: _Function
     sgd_step: CodeType | None  # None without params: nothing to update
     sgd_step_source: str
-    batch: Callable | None = None  # made on first use (it needs NumPy)
+    batch: _Function | None = None  # made on first use (it needs NumPy)
 
 
-_CACHE: dict[tuple, _Compiled] = {}  # graph structure -> its compiled code, the oldest first
+_CACHE: dict[Structure, _Compiled] = {}  # graph structure -> its compiled code, the oldest first
 
 
-def compile_graph(root: Value, inputs: Sequence[Value] = (), params: Sequence[Value] = ()) -> Callable:
+def compile_graph(root: Value, inputs: Sequence[Value] = (), params: Sequence[Value] = ()) -> Replay:
     """Record ``root``'s graph as a function ``replay(inputs, params) -> (value, input_grads, param_grads)``.
 
     The gradients are those of one call alone (nothing accumulates), in the
@@ -128,16 +184,16 @@ def compile_graph(root: Value, inputs: Sequence[Value] = (), params: Sequence[Va
     return _bind(_CACHE[key], inputs, params)
 
 
-def _compile(structure: tuple, program: Program) -> _Compiled:
+def _compile(structure: Structure, program: Program) -> _Compiled:
     """The replay and the SGD step of a program, compiled (the batch waits for its first call)."""
 
-    def run_eagerly(inputs, params):
+    def run_eagerly(inputs: Sequence[float], params: Sequence[float]) -> Result:
         return _run_eagerly(structure, inputs, params)
 
     source = replay_source(program)
-    namespace = dict(NAMESPACE, run_eagerly=run_eagerly)
+    namespace: dict[str, Any] = dict(NAMESPACE, run_eagerly=run_eagerly)  # what the generated code sees
     exec(compile(source, "<micrograd_lite.compile>", "exec"), namespace)  # our own source, never user text
-    replay = namespace["replay"]
+    replay: _Function = namespace["replay"]
     replay.source = source
     step_source = sgd_step_source(program) if program.params else ""
     step = compile(step_source, "<micrograd_lite.compile sgd_step>", "exec") if program.params else None
@@ -156,7 +212,7 @@ def _refuse_repeats(inputs: list[Value], params: list[Value]) -> None:
             seen[id(v)] = where
 
 
-def _structure(order: list[Value], root: Value, inputs: list[Value], params: list[Value]) -> tuple:
+def _structure(order: list[Value], root: Value, inputs: list[Value], params: list[Value]) -> Structure:
     """What the generated code depends on: ops, wiring, labels, constants and which leaves vary.
 
     Two recordings with the same structure (the same network, other numbers in
@@ -166,7 +222,7 @@ def _structure(order: list[Value], root: Value, inputs: list[Value], params: lis
     position = {id(node): i for i, node in enumerate(order)}
     variables = {id(v) for v in inputs + params}
     nodes = tuple(
-        (node.op.name, node.op.exponent, tuple(position[id(c)] for c in node.children), node.label)
+        (row(node.op).name, row(node.op).exponent, tuple(position[id(c)] for c in node.children), node.label)
         if node.children
         else ("", None, None if id(node) in variables else repr(node.data), node.label)
         for node in order
@@ -174,13 +230,13 @@ def _structure(order: list[Value], root: Value, inputs: list[Value], params: lis
     return nodes, position[id(root)], tuple(position[id(v)] for v in inputs), tuple(position[id(v)] for v in params)
 
 
-def _run_eagerly(structure: tuple, inputs: Sequence[float], params: Sequence[float]) -> tuple:
+def _run_eagerly(structure: Structure, inputs: Sequence[float], params: Sequence[float]) -> Result:
     """The replay's answer computed by the eager engine: its exact numbers, or its exact error."""
     nodes, root_at, input_at, param_at = structure
     given = dict(zip(input_at + param_at, [*inputs, *params]))
     values: list[Value] = []
     for i, (name, exponent, wiring, label) in enumerate(nodes):
-        if not name:  # a leaf: a variable, or a constant written as its repr
+        if not isinstance(wiring, tuple):  # a leaf (no op name): a variable, or a constant written as its repr
             values.append(Value(given[i] if wiring is None else float(wiring), label))
         else:
             values.append(_apply(name, exponent, [values[c] for c in wiring]))
@@ -192,7 +248,7 @@ def _run_eagerly(structure: tuple, inputs: Sequence[float], params: Sequence[flo
 def _apply(name: str, exponent: float | None, operands: list[Value]) -> Value:
     """Operation ``name`` done by the eager engine: its method, or its operator."""
     op = OPS[name]
-    if name == "pown":
+    if exponent is not None:  # pown, the only op with an exponent
         return operands[0] ** exponent
     if op.arity is None:
         return sum_values(operands)
@@ -200,22 +256,24 @@ def _apply(name: str, exponent: float | None, operands: list[Value]) -> Value:
         return _BINARY[op.symbol](*operands)
     if name == "neg":
         return -operands[0]
-    return getattr(operands[0], name)()
+    result: Value = getattr(operands[0], name)()  # the method of that name: tanh, exp, ...
+    return result
 
 
-def _bind(compiled: _Compiled, inputs: list[Value], params: list[Value]):
+def _bind(compiled: _Compiled, inputs: list[Value], params: list[Value]) -> Replay:
     """The replay handed out for one recording: the shared compiled code, with training state of its own.
 
     ``param_values`` (a list, updated in place by ``sgd_step``) starts from the
     params' values; two recordings of the same structure share code, never state.
     """
     shared = compiled.replay
-    replay = types.FunctionType(shared.__code__, shared.__globals__, shared.__name__, shared.__defaults__)
+    function = types.FunctionType(shared.__code__, shared.__globals__, shared.__name__, shared.__defaults__)
+    replay = cast(Replay, function)  # its attributes are set below
     replay.source = shared.source
     replay.param_values = values = [p.data for p in params]
-    run_eagerly = shared.__globals__["run_eagerly"]
+    run_eagerly: Callable[[Sequence[float], Sequence[float]], Result] = shared.__globals__["run_eagerly"]
 
-    def step_eagerly(inputs, lr):
+    def step_eagerly(inputs: Sequence[float], lr: float) -> float:
         """The engine's step where the fast code met a domain error, a non-finite number or an input not a float."""
         lr = learning_rate(lr, "sgd_step")
         inputs = _finite_numbers(inputs, "sgd_step: input")
@@ -224,14 +282,15 @@ def _bind(compiled: _Compiled, inputs: list[Value], params: list[Value]):
         return value
 
     if compiled.sgd_step is not None:
-        namespace = dict(NAMESPACE, param_values=values, step_eagerly=step_eagerly, learning_rate=learning_rate)
+        namespace: dict[str, Any] = dict(NAMESPACE, param_values=values, step_eagerly=step_eagerly)
+        namespace["learning_rate"] = learning_rate
         exec(compiled.sgd_step, namespace)
-        sgd_step = namespace["sgd_step"]
-        sgd_step.source = compiled.sgd_step_source
+        sgd_step: SgdStep = namespace["sgd_step"]
+        namespace["sgd_step"].source = compiled.sgd_step_source
     else:
         sgd_step = _no_params
 
-    def step(inputs=(), lr=0.0):
+    def step(inputs: Sequence[float] = (), lr: float = 0.0) -> float:
         """Deprecated: the old name of ``replay.sgd_step``, for one release."""
         warnings.warn(
             "replay.step is deprecated, use replay.sgd_step (the same SGD step, renamed: 'step' is relu's derivative)",
@@ -245,7 +304,7 @@ def _bind(compiled: _Compiled, inputs: list[Value], params: list[Value]):
         for p, v in zip(params, values):
             p.data = v
 
-    def batch(input_columns, params):
+    def batch(input_columns: Sequence[ArrayLike], params: Sequence[float]) -> BatchResult:
         """See :func:`_batch`."""
         return _batch(replay, _batch_function(compiled), input_columns, params, len(inputs), len(values))
 
@@ -253,25 +312,34 @@ def _bind(compiled: _Compiled, inputs: list[Value], params: list[Value]):
     return replay
 
 
-def _no_params(inputs=(), lr=0.0):
+def _no_params(inputs: Sequence[float] = (), lr: float = 0.0) -> NoReturn:
     raise ValueError("sgd_step: this graph was compiled without params, so there is nothing to update")
 
 
-def _batch_function(compiled: _Compiled) -> Callable:
+def _batch_function(compiled: _Compiled) -> _Function:
     """The batch code of a graph structure: its statements over NumPy arrays (printed once, on first use)."""
-    if compiled.batch is None:
-        np = optional_import("numpy", "numpy", "the batch replay")
-        if not compiled.program.inputs:
-            raise ValueError("batch: the graph was compiled without inputs, so there is nothing to vary per point")
-        source = batch_source(compiled.program)
-        namespace = dict(numpy_namespace(np), every=np.all)
-        exec(compile(source, "<micrograd_lite.compile batch>", "exec"), namespace)  # our own source
-        compiled.batch = namespace["batch"]
-        compiled.batch.source = source
-    return compiled.batch
+    if compiled.batch is not None:
+        return compiled.batch
+    np = optional_import("numpy", "numpy", "the batch replay")
+    if not compiled.program.inputs:
+        raise ValueError("batch: the graph was compiled without inputs, so there is nothing to vary per point")
+    source = batch_source(compiled.program)
+    namespace: dict[str, Any] = dict(numpy_namespace(np), every=np.all)
+    exec(compile(source, "<micrograd_lite.compile batch>", "exec"), namespace)  # our own source
+    batch: _Function = namespace["batch"]
+    batch.source = source
+    compiled.batch = batch
+    return batch
 
 
-def _batch(replay: Callable, generated: Callable, input_columns, params, n_inputs: int, n_params: int) -> tuple:
+def _batch(
+    replay: Replay,
+    generated: _Function,
+    input_columns: Sequence[ArrayLike],
+    params: Sequence[float],
+    n_inputs: int,
+    n_params: int,
+) -> BatchResult:
     """``replay.batch(input_columns, params) -> (values, input_grads, param_grads)`` over N points.
 
     ``input_columns`` holds one array (or sequence) of N numbers per input;
@@ -311,19 +379,19 @@ def _batch(replay: Callable, generated: Callable, input_columns, params, n_input
     return values, input_grads, tuple(param_grads)
 
 
-def _sums(np, grads, count: int) -> list[float]:
+def _sums(np: types.ModuleType, grads: Iterable[Array | float], count: int) -> list[float]:
     """Each param's gradients summed over the points of a chunk (one number means the same at every point)."""
     add = np.add.reduce  # what ndarray.sum() calls, without its overhead: twice as fast on 337 params
     return [float(add(g if isinstance(g, np.ndarray) and g.ndim else np.full(count, g))) for g in grads]
 
 
-def _columns(np, input_columns, count: int) -> list:
+def _columns(np: types.ModuleType, input_columns: Sequence[ArrayLike], count: int) -> list[Array]:
     """The input columns as 1-D float arrays of one length, or a ValueError saying what is wrong."""
     if isinstance(input_columns, (str, bytes, dict)) or not hasattr(input_columns, "__len__"):
         raise ValueError(f"batch: input_columns must be a list of {count} columns, got {input_columns!r:.40}")
     if len(input_columns) != count:
         raise ValueError(f"batch: the graph takes {count} input columns, got {len(input_columns)}")
-    columns = []
+    columns: list[Array] = []
     for i, column in enumerate(input_columns):
         try:
             array = np.asarray(column)
@@ -332,7 +400,7 @@ def _columns(np, input_columns, count: int) -> list:
         if array.dtype.kind not in "iuf":  # None or a string would become nan or fail later; bools are no floats
             raise ValueError(f"batch: input column {i} is not a column of numbers (it holds {array.dtype})")
         array = array.astype(np.float64, copy=False)
-        bad = np.flatnonzero(~np.isfinite(array)) if array.ndim == 1 else ()
+        bad = np.flatnonzero(~np.isfinite(array)) if array.ndim == 1 else []
         if len(bad):
             first = f"input column {i}, point {bad[0]} is {float(array[bad[0]])!r}"
             raise ValueError(f"batch: {first}: a finite number is needed")
@@ -344,7 +412,7 @@ def _columns(np, input_columns, count: int) -> list:
     return columns
 
 
-def _floats(params, count: int) -> list[float]:
+def _floats(params: Sequence[float], count: int) -> list[float]:
     if not hasattr(params, "__len__") or isinstance(params, dict):
         raise ValueError(f"batch: params must be a list of {count} numbers, got {params!r:.40}")
     if len(params) != count:
@@ -352,11 +420,11 @@ def _floats(params, count: int) -> list[float]:
     return _finite_numbers(params, "batch: param")
 
 
-def _finite_numbers(values, what: str) -> list[float]:
+def _finite_numbers(values: Iterable[float], what: str) -> list[float]:
     """``values`` as Python floats, or an error naming the first that is not a finite number (a bool is not one)."""
     if isinstance(values, (dict, str, bytes)):
         raise ValueError(f"{what}s must be a sequence of numbers, got {type(values).__name__}")
-    floats = []
+    floats: list[float] = []
     for i, x in enumerate(values):
         if isinstance(x, (bool, str, bytes, Value)) or not hasattr(type(x), "__float__"):
             raise ValueError(f"{what} {i} must be a number, got {type(x).__name__}: {x!r:.40}")
@@ -366,9 +434,13 @@ def _finite_numbers(values, what: str) -> list[float]:
     return floats
 
 
-def _point_by_point(np, replay: Callable, columns: list, params: list[float], start: int, stop: int) -> tuple:
+def _point_by_point(
+    np: types.ModuleType, replay: Replay, columns: list[Array], params: list[float], start: int, stop: int
+) -> Chunk:
     """Points start..stop-1 through the scalar replay: its numbers, or its error naming the point."""
-    values, input_grads, param_grads = [], [], []
+    values: list[float] = []
+    input_grads: list[Gradients] = []
+    param_grads: list[Gradients] = []
     for i in range(start, stop):
         try:
             value, d_inputs, d_params = replay([float(column[i]) for column in columns], params)

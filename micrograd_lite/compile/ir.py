@@ -33,7 +33,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 
 from ..engine import Value, depending_on
-from ..ops import Op, atom, literal, substitute, words
+from ..ops import Op, atom, literal, row, substitute, words
 
 Form = Callable[[str], str]
 """How a printer writes a row's code: as it is (Python floats), or made right for arrays (``ops.for_arrays``)."""
@@ -192,14 +192,14 @@ def record(root: Value, order: list[Value], inputs: list[Value], params: list[Va
             if node.label and id(node) not in variables:
                 statements.append(Constant(names[id(node)], node.data, shown(node.label)))
             continue
-        operands = tuple(names[id(child)] for child in node.children)
+        op, operands = row(node.op), tuple(names[id(child)] for child in node.children)
         comment = ""
         if node.label or any(child.label for child in node.children):  # the course's equation, in its labels
-            in_labels = Operation(shown_or_name(node), node.op, tuple(map(shown_or_name, node.children)))
+            in_labels = Operation(shown_or_name(node), op, tuple(map(shown_or_name, node.children)))
             comment = f"{in_labels.target} = {in_labels.forward()}"
-        operation_of[id(node)] = operation = Operation(names[id(node)], node.op, operands, comment)
+        operation_of[id(node)] = operation = Operation(names[id(node)], op, operands, comment)
         statements.append(operation)
-        if node.op.name in _MAY_HIDE_A_NAN or node.op.exponent == 0.0:
+        if op.name in _MAY_HIDE_A_NAN or op.exponent == 0.0:
             hidden += [names[id(child)] for child in node.children if child.children]
     checked: list[str | Local] = [names[id(root)], *hidden]
     grad_of: dict[int, str] = {}  # where each node's gradient is so far: a variable, another's, or a number
@@ -210,7 +210,7 @@ def record(root: Value, order: list[Value], inputs: list[Value], params: list[Va
             continue
         for index, child in enumerate(node.children):
             local = Local(operation_of[id(node)], index)
-            if node.op.steep:  # the engine refuses a local derivative that overflows
+            if local.node.op.steep:  # the engine refuses a local derivative that overflows
                 checked.append(local)
             if id(child) not in needed:
                 continue

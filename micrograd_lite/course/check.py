@@ -23,20 +23,21 @@ from __future__ import annotations
 import math
 import os
 from collections import defaultdict
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass, field
 
 from ..errors import UnreadableSheet
-from ..util import no_progress
+from ..util import Progress, no_progress
 from .network import (
     COLUMNS,
     WEIGHT_NAMES,
     WEIGHTS_OUT_OF,
+    FormulaChoices,
     backpropagated_network,
     closed_form_gradients,
     sheet_row,
 )
-from .read import Progress, Table, read_tables
+from .read import Table, read_tables
 
 DEFAULT_RTOL = 1e-7
 DEFAULT_ATOL = 1e-10
@@ -55,7 +56,7 @@ class Slip:
     """A common slip of the hand derivation, and how to recompute a row with it."""
 
     what: str  # "{columns} use …": completed with the learner's names of the columns it changes
-    gradients: Mapping = field(default_factory=dict)  # keyword arguments of closed_form_gradients
+    gradients: FormulaChoices = field(default_factory=FormulaChoices)  # keyword arguments of closed_form_gradients
     update: Callable[[float, float, float], float] | None = None  # (w, η, ∂E/∂w) -> the next w
 
 
@@ -174,7 +175,7 @@ def _missing(report: Report) -> str:
 
 
 def check_file(
-    path: str | os.PathLike,
+    path: str | os.PathLike[str],
     lr: float | None = None,
     rtol: float = DEFAULT_RTOL,
     atol: float = DEFAULT_ATOL,
@@ -220,7 +221,9 @@ def check_table(
             f"{len(rounding.decimals)} columns are rounded to {' or '.join(map(str, places))} decimals: compared"
             " within half a unit of their last place, plus what the rounded weights carry into each cell"
         )
-    slip, first, carried = None, set(), {}
+    slip: Slip | None = None
+    first: set[str] = set()
+    carried: dict[str, float] = {}
     for index, row in progress(enumerate(table.rows), len(table.rows), f"rows checked of {table.source}"):
         report.rows_checked = index + 1
         try:
@@ -298,8 +301,9 @@ def _has_gradients(table: Table) -> bool:
 
 
 def _diagnosis(
-    table: Table, index: int, lr, expected, allowance, rtol: float, atol: float
-) -> tuple[str | None, Slip | None]:
+    table: Table, index: int, lr: float | None, expected: dict[str, float], allowance: Mapping[str, float],
+    rtol: float, atol: float,
+) -> tuple[str | None, Slip | None]:  # fmt: skip
     """The first slip whose recomputation reproduces every checked cell of the wrong row, named, and the slip."""
     compared = _compared(table, index, lr)
     for slip in SLIPS:
@@ -316,7 +320,10 @@ def _diagnosis(
     return None, None
 
 
-def _reproduces(table, index, lr, slip, compared, allowance, rtol, atol, slipped=None) -> bool:
+def _reproduces(
+    table: Table, index: int, lr: float | None, slip: Slip, compared: Iterable[str], allowance: Mapping[str, float],
+    rtol: float, atol: float, slipped: Mapping[str, float] | None = None,
+) -> bool:  # fmt: skip
     """Whether recomputing row ``index`` with ``slip`` gives the learner's every compared cell."""
     slipped = slipped or _expected_row(table, index, lr, slip)
     return all(_agrees(table, index, c, slipped[c], allowance[c], rtol, atol) for c in compared)
@@ -396,7 +403,10 @@ def _carried(table: Table, index: int, rounding: _Rounding) -> dict[str, float]:
 _NO_ALLOWANCE: Mapping[str, float] = defaultdict(float)  # a table whose cells are not rounded
 
 
-def _allowance(table: Table, index: int, lr, rounding: _Rounding, carried, previous_carried) -> Mapping[str, float]:
+def _allowance(
+    table: Table, index: int, lr: float | None, rounding: _Rounding, carried: Mapping[str, float],
+    previous_carried: Mapping[str, float],
+) -> Mapping[str, float]:  # fmt: skip
     """The absolute difference each cell of row ``index`` may show from rounding alone."""
     if not (rounding.decimals or rounding.digits):
         return _NO_ALLOWANCE

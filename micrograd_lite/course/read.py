@@ -28,13 +28,14 @@ import math
 import os
 import re
 import zipfile
-from collections.abc import Callable, Iterable, Sequence
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import IO
 from xml import sax as xml_sax
 
 from ..errors import UnreadableSheet
-from ..util import no_progress, optional_import
+from ..util import Progress, no_progress, optional_import
 from .cells import cell_name
 from .network import FORWARD_NAMES, INPUTS, TARGETS, WEIGHT_NAMES
 
@@ -68,7 +69,6 @@ _FILLED_CELL = re.compile(rb"<" + _X + rb'c\b[^>]*?\br="([A-Z]+)([0-9]+)"[^>]*(?
 _ODS_TABLE = "urn:oasis:names:tc:opendocument:xmlns:table:1.0"
 _ODS_OFFICE = "urn:oasis:names:tc:opendocument:xmlns:office:1.0"
 _ODS_TEXT = "urn:oasis:names:tc:opendocument:xmlns:text:1.0"
-Progress = Callable[[Iterable, int, str], Iterable]  # (items, how many, what they are) -> the same items
 _ETA = r"(?:η|ͷ|ⴄ|h|eta|lr|learning[ _]?rate|α|alpha)(?:\s*\(\s*(?:η|ͷ|ⴄ|eta|α|alpha)\s*\))?"  # LR (η)
 _LR_LABEL = re.compile(_ETA + r"\s*[=:]?", re.IGNORECASE)  # a label, its value in another cell
 _LR_IN_TEXT = re.compile(_ETA + r"\s*[=:]\s*(\S+)", re.IGNORECASE)  # "lr=0.1" in one cell
@@ -116,7 +116,7 @@ class Table:
 
 
 def read_tables(
-    path: str | os.PathLike, progress: Progress = no_progress, problems: list[str] | None = None
+    path: str | os.PathLike[str], progress: Progress = no_progress, problems: list[str] | None = None
 ) -> list[Table]:
     """Every table in a learner's file; :class:`UnreadableSheet` (one line, naming the file) if there is none.
 
@@ -145,7 +145,7 @@ def read_tables(
     return tables
 
 
-def _spreadsheet_grids(path: Path) -> list[tuple[str, int, list[list]]]:
+def _spreadsheet_grids(path: Path) -> list[tuple[str, int, Sequence[Sequence[object]]]]:
     """``(source, row number of the first grid row, cells)`` for each worksheet (chart sheets have no cells)."""
     calamine = optional_import("python_calamine", "spreadsheets", "reading workbooks")
     _check_regular_file(path)
@@ -222,7 +222,7 @@ def _check_formula_values(path: Path, cell: str | None) -> None:
         )
 
 
-def _scan_xlsx_worksheet(xml, count_extent: bool) -> tuple[int, int, str | None]:
+def _scan_xlsx_worksheet(xml: IO[bytes], count_extent: bool) -> tuple[int, int, str | None]:
     """A worksheet's first formula cell without a saved value and, if asked, its (rows, columns) up to its last cell.
 
     The XML is searched in chunks of whole rows (or cells) with regular expressions (an XML parser took 8 s for
@@ -263,23 +263,25 @@ class _OdsExtents(xml_sax.handler.ContentHandler):
         self.tables: list[tuple[str, int, int]] = []
         self.formula_without_value: str | None = None  # "cell B7 of worksheet 'X'", the first one
 
-    def startElementNS(self, name, qname, attributes) -> None:  # noqa: N802 (the SAX interface)
+    def startElementNS(  # noqa: N802 (the SAX interface)
+        self, name: tuple[str | None, str], qname: str | None, attributes: xml_sax.xmlreader.AttributesNSImpl
+    ) -> None:
         namespace, tag = name
         if namespace == _ODS_TABLE and tag == "table":
             self.table, self.row, self.rows, self.columns = attributes.get((_ODS_TABLE, "name"), "?"), 0, 0, 0
         elif namespace == _ODS_TABLE and tag == "table-row":
-            self.repeat, self.column, self.last = int(attributes.get((_ODS_TABLE, "number-rows-repeated"), 1)), 0, 0
+            self.repeat, self.column, self.last = int(attributes.get((_ODS_TABLE, "number-rows-repeated"), "1")), 0, 0
         elif namespace == _ODS_TABLE and tag in ("table-cell", "covered-table-cell"):
             saved = (_ODS_OFFICE, "value-type") in attributes.getNames()  # a text result has one too
             if (_ODS_TABLE, "formula") in attributes.getNames() and not saved and self.formula_without_value is None:
                 self.formula_without_value = f"{cell_name(self.row + 1, self.column)} of worksheet '{self.table}'"
-            self.column += int(attributes.get((_ODS_TABLE, "number-columns-repeated"), 1))
+            self.column += int(attributes.get((_ODS_TABLE, "number-columns-repeated"), "1"))
             if (_ODS_OFFICE, "value-type") in attributes.getNames():
                 self.last = self.column
         elif namespace == _ODS_TEXT and tag == "p":  # a text cell (a value-type names it, but need not)
             self.last = self.column
 
-    def endElementNS(self, name, qname) -> None:  # noqa: N802 (the SAX interface)
+    def endElementNS(self, name: tuple[str | None, str], qname: str | None) -> None:  # noqa: N802 (the SAX interface)
         namespace, tag = name
         if namespace == _ODS_TABLE and tag == "table-row":
             if self.last:
@@ -337,13 +339,16 @@ def _check_cells(source: str, rows: int, columns: int, before: int = 0) -> int:
     return before + rows * columns
 
 
-def _tables_in(source: str, first_row_number: int, grid: Sequence[Sequence], progress: Progress) -> list[Table]:
+def _tables_in(source: str, first_row_number: int, grid: Sequence[Sequence[object]], progress: Progress) -> list[Table]:
     """Every table on one worksheet, each under its own header row; none when the worksheet holds none.
 
     When there are several, each is named by its header row ("…, table at row 40"). Each takes the
     learning rate stated above it (below the table before it) or in its header row; the last one also
     one stated below it.
     """
+    tables: list[Table]
+    headers: list[int]  # the grid row of each table's header
+    ends: list[int]  # the grid row where each table ends
     tables, headers, ends, start = [], [], [], 0
     while (found := _header_row(source, first_row_number, grid, start)) is not None:
         r, columns, assumed = found
@@ -372,7 +377,12 @@ def _tables_in(source: str, first_row_number: int, grid: Sequence[Sequence], pro
 
 
 def _table_at(
-    source: str, first_row_number: int, grid: Sequence[Sequence], r: int, columns: dict[str, int], progress: Progress
+    source: str,
+    first_row_number: int,
+    grid: Sequence[Sequence[object]],
+    r: int,
+    columns: dict[str, int],
+    progress: Progress,
 ) -> tuple[Table, int]:
     """The table under the header in grid row ``r``, and the grid row where it ends.
 
@@ -385,8 +395,8 @@ def _table_at(
     for c, header in enumerate(header_row):
         name = column_for(header)
         if name is not None and c not in columns.values():  # which of the two would a learner mean? say so
-            cells = " and ".join(cell_name(first_row_number + r, k) for k in (columns[name], c))
-            raise UnreadableSheet(f"{source}: two columns are headed {str(header).strip()} (cells {cells}): keep one")
+            both = " and ".join(cell_name(first_row_number + r, k) for k in (columns[name], c))
+            raise UnreadableSheet(f"{source}: two columns are headed {str(header).strip()} (cells {both}): keep one")
     table = Table(
         source=source,
         headers={name: str(header_row[c]).strip() for name, c in columns.items()},
@@ -427,7 +437,7 @@ def _table_at(
                 " fill in or delete the unfinished rows"
             )
         _check_cells_of_row(table, row_number, values)
-        table.rows.append({name: value for name, value in values.items() if value is not None})
+        table.rows.append({name: value for name, value in values.items() if isinstance(value, float)})  # or None
         table.row_numbers.append(row_number)
     if unfinished:
         rows_text = f"row {unfinished[0]}" if len(unfinished) == 1 else f"rows {unfinished[0]}–{unfinished[-1]}"
@@ -456,7 +466,7 @@ def _check_cells_of_row(table: Table, row_number: int, values: dict[str, float |
         raise UnreadableSheet(f"{table.source}: cell {where} ({table.headers[name]}) is not a number: {value!r}")
 
 
-def _continues_across(grid: Sequence[Sequence], offset: int, columns: dict[str, int], table: Table) -> bool:
+def _continues_across(grid: Sequence[Sequence[object]], offset: int, columns: dict[str, int], table: Table) -> bool:
     """Whether the table goes on below a copy of its header in grid row ``offset``: same columns, and the
     row below does not start again from the table's first weights (which would be a new run)."""
     if _columns_of(grid[offset])[0] != columns:
@@ -467,13 +477,13 @@ def _continues_across(grid: Sequence[Sequence], offset: int, columns: dict[str, 
     return any(_cell_value(below, columns[w]) != table.rows[0][w] for w in WEIGHT_NAMES)
 
 
-def _has_numbers(grid: Sequence[Sequence], r: int) -> bool:
+def _has_numbers(grid: Sequence[Sequence[object]], r: int) -> bool:
     """Whether grid row ``r`` exists and holds a number anywhere."""
     return r < len(grid) and any(isinstance(_cell_value(grid[r], c), float) for c in range(len(grid[r])))
 
 
 def _check_nothing_below(
-    source: str, first_row_number: int, grid: Sequence[Sequence], end: int, columns, what: str
+    source: str, first_row_number: int, grid: Sequence[Sequence[object]], end: int, columns: dict[str, int], what: str
 ) -> None:
     """Refuse rows of the table below the row that ends it: they would go unchecked (a summary row is fine)."""
     for offset in range(end + 1, len(grid)):
@@ -486,7 +496,7 @@ def _check_nothing_below(
             )
 
 
-def _columns_of(cells: Sequence) -> tuple[dict[str, int], dict[str, list[int]]]:
+def _columns_of(cells: Sequence[object]) -> tuple[dict[str, int], dict[str, list[int]]]:
     """Our name -> the column of the first header naming it; and the columns of each name headed twice or more."""
     columns: dict[str, int] = {}
     repeated: dict[str, list[int]] = {}
@@ -499,13 +509,13 @@ def _columns_of(cells: Sequence) -> tuple[dict[str, int], dict[str, list[int]]]:
     return columns, repeated
 
 
-def _is_header(cells: Sequence) -> bool:
+def _is_header(cells: Sequence[object]) -> bool:
     columns = _columns_of(cells)[0]
     return all(name in columns for name in REQUIRED)
 
 
 def _header_row(
-    source: str, first_row_number: int, grid: Sequence[Sequence], start: int = 0
+    source: str, first_row_number: int, grid: Sequence[Sequence[object]], start: int = 0
 ) -> tuple[int, dict[str, int], tuple[str, str] | None] | None:
     """The first row from ``start`` naming every required column: its index, where each column is, and
     (the column's name, a note) when a typo in it was resolved. A typo that cannot be resolved is refused."""
@@ -520,7 +530,12 @@ def _header_row(
 
 
 def _header_typo(
-    source: str, row_number: int, cells: Sequence, columns: dict[str, int], repeated: dict, missing: list[str]
+    source: str,
+    row_number: int,
+    cells: Sequence[object],
+    columns: dict[str, int],
+    repeated: dict[str, list[int]],
+    missing: list[str],
 ) -> tuple[dict[str, int], tuple[str, str]]:
     """A header row with one name twice and another missing: resolved when the position says which copy is
     the missing one (``t1 t1 i1``: the second t1 stands where t2 belongs), refused otherwise."""
@@ -543,7 +558,7 @@ def _header_typo(
     )
 
 
-def _cell_value(cells: Sequence, c: int) -> float | str | None:
+def _cell_value(cells: Sequence[object], c: int) -> float | str | None:
     """A cell as a number, None when empty, or its text when it is not a number."""
     if c >= len(cells):
         return None
@@ -562,7 +577,9 @@ def _cell_value(cells: Sequence, c: int) -> float | str | None:
     return value if math.isfinite(value) else text
 
 
-def _stated_learning_rate(grid: Sequence[Sequence], lo: int, hi: int, notes: list[str]) -> tuple[float | None, str]:
+def _stated_learning_rate(
+    grid: Sequence[Sequence[object]], lo: int, hi: int, notes: list[str]
+) -> tuple[float | None, str]:
     """η from a labelled cell in grid rows ``lo`` to ``hi``, and where it was read.
 
     The label is ``η`` (or a look-alike ``ͷ`` ``ⴄ`` ``h``), ``eta``, ``lr``, ``LR (η)``, ``α``, ``alpha`` or
@@ -585,7 +602,9 @@ def _stated_learning_rate(grid: Sequence[Sequence], lo: int, hi: int, notes: lis
     return None, ""
 
 
-def _labelled_value(grid: Sequence[Sequence], r: int, c: int, notes: list[str]) -> tuple[int, int, float] | None:
+def _labelled_value(
+    grid: Sequence[Sequence[object]], r: int, c: int, notes: list[str]
+) -> tuple[int, int, float] | None:
     """(row, column, number) for the label in grid cell (r, c), to its right or below it; None, with a
     note when the label's cell holds text or heads a column of several rates."""
     cells, label = grid[r], str(grid[r][c]).strip()
@@ -595,7 +614,7 @@ def _labelled_value(grid: Sequence[Sequence], r: int, c: int, notes: list[str]) 
     if right and isinstance(right[0][1], float):
         return r, right[0][0], right[0][1]
     column = list(itertools.takewhile(lambda v: isinstance(v, float), (_cell_value(row, c) for row in grid[r + 1 :])))
-    if len(set(column)) == 1:  # one value under the label, or the same rate on every row
+    if len(set(column)) == 1 and isinstance(column[0], float):  # one value under the label, or the same rate
         return r + 1, c, column[0]
     if column:
         listed = ", ".join(f"{v:g}" for v in column[:3]) + (", …" if len(column) > 3 else "")
