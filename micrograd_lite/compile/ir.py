@@ -105,17 +105,20 @@ class Local:
     node: Operation
     index: int
 
+    def __str__(self) -> str:
+        return f"d({self.node.op.name})/d({self.node.operands[self.index]})"
+
+    @property
+    def template(self) -> str:
+        """The row's code of this derivative (a sum has one, the same for every operand)."""
+        return self.node.op.derivatives[0 if self.node.op.arity is None else self.index]
+
     def code(self, form: Form = as_written) -> str:
-        derivatives = self.node.op.derivatives
-        return substitute(form(derivatives[0 if self.node.op.arity is None else self.index]), self.node.bindings())
+        return substitute(form(self.template), self.node.bindings())
 
     def reads(self) -> set[str]:
         names = self.node.bindings()
-        code = self.node.op.derivatives[0 if self.node.op.arity is None else self.index]
-        return {names[word] for word in words(code) if word in names and names[word].isidentifier()}
-
-    def __str__(self) -> str:
-        return f"d({self.node.op.name})/d({self.node.operands[self.index]})"
+        return {names[word] for word in words(self.template) if word in names and names[word].isidentifier()}
 
 
 @dataclass(frozen=True)
