@@ -29,6 +29,7 @@ layer's products) reads and rewrites this list, never generated text.
 
 from __future__ import annotations
 
+import functools
 from collections.abc import Callable
 from dataclasses import dataclass
 
@@ -68,6 +69,7 @@ class Operation:
     operands: tuple[str, ...]
     comment: str = ""  # the course's equation in the graph's labels, "" when no label is involved
 
+    @functools.cached_property  # read for the forward, each derivative and each check: made once
     def bindings(self) -> dict[str, str]:
         """The names the row's code uses (a, b, out, n, and c0, c1, ... for a sum), bound to this node's."""
         names = {f"c{i}": atom(operand) for i, operand in enumerate(self.operands)}
@@ -83,11 +85,11 @@ class Operation:
         if self.op.arity is None and len(self.operands) > 2:  # sum_values: as the engine adds, with sum()
             rest = ", ".join(atom(operand) for operand in self.operands[1:])
             return f"sum(({rest},), {atom(self.operands[0])})"
-        return substitute(form(self.op.forward), self.bindings())
+        return substitute(form(self.op.forward), self.bindings)
 
     def holds(self, form: Form = as_written) -> list[str]:
         """Each domain check of the row, as code that is true where the engine computes without an error."""
-        names = self.bindings()
+        names = self.bindings
         return [atom(substitute(form(check.holds), names)) for check in self.op.checks]
 
     def reads(self) -> set[str]:
@@ -114,10 +116,10 @@ class Local:
         return self.node.op.derivatives[0 if self.node.op.arity is None else self.index]
 
     def code(self, form: Form = as_written) -> str:
-        return substitute(form(self.template), self.node.bindings())
+        return substitute(form(self.template), self.node.bindings)
 
     def reads(self) -> set[str]:
-        names = self.node.bindings()
+        names = self.node.bindings
         return {names[word] for word in words(self.template) if word in names and names[word].isidentifier()}
 
 
