@@ -131,3 +131,25 @@ def test_no_generated_text_is_parsed(monkeypatch):
     replay.batch([[0.3, 0.5], [0.4, 0.2]], weights)
     assert parsed and all(text in rows or text.startswith("a ** ") or "* a **" in text for text in parsed), parsed
     assert not any("def " in text or "\n" in text for text in parsed)
+
+
+def test_a_layer_is_found_on_the_statements_as_a_matrix_product():
+    """What issue 22's fusion pass needs: a layer's products grouped by input, its sums as the rows, its backward."""
+    model = MLP(2, [3, 1], activation="relu", seed=0)
+    x1, x2 = Value(0.0, "x1"), Value(0.0, "x2")
+    y = model([x1, x2])
+    program = record(y, topological_order(y), [x1, x2], model.parameters())
+    params = set(program.params)
+    by_input: dict[str, list[Operation]] = {name: [] for name in program.inputs}
+    for statement in program.statements:
+        if isinstance(statement, Operation) and statement.op is ops.MUL and statement.operands[1] in by_input:
+            by_input[statement.operands[1]].append(statement)
+    weights = [[product.operands[0] for product in by_input[x]] for x in program.inputs]  # W1's columns
+    assert [len(column) for column in weights] == [3, 3] and params >= {w for column in weights for w in column}
+    products = {product.target for column in by_input.values() for product in column}
+    operations = [s for s in program.statements if isinstance(s, Operation)]
+    sums = [s for s in operations if s.op is ops.ADD and products & set(s.operands)]
+    assert len(sums) == 3 and all(len(products & set(s.operands)) == 2 for s in sums)  # W1 @ x: a row per neuron
+    grouped = {id(product) for column in by_input.values() for product in column}
+    backward = [g for g in program.statements if isinstance(g, Gradient) and id(g.local.node) in grouped]
+    assert {g.target for g in backward} == {f"d_{w}" for column in weights for w in column} | set(program.input_grads)
