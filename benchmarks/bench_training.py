@@ -6,7 +6,7 @@
 
 1. The course network, 1000 epochs of gradient descent: the hand-derived
    closed form, the compiled replay called once per epoch (the caller does
-   the update), and ``replay.step`` (forward, backward and update in one
+   the update), and ``replay.sgd_step`` (forward, backward and update in one
    generated function). Trace and compile are inside the timing.
 2. micrograd's two-moons classifier, MLP(2, [16, 16, 1]) with relu, its hinge
    loss ``relu(1 - y * score)`` averaged over N points plus an L2 term, and one
@@ -56,14 +56,14 @@ SLOW = 3.0  # seconds: an implementation slower than this on one run is not repe
 
 
 # ----------------------------------------------------------------------
-# 1. The course network through replay.step.
+# 1. The course network through replay.sgd_step.
 # ----------------------------------------------------------------------
 
 
 def sheet_step(epochs: int, lr: float = 0.5) -> float:
-    """``replay.step``: forward, backward and update in one generated function, weights kept inside."""
+    """``replay.sgd_step``: forward, backward and update in one generated function, weights kept inside."""
     E_total, ws = sheet_graph(Value, Value.sigmoid, INITIAL)
-    step = compile_graph(E_total, params=ws).step
+    step = compile_graph(E_total, params=ws).sgd_step
     for _ in range(epochs):
         loss = step((), lr)
     return loss
@@ -259,7 +259,7 @@ def main(argv=None) -> int:
     sheet = {
         "closed form (no autodiff)": lambda: sheet_closed_form(epochs),
         "replay, a call per epoch, update by the caller": lambda: sheet_compiled(Value.sigmoid, epochs),
-        "replay.step (fused forward, backward, update)": lambda: sheet_step(epochs),
+        "replay.sgd_step (fused forward, backward, update)": lambda: sheet_step(epochs),
     }
     times, finals = interleaved(sheet, repeats)
     closed = times["closed form (no autodiff)"]
@@ -273,8 +273,8 @@ def main(argv=None) -> int:
 
     say("\n### Targets\n")
     n = sizes[-1]
-    batch, step = steps["batch replay (NumPy)", n], times["replay.step (fused forward, backward, update)"]
-    rows = [["replay.step within 1.3× of the closed form", f"{step / closed:.2f}x"]]
+    batch, step = steps["batch replay (NumPy)", n], times["replay.sgd_step (fused forward, backward, update)"]
+    rows = [["replay.sgd_step within 1.3× of the closed form", f"{step / closed:.2f}x"]]
     if mg_nn:
         rows.append([f"batch ≥ 1,000× micrograd at {n:,} points", f"{steps['micrograd', n] / batch:,.0f}x"])
     if torch:

@@ -61,6 +61,7 @@ invalid math (:func:`not_a_number`).
 
 from __future__ import annotations
 
+import ast
 import functools
 import math
 from collections.abc import Callable, Iterator
@@ -180,6 +181,42 @@ def numpy_namespace(np: ModuleType) -> dict[str, object]:
         "inf": np.inf,
         "nan": np.nan,
     }
+
+
+@functools.lru_cache(maxsize=1024)  # the table's texts are a few dozen: each translated once
+def for_arrays(code: str) -> str:
+    """A row's code (a forward, a derivative or a domain check) written for NumPy arrays, the same numbers.
+
+    ``a ** b`` becomes ``power(a, b)`` (NumPy's ``**`` is not the C library's
+    ``pow``, see :func:`numpy_namespace`), and ``and``/``or`` become ``&``/``|``,
+    element by element. The row's own text is read, never generated code.
+
+    >>> for_arrays("b * a ** (b - 1.0)"), for_arrays("a > 0.0 or (a == 0.0 and b > 0.0)")
+    ('b * power(a, b - 1.0)', '(a > 0.0) | (a == 0.0) & (b > 0.0)')
+    """
+    tree = ast.parse(code, mode="eval")
+    spots: list[tuple[ast.AST, str, int | None, ast.AST]] = [  # (parent, field, index in a list or None, node)
+        (parent, field, index, node)
+        for parent in ast.walk(tree)
+        for field, value in ast.iter_fields(parent)
+        for index, node in (enumerate(value) if isinstance(value, list) else [(None, value)])
+        if isinstance(node, ast.BoolOp) or (isinstance(node, ast.BinOp) and isinstance(node.op, ast.Pow))
+    ]
+    for parent, field, index, node in reversed(spots):  # children first: a parent takes its rewritten operands
+        new: ast.expr
+        if isinstance(node, ast.BoolOp):
+            bit = ast.BitAnd() if isinstance(node.op, ast.And) else ast.BitOr()
+            new = node.values[0]
+            for value in node.values[1:]:
+                new = ast.BinOp(new, bit, value)
+        else:
+            assert isinstance(node, ast.BinOp)  # a ** b
+            new = ast.Call(ast.Name("power", ast.Load()), [node.left, node.right], [])
+        if index is None:
+            setattr(parent, field, new)
+        else:
+            getattr(parent, field)[index] = new
+    return ast.unparse(tree)
 
 
 # ----------------------------------------------------------------------

@@ -138,7 +138,7 @@ def test_with_maths_own_functions_the_generated_array_code_is_exact_for_every_op
     """Where the batch differs from the replay, it is NumPy's exp/log/tanh, never the generated code."""
     with pytest.MonkeyPatch.context() as patch:
         patch.setattr(compiled, "numpy_namespace", lambda np_module: ops.numpy_namespace(exact_numpy()))
-        patch.setattr(compiled, "_BATCH_CACHE", {})
+        patch.setattr(compiled, "_CACHE", {})
         root, inputs, params = random_graph(SMOOTH_OPS, program, 2, 2)
         replay = compile_graph(root, inputs=inputs, params=params)
         rng = np.random.default_rng(seed)
@@ -263,7 +263,7 @@ def test_bad_input_says_what_is_wrong():
 def test_without_numpy_the_error_names_the_extra(monkeypatch):
     x = Value(1.0, "x")
     replay = compile_graph(x * x, inputs=[x])
-    monkeypatch.setattr(compiled, "_BATCH_CACHE", {})
+    monkeypatch.setattr(compiled, "_CACHE", {})
     monkeypatch.setitem(sys.modules, "numpy", None)
     with pytest.raises(MissingExtra, match=r"pip install -e '\.\[numpy\]'"):  # from a clone: the clone's install
         replay.batch([[1.0]], [])
@@ -281,7 +281,7 @@ def test_training_benchmark_quick_mode_runs():
         timeout=300,
     )
     assert result.returncode == 0, result.stderr
-    assert "replay.step within 1.3×" in result.stdout and "DISAGREES" not in result.stdout
+    assert "replay.sgd_step within 1.3×" in result.stdout and "DISAGREES" not in result.stdout
 
 
 def test_domain_checks_run_over_the_arrays_not_point_by_point(monkeypatch):

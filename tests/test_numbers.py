@@ -60,7 +60,7 @@ def test_the_replays_follow_the_same_rule(make, x0, value, message):
     with pytest.raises(OverflowError, match="^" + message):
         replay([x0], [1.0])
     with pytest.raises(OverflowError, match="^" + message):
-        replay.step([x0], 0.1)
+        replay.sgd_step([x0], 0.1)
     assert replay.param_values == [1.0]  # nothing half-updated
     with pytest.raises(OverflowError, match="^batch point 0: " + message):
         replay.batch([[x0, 0.5]], [1.0])
@@ -168,7 +168,7 @@ def test_float32_inputs_and_params_are_converted_as_eager_converts_them():
     t = math.tanh(exact_x * exact_w)
     assert (value, d_x, d_w) == (t, exact_w * (1.0 - t * t), exact_x * (1.0 - t * t))
     assert all(type(v) is float for v in (value, d_x, d_w))
-    assert replay.step([np.float32(0.1)], 0.5) == t
+    assert replay.sgd_step([np.float32(0.1)], 0.5) == t
     assert replay.param_values == [2.0 - 0.5 * (exact_x * (1.0 - t * t))]
 
 
@@ -189,10 +189,10 @@ def test_step_and_sgd_refuse_the_same_learning_rates_with_the_same_words(lr, err
     replay = compile_graph(w * w, params=[w])
     with pytest.raises(error, match=f"^SGD: learning rate {message}"):
         SGD([w], lr)
-    with pytest.raises(error, match=f"^step: learning rate {message}"):
-        replay.step((), lr)
+    with pytest.raises(error, match=f"^sgd_step: learning rate {message}"):
+        replay.sgd_step((), lr)
     assert replay.param_values == [1.0]
-    assert replay.step((), 1) == 1.0 and replay.param_values == [1.0 - 1.0 * 2.0]  # an int lr is a number
+    assert replay.sgd_step((), 1) == 1.0 and replay.param_values == [1.0 - 1.0 * 2.0]  # an int lr is a number
 
 
 def test_compile_refuses_a_leaf_given_twice():
@@ -230,7 +230,7 @@ def test_dicts_are_refused_not_unpacked_by_their_keys():
     with pytest.raises(TypeError, match="not dicts"):
         replay([3.0], {2.0: "w"})
     with pytest.raises(TypeError, match="not dicts"):
-        replay.step({3.0: "x"}, 0.1)
+        replay.sgd_step({3.0: "x"}, 0.1)
     with pytest.raises(ValueError, match="input_columns must be a list of 1 columns"):
         replay.batch({"x": [1.0]}, [2.0])
     with pytest.raises(ValueError, match="params must be a list of 1 numbers"):
@@ -244,8 +244,8 @@ def test_bools_are_refused_where_floats_are_expected():
     with pytest.raises(TypeError):
         x * True
     replay = compile_graph(x * w, inputs=[x], params=[w])
-    with pytest.raises(ValueError, match="step: input 0 must be a number, got bool"):
-        replay.step([True], 0.1)
+    with pytest.raises(ValueError, match="sgd_step: input 0 must be a number, got bool"):
+        replay.sgd_step([True], 0.1)
     with pytest.raises(ValueError, match="batch: param 0 must be a number, got bool"):
         replay.batch([[1.0]], [True])
     with pytest.raises(ValueError, match="input column 0 is not a column of numbers .it holds bool"):
@@ -259,8 +259,8 @@ def test_nan_and_inf_inputs_to_step_and_batch_are_refused_naming_the_first():
     x, y, w = Value(1.0, "x"), Value(1.0, "y"), Value(2.0, "w")
     relu = compile_graph((x * w).relu() + y * 0.0 + w, inputs=[x, y], params=[w])  # relu(nan) would hide it
     for bad in (math.nan, math.inf, -math.inf):
-        with pytest.raises(ValueError, match=f"^step: input 1 is {bad!r}: a finite number is needed"):
-            relu.step([1.0, bad], 0.1)
+        with pytest.raises(ValueError, match=f"^sgd_step: input 1 is {bad!r}: a finite number is needed"):
+            relu.sgd_step([1.0, bad], 0.1)
         with pytest.raises(ValueError, match=f"^batch: input column 1, point 2 is {bad!r}"):
             relu.batch([[1.0, 2.0, 3.0, 4.0], [1.0, 2.0, bad, bad]], [2.0])
     with pytest.raises(ValueError, match="^batch: param 0 is nan"):
