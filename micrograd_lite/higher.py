@@ -36,6 +36,7 @@ from . import ops
 from .engine import (
     Value,
     _cycle_collector_paused,
+    backward_walk,
     checked_gradients,
     depending_on,
     sum_values,
@@ -138,20 +139,34 @@ def _derivative_numbers(order: list[Value]) -> dict[int, float]:
 
 
 def _derivative_graphs(order: list[Value], needed: set[int]) -> dict[int, Derivative]:
-    """d output / d node for the needed nodes, each a Value built from the ops' derivatives (or a constant)."""
+    """d output / d node for the needed nodes, each a Value built from the ops' derivatives (or a constant).
+
+    The engine's walk (:func:`backward_walk`) over the nodes that reach an input gives the
+    terms in backward's order; each is built again here out of Values, the op's derivative
+    times the node's derivative. A term whose number is 0 is built too: its derivative
+    may not be 0 near the point (d(x**2)/dx = 2x at x = 0), so the walk yields it.
+    """
     derivative: dict[int, Derivative] = {}
     terms: dict[int, list] = {id(order[-1]): [1.0]}  # d output / d output = 1
-    for node in reversed(order):  # from the output back to the leaves, each node after its users
-        if id(node) not in needed:
+
+    def total(node: Value) -> Derivative:  # complete once the walk reaches the node, or after the walk
+        if id(node) not in derivative:
+            derivative[id(node)] = _total(terms.pop(id(node), []))
+        return derivative[id(node)]
+
+    operations = [node for node in order if node.children and id(node) in needed]
+    locals_of: tuple[Value | None, Sequence[Derivative]] = (None, ())
+    for link in backward_walk(operations, {id(order[-1]): 1.0}):
+        if id(link.child) not in needed:
             continue
-        d_node = derivative[id(node)] = _total(terms.pop(id(node), []))
-        if not node.children:
-            continue
-        for child, local in zip(node.children, _local_derivatives(node)):
-            if id(child) in needed:
-                term = _times(local, d_node)  # the chain rule: d out/d child = d node/d child · d out/d node
-                if term is not None:
-                    terms.setdefault(id(child), []).append(term)
+        if locals_of[0] is not link.node:
+            locals_of = (link.node, _local_derivatives(link.node))
+        term = _times(locals_of[1][link.index], total(link.node))
+        if term is not None:
+            terms.setdefault(id(link.child), []).append(term)
+    for node in order:
+        if id(node) in needed:
+            total(node)
     return derivative
 
 

@@ -131,7 +131,7 @@ def build_stepper(
         for i, step in enumerate(turn_steps):
             child = step.child_ref
             before = grads[id(child)]
-            grads[id(child)] += step.product  # the same sums, in the same order, as trace_backward
+            grads[id(child)] = step.child_grad  # the engine's walk summed it
             received[id(child)] += 1
             texts[id(child)].append(grad_text(grads[id(child)]))
             if is_constant(child):

@@ -16,7 +16,7 @@ import csv
 import io
 from dataclasses import dataclass, field
 
-from .engine import Value, topological_order
+from .engine import Value, backward_walk, topological_order
 from .explain import Namer
 from .util import format_number
 
@@ -32,32 +32,33 @@ class Step:
     child: str
     local: float  # ∂node/∂child
     product: float  # local · upstream, added to the child's grad
+    child_grad: float  # the child's grad once this product is added
     node_ref: Value = field(repr=False, compare=False)
     child_ref: Value = field(repr=False, compare=False)
 
 
 def trace_backward(root: Value, name: Namer | None = None) -> list[Step]:
-    """Run a backward pass (as ``Value.backward`` does) and record every product it sends.
+    """Run a backward pass (the engine's :func:`backward_walk`) and record every product it sends.
 
-    Every grad starts from 0 here, leaves included, so the trace shows one pass alone.
+    Every grad starts from 0 here, leaves included, so the trace shows one pass alone;
+    afterwards each ``grad`` holds what this pass gave it.
     Steps of one node's turn share their ``index``, counted from 1 in backward order.
     ``name``: the graph's :class:`Namer`, when the caller has one already.
     """
     name = name or Namer(root)
-    order = name.order
-    for node in order:
-        node.grad = 0.0
-    root.grad = 1.0
+    gradients = {id(root): 1.0}
     steps: list[Step] = []
-    turn = 1  # numbered as the stepper page and its frames number them: step 1 is the output's turn
-    for node in reversed(order):
-        if not node.children:
-            continue
-        for child, local in zip(node.children, node.local_grads):
-            product = local * node.grad
-            child.grad += product
-            steps.append(Step(turn, name(node), node.op, node.grad, name(child), local, product, node, child))
-        turn += 1
+    turn = 0  # numbered as the stepper page and its frames number them: step 1 is the output's turn
+    for term in backward_walk([node for node in name.order if node.children], gradients):
+        if not steps or steps[-1].node_ref is not term.node:
+            turn += 1
+        node, child = term.node, term.child
+        steps.append(
+            Step(turn, name(node), node.op, term.upstream, name(child), term.local, term.sent,
+                 gradients.get(id(child), 0.0), node, child)  # fmt: skip
+        )
+    for node in name.order:
+        node.grad = gradients.get(id(node), 0.0)
     return steps
 
 
