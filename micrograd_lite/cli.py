@@ -20,7 +20,8 @@ from pathlib import Path
 
 from . import __version__, course
 from .errors import CLIError
-from .util import format_number, install_command, is_stream
+from .notation import format_number, table_text
+from .util import install_command, is_stream
 from .viz import DEFAULT_MAX_NODES
 
 
@@ -502,19 +503,8 @@ def print_sheet(shown: ShownRows, all_columns: bool) -> None:
 
 
 def print_table(headers, rows) -> None:
-    """A plain-text table, right-aligned, each column as wide as its widest cell: no number is ever cut short.
-
-    >>> print_table(["x", "E_total"], [["1", "0.014181"], ["10", "3e-05"]])
-     x   E_total
-    --  --------
-     1  0.014181
-    10     3e-05
-    """
-    widths = [max(len(str(cell)) for cell in column) for column in zip(headers, *rows)]
-    print("  ".join(str(h).rjust(w) for h, w in zip(headers, widths)))
-    print("  ".join("-" * w for w in widths))
-    for row in rows:
-        print("  ".join(str(cell).rjust(w) for cell, w in zip(row, widths)))
+    """A plain-text table (:func:`~micrograd_lite.notation.table_text`) on standard output."""
+    print(table_text(headers, rows), end="")
 
 
 def print_final_losses(curves) -> None:

@@ -17,8 +17,7 @@ import io
 from dataclasses import dataclass, field
 
 from .engine import Value, backward_walk, topological_order
-from .explain import Namer
-from .util import format_number
+from .notation import Namer, format_number
 
 
 @dataclass(frozen=True)
@@ -54,7 +53,7 @@ def trace_backward(root: Value, name: Namer | None = None) -> list[Step]:
             turn += 1
         node, child = term.node, term.child
         steps.append(
-            Step(turn, name(node), node.op, term.upstream, name(child), term.local, term.sent,
+            Step(turn, name.shown(node), node.op, term.upstream, name.shown(child), term.local, term.sent,
                  gradients.get(id(child), 0.0), node, child)  # fmt: skip
         )
     for node in name.order:
