@@ -154,7 +154,7 @@ class Derivation:
 
 
 PATH_LIMIT = 64  # more paths than this: gradients gathered at shared nodes (δ) instead of one term per path
-SIZE_LIMIT = 2000  # graphs with more values than this get no written derivation: the trace shows them
+SIZE_LIMIT = 2000  # graphs with more values than this get no written derivation: the backward log shows them
 
 
 def derive(root: Value, leaf: Value) -> Derivation:
@@ -172,7 +172,7 @@ def derive(root: Value, leaf: Value) -> Derivation:
     if len(name.order) > SIZE_LIMIT:
         raise ValueError(
             f"explain: the graph has {len(name.order)} values, more than {SIZE_LIMIT} for a written derivation; "
-            "use --trace to follow the backward pass step by step"
+            "use --backward-log to follow the backward pass turn by turn"
         )
     if id(leaf) not in name.names:  # root does not depend on leaf
         return Derivation(name(root), leaf.label or "x", [], [], name)
@@ -204,14 +204,14 @@ def _every_path(root: Value, leaf: Value, name: Namer, reaches: set[int]) -> lis
         if node is leaf:
             terms.append(Term(coefficient, factors, path))
             continue
-        steps = []
+        branches = []
         for i, child in enumerate(node.children):
             if id(child) not in reaches:
                 continue
             c, f = local_factors(node, i, name)
             labelled = path + [child] if (child.label or child is leaf) else path
-            steps.append((child, coefficient * c, factors + f, labelled))
-        stack.extend(reversed(steps))
+            branches.append((child, coefficient * c, factors + f, labelled))
+        stack.extend(reversed(branches))
     return terms
 
 

@@ -45,7 +45,7 @@ from .engine import (
 )
 
 # A derivative during the backward walk is either a float -- a constant, with no
-# history (the seed 1.0, the 1 and -1 of + and -, the step of relu) -- or a Value
+# history (the seed 1.0, the 1 and -1 of + and -, the heaviside of relu) -- or a Value
 # that depends on the graph. Keeping constants as floats keeps the gradient graphs
 # small: multiplying by 1.0 or -1.0 adds no node.
 Derivative = Union[float, Value]  # noqa: UP007 (a runtime alias, Python 3.10)
@@ -181,21 +181,21 @@ def _xlogy(x: Value, y: Value) -> Derivative:
 
 
 # The names the table's derivative code may use, meaning Values: ``exp`` is
-# Value.exp, so ``exp(a)`` builds a node. step and sign are derivatives that are
+# Value.exp, so ``exp(a)`` builds a node. heaviside and sign are derivatives that are
 # constant near the point (relu's and abs's), so they give plain floats; named
 # numbers (if the table has any) stay numbers.
 ON_VALUES = {
     name: meaning if isinstance(meaning, float) else getattr(Value, name, None)
     for name, meaning in ops.NAMESPACE.items()
 }
-ON_VALUES.update(step=lambda x: ops.step(x.data), sign=lambda x: ops.sign(x.data), xlogy=_xlogy)
+ON_VALUES.update(heaviside=lambda x: ops.heaviside(x.data), sign=lambda x: ops.sign(x.data), xlogy=_xlogy)
 def _local_derivatives_of(node: Value) -> list[Derivative]:
     """d node / d each child: the op's derivative code from the table, run with the children and node as Values.
 
     The code is the engine's own formula (the table's tests prove it, bit for bit),
     so these Values hold the same floats as ``node.local_grads``. A float result is
     a derivative that is constant near this point: the 1 and -1 of + and -, the
-    step of relu and the sign of abs (0 away from the kink, as PyTorch).
+    heaviside of relu and the sign of abs (0 away from the kink, as PyTorch).
     """
     op, children = node.op, node.children
     names = {"a": children[0], "b": children[1] if len(children) > 1 else None, "out": node, "n": op.exponent}

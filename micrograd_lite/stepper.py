@@ -26,10 +26,11 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 from importlib import resources
 
+from .backward_log import LogRow, log_backward
+from .deprecated import deprecated
 from .engine import Value, topological_order
 from .explain import Term, local_factors
 from .notation import Namer, factor_text, format_number, grad_text, is_constant
-from .trace import Step, trace_backward
 from .viz import dot_source, node_ids, pipe
 
 DEFAULT_MAX_STEPS = 500  # past this a page is over a megabyte and Graphviz's layout takes many seconds
@@ -62,14 +63,20 @@ class Turn:
 
 @dataclass(repr=False)
 class Stepper:
-    """The trace, the one picture, and each turn's changes: everything the page shows."""
+    """The backward log, the one picture, and each turn's changes: everything the page shows."""
 
-    steps: list[Step]
+    log: list[LogRow]
     svg: str
     turns: list[Turn]
     initial: dict[str, str]  # grad text of every drawn value before the first turn
     root_id: str  # where the backward pass starts: shown first
     results: list[tuple[str, str]]  # after the last turn: ("∂E_total/∂w1", "0.000317"), parameters then inputs
+
+    @property
+    def steps(self) -> list[LogRow]:
+        """Deprecated: the backward log's rows, ``log``."""
+        deprecated("Stepper.steps", "Stepper.log")
+        return self.log
 
     def __repr__(self) -> str:
         return f"Stepper({len(self.turns)} steps, {len(self.svg):,} bytes of picture)"
@@ -112,7 +119,7 @@ def build_stepper(
     rankdir: str = "TB",
     max_steps: int | None = DEFAULT_MAX_STEPS,
 ) -> Stepper:
-    """Trace the backward pass of ``root`` and lay its graph out once (needs Graphviz's ``dot`` program).
+    """Log the backward pass of ``root`` and lay its graph out once (needs Graphviz's ``dot`` program).
 
     Constants are folded into their operation (``0.5 *``): they are drawn
     nowhere and send nothing worth a line. Raises ValueError past ``max_steps``.
@@ -121,7 +128,7 @@ def build_stepper(
     check_size(root, max_steps, order)
     params = list(params)  # read twice: drawn blue, and listed first in the summary
     name = Namer(root, order)
-    steps = trace_backward(root, name)
+    log = log_backward(root, name)
     ids = node_ids(name.order)
     parents = Counter(id(child) for node in name.order for child in node.children)
     grads = {id(node): 0.0 for node in name.order}
@@ -129,14 +136,14 @@ def build_stepper(
     received: Counter[int] = Counter()
     texts = {key: [grad_text(value)] for key, value in grads.items()}  # every text a grad box will show
     turns = []
-    for turn_steps in _by_turn(steps):
-        node = turn_steps[0].node_ref
+    for turn_rows in _by_turn(log):
+        node = turn_rows[0].node_ref
         upstream = f"∂{name(root)}/∂{name(node)}"
         sends = []
-        for i, step in enumerate(turn_steps):
-            child = step.child_ref
+        for i, row in enumerate(turn_rows):
+            child = row.child_ref
             before = grads[id(child)]
-            grads[id(child)] = step.child_grad  # the engine's walk summed it
+            grads[id(child)] = row.child_grad  # the engine's walk summed it
             received[id(child)] += 1
             texts[id(child)].append(grad_text(grads[id(child)]))
             if is_constant(child):
@@ -155,7 +162,7 @@ def build_stepper(
                     child_id=ids[id(child)],
                     edge_id=f"{ids[id(node)]}_in{i}",
                     formula=f"∂{name(root)}/∂{name(child)} {sign} {upstream} · {local} = "
-                    f"{factor_text(step.upstream)} · {factor_text(step.local)} = {format_number(step.product)}",
+                    f"{factor_text(row.upstream)} · {factor_text(row.local)} = {format_number(row.product)}",
                     local_rule=f"{local} = {Term(coefficient, factors, []).text()}",
                     grad_text=grad_text(grads[id(child)]),
                     previous_text=grad_text(before),
@@ -163,7 +170,7 @@ def build_stepper(
                 )
             )
         turns.append(
-            Turn(ids[id(node)], name.definition(node), f"{upstream} = {format_number(turn_steps[0].upstream)}", sends)
+            Turn(ids[id(node)], name.definition(node), f"{upstream} = {format_number(turn_rows[0].upstream)}", sends)
         )
     svg = _layout(root, params, rankdir, texts, name)
     initial = {ids[key]: values[0] for key, values in texts.items()}
@@ -171,15 +178,15 @@ def build_stepper(
     leaves = [node for node in name.order if not node.children and not is_constant(node) and node is not root]
     leaves.sort(key=lambda node: given.get(id(node), len(given)))
     results = [(f"∂{name(root)}/∂{name(node)}", format_number(grads[id(node)])) for node in leaves]
-    return Stepper(steps, svg, turns, initial, ids[id(root)], results)
+    return Stepper(log, svg, turns, initial, ids[id(root)], results)
 
 
-def _by_turn(steps: list[Step]) -> list[list[Step]]:
-    turns: list[list[Step]] = []
-    for step in steps:
-        if not turns or turns[-1][0].index != step.index:
+def _by_turn(log: list[LogRow]) -> list[list[LogRow]]:
+    turns: list[list[LogRow]] = []
+    for row in log:
+        if not turns or turns[-1][0].turn != row.turn:
             turns.append([])
-        turns[-1].append(step)
+        turns[-1].append(row)
     return turns
 
 
