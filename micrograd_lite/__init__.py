@@ -9,10 +9,11 @@
 """
 
 from .engine import Value, leaves, sum_values, topological_order, zero_grad
+from .errors import GraphvizNotFound
 from .gradcheck import GradcheckReport, gradcheck
 from .higher import grad, hessian, hvp
 from .nn import MLP, SGD, Layer, Module, Neuron, half_sum_squared_error, mse
-from .viz import GraphvizNotFound, draw_dot, render_graph  # graphviz itself is imported on first draw
+from .viz import draw_dot, render_graph  # graphviz itself is imported on first draw
 
 __version__ = "0.1.0"
 

@@ -41,19 +41,84 @@ import ast
 import math
 import operator
 import types
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Iterable, Sequence
+from typing import TYPE_CHECKING, Any, NoReturn, Optional, Protocol, TypeGuard, Union, cast
 
 from .engine import Value, depending_on, sum_values, topological_order, value_list
 from .nn import learning_rate
-from .ops import NAMESPACE, OPS, atom, literal, numpy_namespace, substitute
+from .ops import NAMESPACE, OPS, atom, literal, numpy_namespace, row, substitute
 from .util import optional_import
 
-_CACHE: dict[tuple, Callable] = {}  # graph structure -> its compiled replay
+if TYPE_CHECKING:  # NumPy is optional: only the batch replay needs it
+    from numpy.typing import ArrayLike
+
+    from .ops import Array
+
+    BatchResult = tuple[Array, tuple[Array, ...], tuple[float, ...]]  # values, input gradients, param gradients
+    # One chunk's numbers: values, input gradients (an array per input), param gradients (per param, an array
+    # or one number for every point), and the check (None when the replay did the chunk point by point).
+    Chunk = tuple[Array, Iterable[Array], Iterable[Union[Array, float]], Optional[Array]]  # noqa: UP007, UP045
+
+Gradients = tuple[float, ...]
+Result = tuple[float, Gradients, Gradients]  # value, input gradients, param gradients
+# A node of a graph's structure: its op's name and exponent, its children's positions (a leaf: None for an
+# input or a param, a constant's repr), its label.
+Node = tuple[str, Optional[float], Union[tuple[int, ...], str, None], str]  # noqa: UP007, UP045 (runtime aliases)
+Structure = tuple[tuple[Node, ...], int, tuple[int, ...], tuple[int, ...]]  # nodes, root's, inputs', params' positions
+
+
+class Step(Protocol):
+    """``replay.step(inputs, lr) -> value``: forward, backward and the update of the params, in one call."""
+
+    def __call__(self, inputs: Sequence[float] = (), lr: float = 0.0) -> float: ...
+
+
+class Replay(Protocol):
+    """What :func:`compile_graph` returns: ``replay(inputs, params) -> (value, input_grads, param_grads)``."""
+
+    source: str  # the generated code
+    param_values: list[float]  # the params as step updates them
+    step: Step
+    write_back: Callable[[], None]  # param_values into the params' Values
+    batch: Callable[[Sequence[ArrayLike], Sequence[float]], BatchResult]
+
+    def __call__(self, inputs: Sequence[float] = (), params: Sequence[float] = ()) -> Result: ...
+
+
+class _Compiled(Protocol):
+    """The replay function of one structure, shared by every trace of it (:func:`_bind` gives each its state)."""
+
+    __code__: types.CodeType
+    __globals__: dict[str, Any]  # what exec gave it: NAMESPACE and run_eagerly
+    __name__: str
+    __defaults__: tuple[object, ...] | None
+    source: str
+    step_source: str
+    step_code: types.CodeType
+
+    def __call__(self, inputs: Sequence[float] = (), params: Sequence[float] = ()) -> Result: ...
+
+
+class _Batch(Protocol):
+    """The batch code of one structure over NumPy arrays: None where a domain check fails."""
+
+    source: str
+
+    def __call__(self, inputs: list[Array], params: list[float]) -> Chunk | None: ...
+
+
+_CACHE: dict[Structure, _Compiled] = {}  # graph structure -> its compiled replay
 CACHE_SIZE = 256
-_BINARY = {"+": operator.add, "-": operator.sub, "*": operator.mul, "/": operator.truediv, "**": operator.pow}
+_BINARY: dict[str, Callable[[Value, Value], Value]] = {
+    "+": operator.add,
+    "-": operator.sub,
+    "*": operator.mul,
+    "/": operator.truediv,
+    "**": operator.pow,
+}
 
 
-def compile_graph(root: Value, inputs: Sequence[Value] = (), params: Sequence[Value] = ()) -> Callable:
+def compile_graph(root: Value, inputs: Sequence[Value] = (), params: Sequence[Value] = ()) -> Replay:
     """Trace ``root``'s graph into a function ``replay(inputs, params) -> (value, input_grads, param_grads)``.
 
     The gradients are those of one call alone (nothing accumulates), in the
@@ -115,7 +180,7 @@ def _refuse_repeats(inputs: list[Value], params: list[Value]) -> None:
             seen[id(v)] = where
 
 
-def _structure(order: list[Value], root: Value, inputs: list[Value], params: list[Value]) -> tuple:
+def _structure(order: list[Value], root: Value, inputs: list[Value], params: list[Value]) -> Structure:
     """What the generated code depends on: ops, wiring, labels, constants and which leaves vary.
 
     Two traces with the same structure (the same network, other numbers in its
@@ -125,7 +190,7 @@ def _structure(order: list[Value], root: Value, inputs: list[Value], params: lis
     position = {id(node): i for i, node in enumerate(order)}
     variables = {id(v) for v in inputs + params}
     nodes = tuple(
-        (node.op.name, node.op.exponent, tuple(position[id(c)] for c in node.children), node.label)
+        (row(node.op).name, row(node.op).exponent, tuple(position[id(c)] for c in node.children), node.label)
         if node.children
         else ("", None, None if id(node) in variables else repr(node.data), node.label)
         for node in order
@@ -133,26 +198,26 @@ def _structure(order: list[Value], root: Value, inputs: list[Value], params: lis
     return nodes, position[id(root)], tuple(position[id(v)] for v in inputs), tuple(position[id(v)] for v in params)
 
 
-def _load(source: str, structure: tuple) -> Callable:
+def _load(source: str, structure: Structure) -> _Compiled:
     """The ``replay`` function defined by generated source, with the eager engine as its fallback."""
 
-    def run_eagerly(inputs, params):
+    def run_eagerly(inputs: Sequence[float], params: Sequence[float]) -> Result:
         return _run_eagerly(structure, inputs, params)
 
-    namespace = dict(NAMESPACE, run_eagerly=run_eagerly)
+    namespace: dict[str, Any] = dict(NAMESPACE, run_eagerly=run_eagerly)  # what the generated code sees
     exec(compile(source, "<micrograd_lite.compile>", "exec"), namespace)  # our own source, never user text
-    replay = namespace["replay"]
+    replay: _Compiled = namespace["replay"]
     replay.source = source
     return replay
 
 
-def _run_eagerly(structure: tuple, inputs: Sequence[float], params: Sequence[float]) -> tuple:
+def _run_eagerly(structure: Structure, inputs: Sequence[float], params: Sequence[float]) -> Result:
     """The replay's answer computed by the eager engine: its exact numbers, or its exact error."""
     nodes, root_at, input_at, param_at = structure
     given = dict(zip(input_at + param_at, [*inputs, *params]))
     values: list[Value] = []
     for i, (name, exponent, wiring, label) in enumerate(nodes):
-        if not name:  # a leaf: a variable, or a constant written as its repr
+        if not isinstance(wiring, tuple):  # a leaf (no op name): a variable, or a constant written as its repr
             values.append(Value(given[i] if wiring is None else float(wiring), label))
         else:
             values.append(_apply(name, exponent, [values[c] for c in wiring]))
@@ -164,7 +229,7 @@ def _run_eagerly(structure: tuple, inputs: Sequence[float], params: Sequence[flo
 def _apply(name: str, exponent: float | None, operands: list[Value]) -> Value:
     """Operation ``name`` done by the eager engine: its method, or its operator."""
     op = OPS[name]
-    if name == "pown":
+    if exponent is not None:  # pown, the only op with an exponent
         return operands[0] ** exponent
     if op.arity is None:
         return sum_values(operands)
@@ -172,7 +237,8 @@ def _apply(name: str, exponent: float | None, operands: list[Value]) -> Value:
         return _BINARY[op.symbol](*operands)
     if name == "neg":
         return -operands[0]
-    return getattr(operands[0], name)()
+    result: Value = getattr(operands[0], name)()  # the method of that name: tanh, exp, ...
+    return result
 
 
 def _generate(root: Value, order: list[Value], inputs: list[Value], params: list[Value], frame: str = "replay") -> str:
@@ -210,25 +276,26 @@ def _generate(root: Value, order: list[Value], inputs: list[Value], params: list
     lines.append("    try:")
     lines.append("        # forward: one line per node")
     local_texts: dict[int, list[str]] = {}  # each node's local derivatives, written in names
-    hidden = []  # operands whose nan the result would hide (relu(nan) is 0.0): the check must see them
+    hidden: list[str] = []  # operands whose nan the result would hide (relu(nan) is 0.0): the check must see them
     for node in order:
         if not node.children:
             if node.label and id(node) not in variables:
                 lines.append(f"        {name(node)} = {literal(node.data)}  # {_shown(node.label)}, a constant")
             continue
+        op = row(node.op)
         operands = _operands(node, name)
         forward = _forward(node, operands)
         if node.label or any(child.label for child in node.children):  # the course's equation, in its labels
             comment = _forward(node, _operands(node, lambda n: _shown(n.label) if n.label else name(n)))
             forward += f"  # {_shown(node.label) if node.label else name(node)} = {comment}"
         lines.append(f"        {name(node)} = {forward}")
-        if node.op.name in _MAY_HIDE_A_NAN or node.op.exponent == 0.0:
+        if op.name in _MAY_HIDE_A_NAN or op.exponent == 0.0:
             hidden += [name(child) for child in node.children if child.children]
-        if node.op.checks:  # outside the domain the engine raises its own error
-            holds = " and ".join(atom(substitute(check.holds, operands)) for check in node.op.checks)
+        if op.checks:  # outside the domain the engine raises its own error
+            holds = " and ".join(atom(substitute(check.holds, operands)) for check in op.checks)
             lines.append(f"        if not {atom(holds)}:")
             lines.append(f"            return {_FALLBACKS[frame]}")
-        derivatives = node.op.derivatives * (len(node.children) if node.op.arity is None else 1)
+        derivatives = op.derivatives * (len(node.children) if op.arity is None else 1)
         local_texts[id(node)] = [substitute(code, operands) for code in derivatives]
     lines.append(f"        # backward: d{name(root)}/d(node), the chain rule from the result back to the leaves")
     grad_of: dict[int, str] = {}  # where each node's gradient is so far: a variable, another's, or a number
@@ -241,8 +308,9 @@ def _generate(root: Value, order: list[Value], inputs: list[Value], params: list
     for node in reversed(order):
         if not node.children or id(node) not in needed:
             continue
+        steep = row(node.op).steep
         for child, local in zip(node.children, local_texts[id(node)]):
-            if node.op.steep:  # the engine refuses a local derivative that overflows
+            if steep:  # the engine refuses a local derivative that overflows
                 checked.append(atom(local))
             if id(child) not in needed:
                 continue
@@ -286,10 +354,11 @@ def _generate(root: Value, order: list[Value], inputs: list[Value], params: list
 
 
 def _forward(node: Value, operands: dict[str, str]) -> str:
-    if node.op.arity is None and len(node.children) > 2:  # sum_values: as the engine adds, with sum()
+    op = row(node.op)
+    if op.arity is None and len(node.children) > 2:  # sum_values: as the engine adds, with sum()
         rest = ", ".join(operands[f"c{i}"] for i in range(1, len(node.children)))
         return f"sum(({rest},), {operands['c0']})"
-    return substitute(node.op.forward, operands)
+    return substitute(op.forward, operands)
 
 
 def _operands(node: Value, name: Callable[[Value], str]) -> dict[str, str]:
@@ -299,8 +368,9 @@ def _operands(node: Value, name: Callable[[Value], str]) -> dict[str, str]:
     operands.update(a=children[0], out=name(node))
     if len(children) > 1:
         operands["b"] = children[1]
-    if node.op.exponent is not None:  # a power's domain checks name its exponent
-        operands["n"] = literal(node.op.exponent)
+    exponent = row(node.op).exponent
+    if exponent is not None:  # a power's domain checks name its exponent
+        operands["n"] = literal(exponent)
     return operands
 
 
@@ -309,7 +379,7 @@ def _shown(label: str) -> str:
     return label if label.isprintable() and label.strip() == label and label else repr(label)
 
 
-def _tuple(names) -> str:
+def _tuple(names: Iterable[str]) -> str:
     names = list(names)
     return f"({names[0]},)" if len(names) == 1 else f"({', '.join(names)})"
 
@@ -335,8 +405,9 @@ def _times(local: str, grad: str) -> str:
         return grad
     if local == "-1.0":
         return f"-{grad}"
-    if _number(local) is not None and _number(grad) is not None:
-        return literal(_number(local) * _number(grad))
+    local_number, grad_number = _number(local), _number(grad)
+    if local_number is not None and grad_number is not None:
+        return literal(local_number * grad_number)
     return f"{atom(local)} * {grad}"
 
 
@@ -384,7 +455,7 @@ _FALLBACKS = {  # what each of them does on a domain error: the engine takes ove
     "step": "step_eagerly(inputs, lr)",
     "batch": "None",
 }
-_BATCH_CACHE: dict[tuple, Callable] = {}  # graph structure -> its batch function over NumPy arrays
+_BATCH_CACHE: dict[Structure, _Batch] = {}  # graph structure -> its batch function over NumPy arrays
 BATCH_CHUNK = 2048
 """Points per pass of the batch code: its arrays stay small and memory stays bounded, whatever N."""
 
@@ -413,18 +484,21 @@ def _refuse_dicts(*groups: str) -> list[str]:
     return [f"    if {test}:", f'        raise TypeError("{message}, not dicts")']
 
 
-def _bind(shared: Callable, key: tuple, inputs: list[Value], params: list[Value], root: Value, order: list[Value]):
+def _bind(
+    shared: _Compiled, key: Structure, inputs: list[Value], params: list[Value], root: Value, order: list[Value]
+) -> Replay:
     """The replay handed out for one trace: the shared compiled code, with training state of its own.
 
     ``param_values`` (a list, updated in place by ``step``) starts from the
     params' values; two traces of the same structure share code, never state.
     """
-    replay = types.FunctionType(shared.__code__, shared.__globals__, shared.__name__, shared.__defaults__)
+    function = types.FunctionType(shared.__code__, shared.__globals__, shared.__name__, shared.__defaults__)
+    replay = cast(Replay, function)  # its attributes are set below
     replay.source = shared.source
     replay.param_values = values = [p.data for p in params]
-    run_eagerly = shared.__globals__["run_eagerly"]
+    run_eagerly: Callable[[Sequence[float], Sequence[float]], Result] = shared.__globals__["run_eagerly"]
 
-    def step_eagerly(inputs, lr):
+    def step_eagerly(inputs: Sequence[float], lr: float) -> float:
         """The engine's step where the fast code met a domain error, a non-finite number or an input not a float."""
         lr = learning_rate(lr, "step")
         inputs = _finite_numbers(inputs, "step: input")
@@ -436,8 +510,8 @@ def _bind(shared: Callable, key: tuple, inputs: list[Value], params: list[Value]
         namespace = dict(shared.__globals__, param_values=values, step_eagerly=step_eagerly)
         namespace["learning_rate"] = learning_rate
         exec(shared.step_code, namespace)
-        replay.step = namespace["step"]
-        replay.step.source = shared.step_source
+        replay.step = step = namespace["step"]
+        step.source = shared.step_source
     else:
         replay.step = _no_params
 
@@ -448,7 +522,7 @@ def _bind(shared: Callable, key: tuple, inputs: list[Value], params: list[Value]
 
     traced = (key, root, order, inputs, params)
 
-    def batch(input_columns, params):
+    def batch(input_columns: Sequence[ArrayLike], params: Sequence[float]) -> BatchResult:
         """See :func:`_batch`."""
         return _batch(replay, _batch_function(*traced), input_columns, params, len(inputs), len(values))
 
@@ -456,7 +530,7 @@ def _bind(shared: Callable, key: tuple, inputs: list[Value], params: list[Value]
     return replay
 
 
-def _no_params(inputs=(), lr=0.0):
+def _no_params(inputs: Sequence[float] = (), lr: float = 0.0) -> NoReturn:
     raise ValueError("step: this graph was compiled without params, so there is nothing to update")
 
 
@@ -470,32 +544,39 @@ def _for_arrays(source: str) -> ast.Module:
     walk is a loop, not a recursion: a sum of hundreds of terms is a deep tree.
     """
     tree = ast.parse(source)
-    spots = []  # (parent, field, index in a list or None, node), parents before children
+    spots: list[tuple[ast.AST, str, int | None, ast.AST]] = []  # (parent, field, index in a list or None, node)
     for parent in ast.walk(tree):
         for field, value in ast.iter_fields(parent):
             for index, node in enumerate(value) if isinstance(value, list) else [(None, value)]:
                 if isinstance(node, (ast.AugAssign, ast.BoolOp, ast.If)) or _is_power(node):
                     spots.append((parent, field, index, node))
     for parent, field, index, node in reversed(spots):  # children first: a parent takes its rewritten operands
+        new: ast.AST
         if isinstance(node, ast.AugAssign):
+            assert isinstance(node.target, ast.Name)  # d += t: the generated code augments names only
             total = ast.BinOp(ast.Name(node.target.id, ast.Load()), node.op, node.value)
             new = ast.Assign(targets=[ast.Name(node.target.id, ast.Store())], value=total, lineno=node.lineno)
         elif isinstance(node, ast.BoolOp):  # element by element: & and | on arrays of True and False
             bit = ast.BitAnd() if isinstance(node.op, ast.And) else ast.BitOr()
-            new = node.values[0]
+            combined = node.values[0]
             for value in node.values[1:]:
-                new = ast.BinOp(new, bit, value)
+                combined = ast.BinOp(combined, bit, value)
+            new = combined
         elif isinstance(node, ast.If):  # if not <check>: the check must hold at every point
+            assert isinstance(node.test, ast.UnaryOp)
             node.test.operand = ast.Call(ast.Name("every", ast.Load()), [node.test.operand], [])
             new = node
         else:
+            assert isinstance(node, ast.BinOp)  # a ** b
             new = ast.Call(func=ast.Name("power", ast.Load()), args=[node.left, node.right], keywords=[])
         if index is None:
             setattr(parent, field, new)
         else:
             getattr(parent, field)[index] = new
-    _sum_products(tree.body[0])
-    _free_early(tree.body[0])
+    function = tree.body[0]
+    assert isinstance(function, ast.FunctionDef)
+    _sum_products(function)
+    _free_early(function)
     return ast.fix_missing_locations(tree)
 
 
@@ -507,13 +588,17 @@ def _sum_products(function: ast.FunctionDef) -> None:
     between (the order of the additions is BLAS's, see docs/performance.md).
     """
     body = next(statement for statement in function.body if isinstance(statement, ast.Try)).body
-    returned = function.body[-1].value.elts[2]  # return value, input grads, param grads, check
-    params = {node.id for node in returned.elts if isinstance(node, ast.Name)}
+    returned = function.body[-1]
+    assert isinstance(returned, ast.Return) and isinstance(returned.value, ast.Tuple)
+    grads = returned.value.elts[2]  # return value, input grads, param grads, check
+    assert isinstance(grads, ast.Tuple)
+    params = {node.id for node in grads.elts if isinstance(node, ast.Name)}
     read = {node.id for statement in body for node in ast.walk(statement) if _is_read(node)}
     assigned: dict[str, list[ast.Assign]] = {}
     for statement in body:
-        targets = statement.targets if isinstance(statement, ast.Assign) else []
-        for target in targets:
+        if not isinstance(statement, ast.Assign):
+            continue
+        for target in statement.targets:
             if isinstance(target, ast.Name) and target.id in params - read:  # a name of its own, read by nothing else
                 assigned.setdefault(target.id, []).append(statement)
     for statements in assigned.values():
@@ -531,7 +616,7 @@ def _free_early(function: ast.FunctionDef) -> None:
     body = next(statement for statement in function.body if isinstance(statement, ast.Try)).body
     kept = {node.id for statement in function.body[-1:] for node in ast.walk(statement) if isinstance(node, ast.Name)}
     last_read: dict[str, int] = {}
-    made = set()
+    made: set[str] = set()
     for i, statement in enumerate(body):
         for node in ast.walk(statement):
             if _is_read(node):
@@ -541,7 +626,7 @@ def _free_early(function: ast.FunctionDef) -> None:
     freed: dict[int, list[str]] = {}
     for name in made - kept:
         freed.setdefault(last_read.get(name, -1), []).append(name)
-    new_body = []
+    new_body: list[ast.stmt] = []
     for i, statement in enumerate(body):
         new_body.append(statement)
         names = freed.get(i, []) + (freed.pop(-1, []) if i == len(body) - 1 else [])
@@ -554,11 +639,13 @@ def _is_power(node: ast.AST) -> bool:
     return isinstance(node, ast.BinOp) and isinstance(node.op, ast.Pow)
 
 
-def _is_read(node: ast.AST) -> bool:
+def _is_read(node: ast.AST) -> TypeGuard[ast.Name]:
     return isinstance(node, ast.Name) and isinstance(node.ctx, ast.Load)
 
 
-def _batch_function(key: tuple, root: Value, order: list[Value], inputs: list[Value], params: list[Value]):
+def _batch_function(
+    key: Structure, root: Value, order: list[Value], inputs: list[Value], params: list[Value]
+) -> _Batch:
     """The batch code of a graph: the replay's own lines, run over NumPy arrays (generated once per structure)."""
     if key not in _BATCH_CACHE:
         np = optional_import("numpy", "numpy", "the batch replay")
@@ -569,12 +656,19 @@ def _batch_function(key: tuple, root: Value, order: list[Value], inputs: list[Va
         exec(compile(_for_arrays(source), "<micrograd_lite.compile batch>", "exec"), namespace)  # our own source
         if len(_BATCH_CACHE) >= CACHE_SIZE:
             del _BATCH_CACHE[next(iter(_BATCH_CACHE))]
-        _BATCH_CACHE[key] = namespace["batch"]
-        _BATCH_CACHE[key].source = source  # as written; run with a ** b as power(a, b) and d += t as d = d + t
+        _BATCH_CACHE[key] = batch = namespace["batch"]
+        batch.source = source  # as written; run with a ** b as power(a, b) and d += t as d = d + t
     return _BATCH_CACHE[key]
 
 
-def _batch(replay: Callable, generated: Callable, input_columns, params, n_inputs: int, n_params: int) -> tuple:
+def _batch(
+    replay: Replay,
+    generated: _Batch,
+    input_columns: Sequence[ArrayLike],
+    params: Sequence[float],
+    n_inputs: int,
+    n_params: int,
+) -> BatchResult:
     """``replay.batch(input_columns, params) -> (values, input_grads, param_grads)`` over N points.
 
     ``input_columns`` holds one array (or sequence) of N numbers per input;
@@ -614,19 +708,19 @@ def _batch(replay: Callable, generated: Callable, input_columns, params, n_input
     return values, input_grads, tuple(param_grads)
 
 
-def _sums(np, grads, count: int) -> list[float]:
+def _sums(np: types.ModuleType, grads: Iterable[Array | float], count: int) -> list[float]:
     """Each param's gradients summed over the points of a chunk (one number means the same at every point)."""
     add = np.add.reduce  # what ndarray.sum() calls, without its overhead: twice as fast on 337 params
     return [float(add(g if isinstance(g, np.ndarray) and g.ndim else np.full(count, g))) for g in grads]
 
 
-def _columns(np, input_columns, count: int) -> list:
+def _columns(np: types.ModuleType, input_columns: Sequence[ArrayLike], count: int) -> list[Array]:
     """The input columns as 1-D float arrays of one length, or a ValueError saying what is wrong."""
     if isinstance(input_columns, (str, bytes, dict)) or not hasattr(input_columns, "__len__"):
         raise ValueError(f"batch: input_columns must be a list of {count} columns, got {input_columns!r:.40}")
     if len(input_columns) != count:
         raise ValueError(f"batch: the graph takes {count} input columns, got {len(input_columns)}")
-    columns = []
+    columns: list[Array] = []
     for i, column in enumerate(input_columns):
         try:
             array = np.asarray(column)
@@ -635,7 +729,7 @@ def _columns(np, input_columns, count: int) -> list:
         if array.dtype.kind not in "iuf":  # None or a string would become nan or fail later; bools are no floats
             raise ValueError(f"batch: input column {i} is not a column of numbers (it holds {array.dtype})")
         array = array.astype(np.float64, copy=False)
-        bad = np.flatnonzero(~np.isfinite(array)) if array.ndim == 1 else ()
+        bad = np.flatnonzero(~np.isfinite(array)) if array.ndim == 1 else []
         if len(bad):
             first = f"input column {i}, point {bad[0]} is {float(array[bad[0]])!r}"
             raise ValueError(f"batch: {first}: a finite number is needed")
@@ -647,7 +741,7 @@ def _columns(np, input_columns, count: int) -> list:
     return columns
 
 
-def _floats(params, count: int) -> list[float]:
+def _floats(params: Sequence[float], count: int) -> list[float]:
     if not hasattr(params, "__len__") or isinstance(params, dict):
         raise ValueError(f"batch: params must be a list of {count} numbers, got {params!r:.40}")
     if len(params) != count:
@@ -655,11 +749,11 @@ def _floats(params, count: int) -> list[float]:
     return _finite_numbers(params, "batch: param")
 
 
-def _finite_numbers(values, what: str) -> list[float]:
+def _finite_numbers(values: Iterable[float], what: str) -> list[float]:
     """``values`` as Python floats, or an error naming the first that is not a finite number (a bool is not one)."""
     if isinstance(values, (dict, str, bytes)):
         raise ValueError(f"{what}s must be a sequence of numbers, got {type(values).__name__}")
-    floats = []
+    floats: list[float] = []
     for i, x in enumerate(values):
         if isinstance(x, (bool, str, bytes, Value)) or not hasattr(type(x), "__float__"):
             raise ValueError(f"{what} {i} must be a number, got {type(x).__name__}: {x!r:.40}")
@@ -669,9 +763,13 @@ def _finite_numbers(values, what: str) -> list[float]:
     return floats
 
 
-def _point_by_point(np, replay: Callable, columns: list, params: list[float], start: int, stop: int) -> tuple:
+def _point_by_point(
+    np: types.ModuleType, replay: Replay, columns: list[Array], params: list[float], start: int, stop: int
+) -> Chunk:
     """Points start..stop-1 through the scalar replay: its numbers, or its error naming the point."""
-    values, input_grads, param_grads = [], [], []
+    values: list[float] = []
+    input_grads: list[Gradients] = []
+    param_grads: list[Gradients] = []
     for i in range(start, stop):
         try:
             value, d_inputs, d_params = replay([float(column[i]) for column in columns], params)

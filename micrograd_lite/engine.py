@@ -35,7 +35,7 @@ import math
 import numbers
 import operator
 from collections.abc import Iterable, Iterator, Sequence
-from typing import NamedTuple, Union
+from typing import NamedTuple, TypeGuard, Union
 
 from .ops import (
     ABS,
@@ -94,7 +94,9 @@ class Value:
         self.local_grads: tuple[float, ...] = ()
 
     @classmethod
-    def from_operation(cls, data: float, children: tuple, op: Op, local_grads: tuple) -> Value:
+    def from_operation(
+        cls, data: float, children: tuple[Value, ...], op: Op | str, local_grads: tuple[float, ...]
+    ) -> Value:
         """A result: made by operation ``op`` from ``children``, with its local derivatives.
 
         No checks, for speed: the operations below pass floats and Values.
@@ -197,7 +199,7 @@ class Value:
     # 4. The order backward walks in: every node after its operands.
     # ==================================================================
 
-    def topological_order(self, include_leaves: bool = True, leaves_found: list | None = None) -> list[Value]:
+    def topological_order(self, include_leaves: bool = True, leaves_found: list[Value] | None = None) -> list[Value]:
         """Every node reachable from this one, each after all of its children.
 
         An iterative depth-first search (no recursion, so graphs of millions
@@ -451,13 +453,13 @@ def zero_grad(values: Iterable[Value]) -> None:
 
 
 class ChainTerm(NamedTuple):
-    """One term of the chain rule: ``node`` sends ``local · upstream`` to its operand number ``index``."""
+    """One term of the chain rule: ``node`` sends ``local · upstream`` to its operand number ``operand``."""
 
     node: Value
     child: Value
     local: float  # ∂node/∂child
     upstream: float  # ∂root/∂node, complete when the node's turn comes
-    index: int  # which operand of node the child is (x * x has the child x twice)
+    operand: int  # which operand of node the child is, from 0 (x * x has the child x twice)
 
     @property
     def sent(self) -> float:
@@ -545,7 +547,7 @@ class _cycle_collector_paused:  # noqa: N801 (used like a function: `with _cycle
         self.was_enabled = gc.isenabled()
         gc.disable()
 
-    def __exit__(self, *exc_info) -> None:
+    def __exit__(self, *exc_info: object) -> None:
         if self.was_enabled:
             gc.enable()
 
@@ -602,8 +604,9 @@ def checked_gradients(operations: list[Value], gradients: dict[int, float]) -> d
 
 
 def _gradient_overflow(node: Value, i: int, local: float, grad: float, previous: float | None = None) -> OverflowError:
-    return gradient_overflow(node.op, [c.data for c in node.children], i, local, grad, node.children[i].label,
-                             previous)  # fmt: skip
+    # A node with children was made by an operation, so its op is an Op (only a leaf's is ""): mypy cannot see that.
+    return gradient_overflow(node.op, [c.data for c in node.children], i, local, grad,  # type: ignore[arg-type]
+                             node.children[i].label, previous)  # fmt: skip
 
 
 def _refuse_nan(op: Op, *operands: float) -> None:
@@ -628,7 +631,7 @@ def _infinite_product(n: float, a: float, m: float) -> float:
 _INF = math.inf
 
 
-def _is_real(x: object) -> bool:
+def _is_real(x: object) -> TypeGuard[float]:  # float as in the annotations: any real number
     """True for ints, floats and anything else that converts like a real number."""
     if type(x) is float or type(x) is int:
         return True
@@ -655,4 +658,4 @@ def _as_value(x: object) -> Value:
         return _result(float(x), (), "", ())  # the common case, without the checks of Value()
     if _is_real(x):
         return Value(x)
-    return NotImplemented
+    return NotImplemented  # type: ignore[no-any-return]  # mypy reads NotImplemented as Any; callers test for it

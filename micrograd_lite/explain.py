@@ -16,7 +16,7 @@ from dataclasses import dataclass, field
 
 from .engine import Value, depending_on
 from .notation import Namer, is_constant, number_text, python_text, tex
-from .ops import substitute, words
+from .ops import row, substitute, words
 
 # ----------------------------------------------------------------------
 # Local derivatives as text: (coefficient, factors).
@@ -25,11 +25,11 @@ from .ops import substitute, words
 
 def local_factors(node: Value, index: int, name: Namer) -> tuple[float, list[str]]:
     """∂node/∂(child number ``index``) as a number times named factors, from the table's course text."""
-    op = node.op
+    op = row(node.op)
     c = [name(child) for child in node.children]
     if op.name == "mul" and is_constant(node.children[1 - index]):
         return node.children[1 - index].data, []  # a constant factor is a coefficient: 0.5 · ...
-    if op.name == "pown":  # n · a**(n − 1), with the number n worked out
+    if op.exponent is not None:  # pown: n · a**(n − 1), with the number n worked out
         n = op.exponent
         if n == 0:
             return 0.0, []
@@ -104,6 +104,7 @@ class Derivation:
             return f"a sum over {self.paths:,} paths, gathered where they meet (δ = ∂{self.root}/∂ that node)"
         chains = []
         for term in self.terms:
+            assert self.names is not None, "derive names the nodes of every derivation with terms"
             labels = [self.names(n) for n in term.path]
             chains.append(" · ".join(f"∂{a}/∂{b}" for a, b in zip(labels, labels[1:])))
         return " + ".join(chains) if chains else "0"
@@ -198,7 +199,7 @@ def _count_paths(order: list[Value], root: Value, reaches: set[int]) -> dict[int
 def _every_path(root: Value, leaf: Value, name: Namer, reaches: set[int]) -> list[Term]:
     """One term per path root -> leaf: an iterative depth-first walk."""
     terms: list[Term] = []
-    stack = [(root, 1.0, [], [root])]
+    stack: list[tuple[Value, float, list[str], list[Value]]] = [(root, 1.0, [], [root])]  # node, factor, names, path
     while stack:
         node, coefficient, factors, path = stack.pop()
         if node is leaf:
@@ -248,6 +249,8 @@ def evaluate(derivation: Derivation, root: Value) -> float:
     from .expr import parse_expression
 
     name = derivation.names
+    if name is None:
+        raise ValueError("evaluate: the derivation does not name its nodes; make it with derive(root, leaf)")
     labels = {name(n): n.data for n in name.order if n.label}
     placeholder = {label: f"_{i}" for i, label in enumerate(sorted(labels, key=len, reverse=True))}
     pattern = re.compile(r"(?<![\w.])(?:" + "|".join(map(re.escape, placeholder)) + r")(?![\w(])")

@@ -21,6 +21,7 @@ import operator
 import sys
 import tokenize
 import unicodedata
+from collections.abc import Callable
 
 from .deprecated import deprecated
 from .engine import Value
@@ -44,8 +45,8 @@ def _step(x: float) -> float:
 # and sign, the derivatives of relu and abs, give constants (no gradient flows through).
 CONSTANT_FUNCTIONS = {"heaviside": heaviside, "sign": sign}
 FUNCTIONS = (*METHODS, *CONSTANT_FUNCTIONS)
-RENAMED_FUNCTIONS = {"step": _step}  # still read for one release; an error no longer offers them
-BINARY = {
+RENAMED_FUNCTIONS: dict[str, Callable[[float], float]] = {"step": _step}  # read for one release; errors offer the new
+BINARY: dict[type[ast.operator], Callable[[Value | float, Value | float], Value]] = {  # one side a Value
     ast.Add: operator.add,
     ast.Sub: operator.sub,
     ast.Mult: operator.mul,
@@ -139,7 +140,7 @@ def _shown(text: str, limit: int = 60) -> str:
 
 
 def _build(node: ast.AST, leaves: dict[str, Value], text: str) -> Value | float:
-    if isinstance(node, ast.Constant) and type(node.value) in (int, float):
+    if isinstance(node, ast.Constant) and isinstance(node.value, (int, float)) and type(node.value) is not bool:
         if abs(node.value) > _LARGEST_FLOAT:  # 1e999 is read as inf; a longer int would not fit a float
             raise ExpressionError(f"number {_shown(ast.get_source_segment(text.strip(), node) or '')} is too large")
         return node.value
@@ -168,7 +169,8 @@ def _build(node: ast.AST, leaves: dict[str, Value], text: str) -> Value | float:
         constant = CONSTANT_FUNCTIONS.get(node.func.id) or RENAMED_FUNCTIONS.get(node.func.id)
         if constant is not None:
             return Value(constant(arg.data))
-        return getattr(arg, node.func.id)()
+        result: Value = getattr(arg, node.func.id)()  # the method of that name: tanh, exp, ...
+        return result
     if isinstance(node, ast.Call) and isinstance(node.func, ast.Name):
         raise ExpressionError(
             f"unsupported function {node.func.id!r} in {_shown(text)}; "

@@ -147,7 +147,7 @@ def _derivative_graphs(order: list[Value], needed: set[int]) -> dict[int, Deriva
     may not be 0 near the point (d(x**2)/dx = 2x at x = 0), so the walk yields it.
     """
     derivative: dict[int, Derivative] = {}
-    terms: dict[int, list] = {id(order[-1]): [1.0]}  # d output / d output = 1
+    terms: dict[int, list[Derivative]] = {id(order[-1]): [1.0]}  # d output / d output = 1
 
     def total(node: Value) -> Derivative:  # complete once the walk reaches the node, or after the walk
         if id(node) not in derivative:
@@ -161,7 +161,7 @@ def _derivative_graphs(order: list[Value], needed: set[int]) -> dict[int, Deriva
             continue
         if locals_of[0] is not link.node:
             locals_of = (link.node, _local_derivatives(link.node))
-        term = _times(locals_of[1][link.index], total(link.node))
+        term = _times(locals_of[1][link.operand], total(link.node))
         if term is not None:
             terms.setdefault(id(link.child), []).append(term)
     for node in order:
@@ -197,12 +197,13 @@ def _local_derivatives_of(node: Value) -> list[Derivative]:
     a derivative that is constant near this point: the 1 and -1 of + and -, the
     heaviside of relu and the sign of abs (0 away from the kink, as PyTorch).
     """
-    op, children = node.op, node.children
+    op, children = ops.row(node.op), node.children
     names = {"a": children[0], "b": children[1] if len(children) > 1 else None, "out": node, "n": op.exponent}
     codes = op.derivatives * len(children) if len(op.derivatives) == 1 else op.derivatives  # a sum: 1 per term
     found = []
     for code in codes:
         result = ops.run(code, ON_VALUES, **names)
+        assert isinstance(result, (Value, float)), f"{code!r} gave {result!r}"  # the table's code: a Value or a float
         found.append(result if isinstance(result, Value) else float(result))
     return found
 
@@ -213,9 +214,10 @@ def _local_derivatives(node: Value) -> Sequence[Derivative]:
         return _local_derivatives_of(node)
     except (ArithmeticError, ValueError) as error:  # its message names the derivative's own operations: not shown
         operands = ", ".join(f"{name}={child.data!r}" for name, child in zip("ab", node.children))
-        derivatives = " and ".join(node.op.derivatives)
+        op = ops.row(node.op)
+        derivatives = " and ".join(op.derivatives)
         raise type(error)(
-            f"grad: the derivative of {node.op.symbol!r} at ({operands}), {derivatives}, cannot be differentiated "
+            f"grad: the derivative of {op.symbol!r} at ({operands}), {derivatives}, cannot be differentiated "
             "again there: its own derivative is infinite, undefined or too large for a float"
         ) from None
 
@@ -243,10 +245,10 @@ def _times(local: Derivative, d_node: Derivative) -> Derivative | None:
     return local * d_node
 
 
-def _total(terms: list) -> Derivative:
+def _total(terms: list[Derivative]) -> Derivative:
     """The sum of a node's terms, in the order backward adds them."""
     if all(isinstance(t, float) for t in terms):
-        total = 0.0  # backward starts every gradient at 0.0
+        total: Derivative = 0.0  # backward starts every gradient at 0.0 (the terms are floats: so is the total)
         for t in terms:
             total += t
         return total

@@ -14,13 +14,15 @@ import math
 import numbers
 import random
 from collections.abc import Iterable, Sequence
-from typing import Optional
+from typing import Optional, Union
 
 from .engine import Operand, Value, sum_values, zero_grad
 from .ops import ACTIVATIONS as _FUNCTIONS_OF_ANY_NUMBER
 
 Activation = Optional[str]  # noqa: UP045 (a runtime alias, Python 3.10)
 ACTIVATIONS = (*_FUNCTIONS_OF_ANY_NUMBER, None)  # from the table of operations
+Predictions = Union[Value, Sequence[Value]]  # noqa: UP007 (a runtime alias, Python 3.10)
+Targets = Union[Operand, Sequence[Operand]]  # noqa: UP007
 
 
 def _check_activation(name: Activation) -> None:
@@ -71,7 +73,8 @@ class Neuron(Module):
         total = sum_values(terms)
         if self.activation is None:
             return total
-        return getattr(total, self.activation)()
+        activated: Value = getattr(total, self.activation)()  # the method of that name: tanh, relu, ...
+        return activated
 
     def parameters(self) -> list[Value]:
         return self.w + ([self.b] if self.b is not None else [])
@@ -83,9 +86,17 @@ class Neuron(Module):
 class Layer(Module):
     """``nout`` neurons that all see the same inputs."""
 
-    def __init__(self, nin: int, nout: int, **neuron_options) -> None:
+    def __init__(
+        self,
+        nin: int,
+        nout: int,
+        *,
+        activation: Activation = "tanh",
+        bias: bool = True,
+        rng: random.Random | None = None,
+    ) -> None:
         _check_count("Layer: the number of neurons nout", nout)
-        self.neurons = [Neuron(nin, **neuron_options) for _ in range(nout)]
+        self.neurons = [Neuron(nin, activation, bias, rng) for _ in range(nout)]
 
     def __call__(self, x: Sequence[Operand]) -> Value | list[Value]:
         out = [n(x) for n in self.neurons]
@@ -140,10 +151,9 @@ class MLP(Module):
 
     def __call__(self, x: Sequence[Operand]) -> Value | list[Value]:
         for layer in self.layers:
-            x = layer(x)
-            if isinstance(x, Value):
-                x = [x]
-        return x[0] if len(x) == 1 else x
+            out = layer(x)  # the last layer's output is the network's: a Value, or a list for several outputs
+            x = [out] if isinstance(out, Value) else out
+        return out
 
     def parameters(self) -> list[Value]:
         return [p for layer in self.layers for p in layer.parameters()]
@@ -152,7 +162,7 @@ class MLP(Module):
         return f"MLP([{', '.join(map(repr, self.layers))}])"
 
 
-def _pairs(predictions, targets) -> list[tuple]:
+def _pairs(predictions: Predictions, targets: Targets) -> list[tuple[Value, Operand]]:
     if isinstance(predictions, Value) or not isinstance(predictions, Sequence):
         predictions = [predictions]
     if isinstance(targets, Value) or not isinstance(targets, Sequence):
@@ -164,12 +174,12 @@ def _pairs(predictions, targets) -> list[tuple]:
     return list(zip(predictions, targets))
 
 
-def half_sum_squared_error(predictions, targets) -> Value:
+def half_sum_squared_error(predictions: Predictions, targets: Targets) -> Value:
     """The course's loss: Σ ½·(t − y)², whose derivative is simply (y − t)."""
     return sum_values([0.5 * (t - y) ** 2 for y, t in _pairs(predictions, targets)])
 
 
-def mse(predictions, targets) -> Value:
+def mse(predictions: Predictions, targets: Targets) -> Value:
     """Mean squared error: (1/n)·Σ (t − y)²."""
     pairs = _pairs(predictions, targets)
     return sum_values([(t - y) ** 2 for y, t in pairs]) / len(pairs)
@@ -187,7 +197,7 @@ def learning_rate(lr: object, caller: str) -> float:
     """
     if isinstance(lr, bool) or not isinstance(lr, numbers.Real):
         raise TypeError(f"{caller}: learning rate must be a number, got {type(lr).__name__}: {lr!r:.40}")
-    if not (math.isfinite(lr) and lr > 0):  # nan fails every comparison
+    if not (math.isfinite(lr) and float(lr) > 0.0):  # nan fails every comparison; a rate too small for a float too
         raise ValueError(f"{caller}: learning rate must be a positive finite number, got {lr!r}")
     return float(lr)
 

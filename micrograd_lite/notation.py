@@ -29,7 +29,7 @@ import itertools
 from collections.abc import Sequence
 
 from .engine import Value, topological_order
-from .ops import FUNCTIONS, number_text, substitute, words
+from .ops import FUNCTIONS, number_text, row, substitute, words
 
 __all__ = [
     "INLINE_LIMIT", "Namer", "course_text", "factor_text", "format_number", "grad_text", "is_constant",
@@ -106,7 +106,7 @@ class Namer:
             return self._wrap(node, number) if number.startswith("-") else number  # so 1/-3**2 cannot misparse
         text = self.expression(node)
         if len(text) <= INLINE_LIMIT:
-            return text if node.op.name in FUNCTIONS else self._wrap(node, text)  # so x**y**2 cannot misparse
+            return text if row(node.op).name in FUNCTIONS else self._wrap(node, text)  # so x**y**2 cannot misparse
         generated = next(f"n{k}" for k in self.numbers if f"n{k}" not in self.labels)
         self.definitions.append((generated, text))
         return generated
@@ -118,10 +118,10 @@ class Namer:
     def expression(self, node: Value) -> str:
         """How ``node`` was computed, from its children's names, in the course's notation."""
         c = [self(child) for child in node.children]
-        op = node.op
+        op = row(node.op)
         if op.arity is None:  # a sum of any number of terms
             return " + ".join(c)
-        if op.name == "pown":
+        if op.exponent is not None:  # pown: a power with a number exponent
             return f"{c[0]}**{number_text(op.exponent)}"
         if op.name in FUNCTIONS and c[0].startswith("(") and c[0].endswith(")"):
             return f"{op.name}{c[0]}"  # tanh(x · w), not tanh((x · w))

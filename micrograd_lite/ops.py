@@ -66,6 +66,14 @@ import math
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from types import CodeType, ModuleType
+from typing import TYPE_CHECKING, Union
+
+if TYPE_CHECKING:  # NumPy is optional: only the batch replay needs it
+    import numpy as np
+    import numpy.typing as npt
+
+    Array = npt.NDArray[np.float64]
+    ArrayOrFloat = Union[Array, float]  # noqa: UP007
 
 from .deprecated import module_aliases
 
@@ -112,7 +120,7 @@ def xlogy(x: float, y: float) -> float:
     return 0.0 if x == 0.0 else x * math.log(y)
 
 
-NAMESPACE = {
+NAMESPACE: dict[str, object] = {
     "exp": math.exp,
     "log": math.log,
     "sqrt": math.sqrt,
@@ -130,7 +138,7 @@ NAMESPACE = {
 }
 
 
-def numpy_namespace(np: ModuleType) -> dict[str, Callable]:
+def numpy_namespace(np: ModuleType) -> dict[str, object]:
     """The functions of :data:`NAMESPACE` over NumPy arrays, element by element the same.
 
     For the batch replay. The branches (``x if x > 0.0 else 0.0``) become
@@ -142,19 +150,22 @@ def numpy_namespace(np: ModuleType) -> dict[str, Callable]:
     ``math``'s in the last bits (measured: at most 2 ulp).
     """
 
-    def sigmoid(x):
+    def sigmoid(x: Array) -> Array:
         z = np.exp(-np.abs(x))  # exp(-x) for x >= 0, exp(x) below: the two branches of the scalar form
-        return np.where(x >= 0.0, 1.0 / (1.0 + z), z / (1.0 + z))
+        s: Array = np.where(x >= 0.0, 1.0 / (1.0 + z), z / (1.0 + z))  # np is a module given: typed here
+        return s
 
-    def product_sum(x, y):
+    def product_sum(x: ArrayOrFloat, y: ArrayOrFloat) -> ArrayOrFloat:
         """x * y summed over the points, as a one-point array; x * y itself where one side is a number."""
         if np.ndim(x) == 1 and np.ndim(y) == 1:
-            return np.dot(x, y).reshape(1)
+            total: Array = np.dot(x, y).reshape(1)
+            return total
         return x * y
 
-    def xlogy(x, y):
+    def xlogy(x: ArrayOrFloat, y: ArrayOrFloat) -> Array:
         zero = x == 0.0
-        return np.where(zero, 0.0, x * np.log(np.where(zero, 1.0, y)))
+        out: Array = np.where(zero, 0.0, x * np.log(np.where(zero, 1.0, y)))
+        return out
 
     return {
         "exp": np.exp,
@@ -223,7 +234,8 @@ class Op(str):
     def symbol(self) -> str:
         return str.__str__(self)
 
-    def __reduce__(self):  # so rows survive copy and pickle as themselves
+    def __reduce__(self) -> tuple[Callable[[str, float | None], Op], tuple[str, float | None]]:
+        # so rows survive copy and pickle as themselves
         return (_by_name, (self.name, self.exponent))
 
     def error(self, a: float, b: float = math.nan) -> Exception:
@@ -233,6 +245,15 @@ class Op(str):
             if not run(check.holds, a=a, b=b, n=n):
                 return check.error(check.message.format(a=a, b=b, n=n, symbol=self.symbol))
         return overflow(self, a, b)
+
+
+def row(op: str) -> Op:
+    """``node.op`` of a node an operation made, as its row of the table (a leaf's op is "", not a row).
+
+    For the modules that read a node's operation: the type ``Op`` says what they may read.
+    """
+    assert isinstance(op, Op), f"a leaf has no operation (op {op!r})"
+    return op
 
 
 def overflow(op: Op, a: float, b: float = math.nan) -> OverflowError:
@@ -287,7 +308,7 @@ def not_a_number(op: Op, *operands: float) -> ValueError:
     return ValueError(f"{op.name}: {shown} is not a number ({at})")
 
 
-def run(code: str, namespace: dict | None = None, **names: object) -> object:
+def run(code: str, namespace: dict[str, object] | None = None, **names: object) -> object:
     """Evaluate a row's code with its names bound: on floats with :data:`NAMESPACE` (the default),
     or on anything else with a namespace of your own (Values, NumPy arrays).
 
@@ -419,7 +440,7 @@ def literal(x: float) -> str:
 
 
 def _by_name(name: str, exponent: float | None) -> Op:
-    return power(exponent) if name == "pown" else OPS[name]
+    return power(exponent) if name == "pown" and exponent is not None else OPS[name]
 
 
 def substitute(code: str, names: dict[str, str], parenthesise: bool = True) -> str:

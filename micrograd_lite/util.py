@@ -17,7 +17,7 @@ import tempfile
 from collections.abc import Iterable
 from pathlib import Path
 from types import ModuleType
-from typing import TypeVar
+from typing import Protocol, TypeVar
 
 from .errors import MissingExtra
 
@@ -66,6 +66,12 @@ def source_tree() -> Path | None:
     except OSError:  # no pyproject.toml here: site-packages
         return None
     return tree if ours else None
+
+
+class Progress(Protocol):
+    """How a long loop shows itself going: ``progress(items, total, what)`` gives back the same items."""
+
+    def __call__(self, items: Iterable[T], total: int, what: str) -> Iterable[T]: ...
 
 
 def no_progress(items: Iterable[T], total: int, what: str) -> Iterable[T]:

@@ -25,11 +25,15 @@ import subprocess
 from collections.abc import Iterable, Mapping
 from pathlib import Path
 from types import ModuleType
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from .engine import Value, topological_order
 from .errors import GraphvizFailed, GraphvizNotFound
 from .notation import Namer, format_number, grad_text, is_constant
+from .ops import row
+
+if TYPE_CHECKING:
+    import graphviz  # optional, imported on first draw; it ships no types: mypy reads its classes as Any
 from .util import optional_import, write_atomically
 
 FORMATS = {".svg": "svg", ".png": "png", ".pdf": "pdf", ".dot": "dot", ".gv": "dot"}
@@ -86,7 +90,7 @@ def _escape_record(text: str) -> str:
     return text
 
 
-def draw_dot(root: Value, format: str = "svg", **options: Any) -> Any:
+def draw_dot(root: Value, format: str = "svg", **options: Any) -> graphviz.Source:  # options: dot_source's
     """The graph of ``root`` as a ``graphviz.Source`` (needs the ``graphviz`` package): ``.source``, ``.render()``.
 
     It shows itself as a picture in Jupyter. Its options are :func:`dot_source`'s;
@@ -170,7 +174,7 @@ def dot_source(
         name = node.label or names.get(id(node)) or ("constant" if is_constant(node) else "")
         fields = [_escape_record(name)] if name else []
         if node.op and not node.children:  # a leaf made by an operation: detach()
-            fields.append(node.op.symbol)
+            fields.append(row(node.op).symbol)
         fields.append(f"data {format_number(node.data, precision)}")
         if show_grad:
             fields.append(grad_texts[id(node)] if grad_texts is not None else grad_text(node.grad, precision))
@@ -207,12 +211,13 @@ def op_label(node: Value, fold_constants: bool = False, precision: int = 4) -> s
     >>> op_label(0.5 * (t - a) ** 2, fold_constants=True), op_label(1 - a, fold_constants=True)
     ('0.5 *', '1 -')
     """
+    symbol = row(node.op).symbol
     if not fold_constants or not any(is_constant(child) for child in node.children):
-        return node.op.symbol
+        return symbol
     shown = [format_number(child.data, precision) if is_constant(child) else "" for child in node.children]
     if len(shown) == 1:
-        return f"{node.op.symbol} {shown[0]}"
-    return " ".join(text for text in (shown[0], node.op.symbol, *shown[1:]) if text)
+        return f"{symbol} {shown[0]}"
+    return " ".join(text for text in (shown[0], symbol, *shown[1:]) if text)
 
 
 def _value_style(node: Value, root: Value, param_ids: set[int]) -> dict[str, str]:
@@ -254,7 +259,7 @@ def pipe(source: str, fmt: str) -> bytes:
     return done.stdout
 
 
-def render_graph(root: Value, path: str | os.PathLike[str], **draw_options: Any) -> Path:
+def render_graph(root: Value, path: str | os.PathLike[str], **draw_options: Any) -> Path:  # dot_source's
     """Draw ``root``'s graph into ``path``; the suffix picks the format (options: :func:`dot_source`'s).
 
     A ``.dot`` file needs nothing installed; the others need Graphviz's ``dot`` program.

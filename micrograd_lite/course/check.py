@@ -27,16 +27,17 @@ from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 
 from ..errors import UnreadableSheet
-from ..util import no_progress
+from ..util import Progress, no_progress
 from .network import (
     COLUMNS,
     WEIGHT_NAMES,
     WEIGHTS_OUT_OF,
+    FormulaChoices,
     backpropagated_network,
     closed_form_gradients,
     sheet_row,
 )
-from .read import Progress, Table, read_tables
+from .read import Table, read_tables
 
 DEFAULT_RTOL = 1e-7
 DEFAULT_ATOL = 1e-10
@@ -55,7 +56,7 @@ class Slip:
     """A common slip of the hand derivation, and how to recompute a row with it."""
 
     what: str  # "{columns} use …": completed with the learner's names of the columns it changes
-    gradients: Mapping = field(default_factory=dict)  # keyword arguments of closed_form_gradients
+    gradients: FormulaChoices = field(default_factory=FormulaChoices)  # keyword arguments of closed_form_gradients
     update: Callable[[float, float, float], float] | None = None  # (w, η, ∂E/∂w) -> the next w
 
 
@@ -174,7 +175,7 @@ def _missing(report: Report) -> str:
 
 
 def check_file(
-    path: str | os.PathLike,
+    path: str | os.PathLike[str],
     lr: float | None = None,
     rtol: float = DEFAULT_RTOL,
     atol: float = DEFAULT_ATOL,
@@ -298,7 +299,7 @@ def _has_gradients(table: Table) -> bool:
 
 
 def _diagnosis(
-    table: Table, index: int, lr, expected, allowance, rtol: float, atol: float
+    table: Table, index: int, lr: float | None, expected: dict[str, float], allowance, rtol: float, atol: float
 ) -> tuple[str | None, Slip | None]:
     """The first slip whose recomputation reproduces every checked cell of the wrong row, named, and the slip."""
     compared = _compared(table, index, lr)

@@ -32,7 +32,7 @@ def csv_lines(rows: Iterable[Mapping[str, float]]) -> Iterator[bytes]:
         yield (",".join(cells) + "\n").encode()
 
 
-def write_csv(path: str | os.PathLike, rows: Iterable[Mapping[str, float]]) -> Path:
+def write_csv(path: str | os.PathLike[str], rows: Iterable[Mapping[str, float]]) -> Path:
     """Write the rows to ``path`` as they come, whole or not at all."""
     write_atomically(path, csv_lines(rows))
     return Path(path)

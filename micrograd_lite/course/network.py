@@ -24,9 +24,10 @@ from __future__ import annotations
 import math
 from collections.abc import Callable, Iterator, Mapping, Sequence
 from dataclasses import dataclass
+from typing import TypedDict
 
 from ..engine import Value
-from ..util import no_progress
+from ..util import Progress, no_progress
 
 INPUTS = {"i1": 0.05, "i2": 0.1}
 TARGETS = {"t1": 0.5, "t2": 0.5}
@@ -129,7 +130,9 @@ def iter_rows(
     return _training(lr, epochs, dict(weights), inputs, targets)
 
 
-def _training(lr, epochs, weights, inputs, targets) -> Iterator[dict[str, float]]:
+def _training(
+    lr: float, epochs: int, weights: dict[str, float], inputs: Mapping[str, float], targets: Mapping[str, float]
+) -> Iterator[dict[str, float]]:
     for epoch in range(epochs):
         network = backpropagated_network(weights, inputs, targets)
         yield sheet_row(epoch, network)
@@ -146,7 +149,10 @@ def train(lr: float, epochs: int, **network: Mapping[str, float]) -> list[dict[s
 
 
 def sweep(
-    lrs: Sequence[float] = LEARNING_RATES, epochs: int = 100, progress: Callable = no_progress, **network
+    lrs: Sequence[float] = LEARNING_RATES,
+    epochs: int = 100,
+    progress: Progress = no_progress,
+    **network: Mapping[str, float],
 ) -> dict[float, list[float]]:
     """E_total per epoch for every learning rate; ``progress(rows, epochs, what)`` may show each run going."""
     return {
@@ -169,6 +175,16 @@ def _check_lr_epochs(lr: float, epochs: int) -> None:
 
 ACTIVATION_OF = {"h1": "a_h1", "h2": "a_h2"}
 WEIGHTS_OUT_OF = {"h1": ("w5", "w7"), "h2": ("w6", "w8")}  # the weights from h1 (h2) into o1 and o2
+
+
+class FormulaChoices(TypedDict, total=False):
+    """Keyword arguments of :func:`closed_form_gradients`, by name: the slips of ``course.check.SLIPS``."""
+
+    sigma_prime_of: Mapping[str, str]
+    weights_back_to: Mapping[str, tuple[str, str]]
+    output_activation_of: Mapping[str, str]
+    output_sigma_prime: bool
+    hidden_sigma_prime: bool
 
 
 def closed_form_gradients(

@@ -28,13 +28,14 @@ import math
 import os
 import re
 import zipfile
-from collections.abc import Callable, Iterable, Sequence
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import IO
 from xml import sax as xml_sax
 
 from ..errors import UnreadableSheet
-from ..util import no_progress, optional_import
+from ..util import Progress, no_progress, optional_import
 from .cells import cell_name
 from .network import FORWARD_NAMES, INPUTS, TARGETS, WEIGHT_NAMES
 
@@ -68,7 +69,6 @@ _FILLED_CELL = re.compile(rb"<" + _X + rb'c\b[^>]*?\br="([A-Z]+)([0-9]+)"[^>]*(?
 _ODS_TABLE = "urn:oasis:names:tc:opendocument:xmlns:table:1.0"
 _ODS_OFFICE = "urn:oasis:names:tc:opendocument:xmlns:office:1.0"
 _ODS_TEXT = "urn:oasis:names:tc:opendocument:xmlns:text:1.0"
-Progress = Callable[[Iterable, int, str], Iterable]  # (items, how many, what they are) -> the same items
 _ETA = r"(?:η|ͷ|ⴄ|h|eta|lr|learning[ _]?rate|α|alpha)(?:\s*\(\s*(?:η|ͷ|ⴄ|eta|α|alpha)\s*\))?"  # LR (η)
 _LR_LABEL = re.compile(_ETA + r"\s*[=:]?", re.IGNORECASE)  # a label, its value in another cell
 _LR_IN_TEXT = re.compile(_ETA + r"\s*[=:]\s*(\S+)", re.IGNORECASE)  # "lr=0.1" in one cell
@@ -116,7 +116,7 @@ class Table:
 
 
 def read_tables(
-    path: str | os.PathLike, progress: Progress = no_progress, problems: list[str] | None = None
+    path: str | os.PathLike[str], progress: Progress = no_progress, problems: list[str] | None = None
 ) -> list[Table]:
     """Every table in a learner's file; :class:`UnreadableSheet` (one line, naming the file) if there is none.
 
@@ -145,7 +145,7 @@ def read_tables(
     return tables
 
 
-def _spreadsheet_grids(path: Path) -> list[tuple[str, int, list[list]]]:
+def _spreadsheet_grids(path: Path) -> list[tuple[str, int, Sequence[Sequence[object]]]]:
     """``(source, row number of the first grid row, cells)`` for each worksheet (chart sheets have no cells)."""
     calamine = optional_import("python_calamine", "spreadsheets", "reading workbooks")
     _check_regular_file(path)
@@ -222,7 +222,7 @@ def _check_formula_values(path: Path, cell: str | None) -> None:
         )
 
 
-def _scan_xlsx_worksheet(xml, count_extent: bool) -> tuple[int, int, str | None]:
+def _scan_xlsx_worksheet(xml: IO[bytes], count_extent: bool) -> tuple[int, int, str | None]:
     """A worksheet's first formula cell without a saved value and, if asked, its (rows, columns) up to its last cell.
 
     The XML is searched in chunks of whole rows (or cells) with regular expressions (an XML parser took 8 s for
@@ -263,23 +263,25 @@ class _OdsExtents(xml_sax.handler.ContentHandler):
         self.tables: list[tuple[str, int, int]] = []
         self.formula_without_value: str | None = None  # "cell B7 of worksheet 'X'", the first one
 
-    def startElementNS(self, name, qname, attributes) -> None:  # noqa: N802 (the SAX interface)
+    def startElementNS(  # noqa: N802 (the SAX interface)
+        self, name: tuple[str | None, str], qname: str | None, attributes: xml_sax.xmlreader.AttributesNSImpl
+    ) -> None:
         namespace, tag = name
         if namespace == _ODS_TABLE and tag == "table":
             self.table, self.row, self.rows, self.columns = attributes.get((_ODS_TABLE, "name"), "?"), 0, 0, 0
         elif namespace == _ODS_TABLE and tag == "table-row":
-            self.repeat, self.column, self.last = int(attributes.get((_ODS_TABLE, "number-rows-repeated"), 1)), 0, 0
+            self.repeat, self.column, self.last = int(attributes.get((_ODS_TABLE, "number-rows-repeated"), "1")), 0, 0
         elif namespace == _ODS_TABLE and tag in ("table-cell", "covered-table-cell"):
             saved = (_ODS_OFFICE, "value-type") in attributes.getNames()  # a text result has one too
             if (_ODS_TABLE, "formula") in attributes.getNames() and not saved and self.formula_without_value is None:
                 self.formula_without_value = f"{cell_name(self.row + 1, self.column)} of worksheet '{self.table}'"
-            self.column += int(attributes.get((_ODS_TABLE, "number-columns-repeated"), 1))
+            self.column += int(attributes.get((_ODS_TABLE, "number-columns-repeated"), "1"))
             if (_ODS_OFFICE, "value-type") in attributes.getNames():
                 self.last = self.column
         elif namespace == _ODS_TEXT and tag == "p":  # a text cell (a value-type names it, but need not)
             self.last = self.column
 
-    def endElementNS(self, name, qname) -> None:  # noqa: N802 (the SAX interface)
+    def endElementNS(self, name: tuple[str | None, str], qname: str | None) -> None:  # noqa: N802 (the SAX interface)
         namespace, tag = name
         if namespace == _ODS_TABLE and tag == "table-row":
             if self.last:
@@ -337,7 +339,7 @@ def _check_cells(source: str, rows: int, columns: int, before: int = 0) -> int:
     return before + rows * columns
 
 
-def _tables_in(source: str, first_row_number: int, grid: Sequence[Sequence], progress: Progress) -> list[Table]:
+def _tables_in(source: str, first_row_number: int, grid: Sequence[Sequence[object]], progress: Progress) -> list[Table]:
     """Every table on one worksheet, each under its own header row; none when the worksheet holds none.
 
     When there are several, each is named by its header row ("…, table at row 40"). Each takes the
@@ -372,7 +374,12 @@ def _tables_in(source: str, first_row_number: int, grid: Sequence[Sequence], pro
 
 
 def _table_at(
-    source: str, first_row_number: int, grid: Sequence[Sequence], r: int, columns: dict[str, int], progress: Progress
+    source: str,
+    first_row_number: int,
+    grid: Sequence[Sequence[object]],
+    r: int,
+    columns: dict[str, int],
+    progress: Progress,
 ) -> tuple[Table, int]:
     """The table under the header in grid row ``r``, and the grid row where it ends.
 

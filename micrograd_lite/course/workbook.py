@@ -24,6 +24,7 @@ import os
 import re
 from collections.abc import Mapping, Sequence
 from pathlib import Path
+from types import ModuleType
 
 from ..util import optional_import, write_atomically
 from .cells import cell_name
@@ -69,7 +70,7 @@ def formula_for(column: str, row: int) -> str:
     return "=" + _NAME.sub(lambda m: f"{_column(m.group())}{row}" if m.group() in COLUMNS else m.group(), text)
 
 
-def require_xlsxwriter():
+def require_xlsxwriter() -> ModuleType:
     """XlsxWriter, or :class:`~micrograd_lite.errors.MissingExtra` naming the extra (call it before long work)."""
     return optional_import("xlsxwriter", "spreadsheets", "writing workbooks")
 
@@ -143,7 +144,7 @@ def workbook_bytes(rows: Sequence[Mapping[str, float]], lr: float) -> bytes:
     return out.getvalue()
 
 
-def write_workbook(path: str | os.PathLike, rows: Sequence[Mapping[str, float]], lr: float) -> Path:
+def write_workbook(path: str | os.PathLike[str], rows: Sequence[Mapping[str, float]], lr: float) -> Path:
     """Write the workbook to ``path``, whole or not at all."""
     write_atomically(path, workbook_bytes(rows, lr))
     return Path(path)
