@@ -18,9 +18,10 @@ demo: graphviz $(VENV)/demo-installed
 
 test: setup chromium libreoffice
 	$(BIN)/ruff check micrograd_lite tests examples benchmarks docs
+	$(BIN)/mypy
 	$(BIN)/python -m pytest micrograd_lite tests README.md
 
-# mypy --strict over the package ([tool.mypy] in pyproject.toml); not yet part of `make test`.
+# mypy --strict over the package ([tool.mypy] in pyproject.toml), as `make test` runs it.
 typecheck: setup
 	$(BIN)/mypy
 
@@ -82,4 +83,4 @@ libreoffice:
 	fi
 
 clean:
-	rm -rf $(VENV) $(OUT) *.egg-info .pytest_cache .ruff_cache .hypothesis
+	rm -rf $(VENV) $(OUT) *.egg-info .pytest_cache .ruff_cache .mypy_cache .hypothesis

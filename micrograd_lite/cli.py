@@ -15,8 +15,9 @@ import re
 import shutil
 import sys
 from collections import deque
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Container, Iterable, Iterator, Mapping, Sequence
 from pathlib import Path
+from typing import TYPE_CHECKING, NoReturn, TextIO, TypeVar
 
 from . import __version__, course
 from .errors import CLIError
@@ -24,11 +25,16 @@ from .notation import format_number, table_text
 from .util import install_command, is_stream
 from .viz import DEFAULT_MAX_NODES
 
+if TYPE_CHECKING:
+    from .engine import Value
+
+T = TypeVar("T")
+
 
 class _Parser(argparse.ArgumentParser):
     """argparse, but a usage error is one line (argparse prints the usage too)."""
 
-    def error(self, message: str):  # type: ignore[override]
+    def error(self, message: str) -> NoReturn:
         raise CLIError(message)
 
 
@@ -101,7 +107,7 @@ def assignment(text: str) -> tuple[str, float]:
 # ----------------------------------------------------------------------
 
 
-def draw_options(args) -> dict:
+def draw_options(args: argparse.Namespace) -> dict[str, object]:
     """``draw_dot``'s options from the command line (those not given keep draw_dot's defaults)."""
     options = {
         "rankdir": args.rankdir,
@@ -121,7 +127,7 @@ def course_caption(lr: float | None = None) -> str:
     return f"The course network at epoch 0 (learning rate {lr:g}): values and ∂E_total/∂value"
 
 
-def render_course_network(path, **draw_options) -> Path:
+def render_course_network(path: str | os.PathLike[str], **draw_options: object) -> Path:
     """The course network at epoch 0, as the README and ``demo`` show it: top to bottom, constants folded."""
     from .viz import render_graph
 
@@ -131,7 +137,7 @@ def render_course_network(path, **draw_options) -> Path:
     return render_graph(network["E_total"], path, params=[network[w] for w in course.WEIGHT_NAMES], **options)
 
 
-def chosen_graph(args) -> tuple:
+def chosen_graph(args: argparse.Namespace) -> tuple[Value, dict[str, Value], Sequence[Value]]:
     """``(root, named nodes, params)`` after backward: ``--expr`` with its NAME=VALUE leaves, or the course network."""
     if args.expr is None:
         if args.variables:
@@ -149,14 +155,14 @@ def chosen_graph(args) -> tuple:
     return root, named, ()
 
 
-def check_finite(root, values: dict[str, float]) -> None:
+def check_finite(root: Value, values: dict[str, float]) -> None:
     """Finite inputs can still overflow (``x*1e308*10``): refuse an infinite value, before its derivatives."""
     if not math.isfinite(root.data):
         at = " ".join(f"{name}={value!r}" for name, value in values.items())
         raise CLIError(f"the expression is {root.data!r} at {at}: too large for a float")
 
 
-def unused_name(name: str, taken) -> str:
+def unused_name(name: str, taken: Container[str]) -> str:
     """``name``, or ``name_1``, ``name_2``, ... : the first that is not in ``taken`` (f*f names its result f_1)."""
     candidates = itertools.chain([name], (f"{name}_{k}" for k in itertools.count(1)))
     return next(candidate for candidate in candidates if candidate not in taken)
@@ -172,7 +178,7 @@ def variable_values(assignments: Sequence[tuple[str, float]]) -> dict[str, float
     return values
 
 
-def cmd_graph(args) -> None:
+def cmd_graph(args: argparse.Namespace) -> None:
     from .viz import render_graph
 
     if args.expr is None and not args.variables:
@@ -183,7 +189,7 @@ def cmd_graph(args) -> None:
     print(f"wrote {path}")
 
 
-def cmd_sheet(args) -> int:
+def cmd_sheet(args: argparse.Namespace) -> int:
     if args.compare:
         return compare_sheet(args)
     outputs = [p for p in (args.csv, args.xlsx) if p]
@@ -195,8 +201,8 @@ def cmd_sheet(args) -> int:
         course.workbook.require_xlsxwriter()  # a missing extra is said before the run, not after it
     lr = args.lr or DEFAULT_LR
     shown = ShownRows()
-    worst = []  # the largest gap between the hand-derived formulas and backward(), for --check
-    rows = shown.watch(progress(course.iter_rows(lr, args.epochs), args.epochs, "epochs"))
+    worst: list[course.FormulaGap] = []  # the largest gap between the hand-derived formulas and backward(), for --check
+    rows: Iterable[dict[str, float]] = shown.watch(progress(course.iter_rows(lr, args.epochs), args.epochs, "epochs"))
     if args.check:
         rows = _track_formula_gap(rows, worst)
     if args.xlsx:
@@ -207,6 +213,7 @@ def cmd_sheet(args) -> int:
         for _ in rows:
             pass
     if args.xlsx:
+        assert isinstance(rows, list)  # kept in memory above
         course.write_workbook(args.xlsx, rows, lr)
     print_sheet(shown, all_columns=args.all_columns)
     if args.check:
@@ -223,7 +230,9 @@ def cmd_sheet(args) -> int:
     return 0
 
 
-def _track_formula_gap(rows, worst: list):
+def _track_formula_gap(
+    rows: Iterable[dict[str, float]], worst: list[course.FormulaGap]
+) -> Iterator[dict[str, float]]:
     """Pass ``rows`` through, keeping in ``worst[0]`` the largest formula-vs-backward gap seen so far."""
     for row in rows:
         gap = course.largest_formula_disagreement([row])
@@ -232,7 +241,7 @@ def _track_formula_gap(rows, worst: list):
         yield row
 
 
-def check_sheet_size(args) -> None:
+def check_sheet_size(args: argparse.Namespace) -> None:
     """Refuse, before any work, a run whose files cannot fit: one line saying why."""
     if args.xlsx and args.epochs > WORKBOOK_MAX_EPOCHS:
         raise CLIError(
@@ -249,7 +258,7 @@ def check_sheet_size(args) -> None:
             )
 
 
-def compare_sheet(args) -> int:
+def compare_sheet(args: argparse.Namespace) -> int:
     """Check every table in a learner's file: exit status 0 all agree, 1 a disagreement, 2 a worksheet unreadable
     or with nothing to compare (like diff, trouble wins)."""
     written = [option for option, value in (("--csv", args.csv), ("--xlsx", args.xlsx)) if value is not None]
@@ -264,7 +273,7 @@ def compare_sheet(args) -> int:
     return max(report.status for report in reports)
 
 
-def cmd_sweep(args) -> int:
+def cmd_sweep(args: argparse.Namespace) -> int:
     course.plots.format_of(args.out)  # before training, not after
     check_outputs([args.out])
     if args.epochs * len(args.lrs) > SWEEP_MAX_POINTS:
@@ -279,7 +288,7 @@ def cmd_sweep(args) -> int:
     return 0
 
 
-def cmd_demo(args) -> None:
+def cmd_demo(args: argparse.Namespace) -> None:
     """The main job: the sheet, the learning-rate sweep and the network picture, into one folder."""
     check_demo_installed()
 
@@ -331,7 +340,7 @@ def check_demo_installed() -> None:
         raise CLIError("demo needs " + "; and ".join(problems))
 
 
-def cmd_compile(args) -> None:
+def cmd_compile(args: argparse.Namespace) -> None:
     from .compile import compile_graph
 
     network = course.build_network()
@@ -346,7 +355,7 @@ def cmd_compile(args) -> None:
     print(f"# replay at the sheet's epoch 0: E_total = {value!r}; equal to the eager engine bit for bit: {same}")
 
 
-def cmd_explain(args) -> None:
+def cmd_explain(args: argparse.Namespace) -> None:
     from . import explain
 
     root, named, params = chosen_graph(args)
@@ -371,7 +380,7 @@ def cmd_explain(args) -> None:
         write_backward_log(args, root, params)
 
 
-def write_backward_log(args, root, params) -> None:
+def write_backward_log(args: argparse.Namespace, root: Value, params: Sequence[Value]) -> None:
     """The backward pass turn by turn: a table, CSV, Markdown, SVG frames, the stepper page."""
     from . import backward_log
     from .util import write_atomically
@@ -408,7 +417,7 @@ def steps_text(count: int) -> str:
     return f"{count:,} step" + ("" if count == 1 else "s")
 
 
-def cmd_hessian(args) -> None:
+def cmd_hessian(args: argparse.Namespace) -> None:
     """The matrix of second derivatives: of E_total by w1..w8 at epoch 0, or of --expr by its variables."""
     import csv
     import io
@@ -451,11 +460,11 @@ class ShownRows:
     """The rows the terminal shows: the first ``TABLE_HEAD`` and the last ``TABLE_TAIL``, in bounded memory."""
 
     def __init__(self) -> None:
-        self.head: list[dict] = []
-        self.tail: deque[dict] = deque(maxlen=TABLE_TAIL)
+        self.head: list[dict[str, float]] = []
+        self.tail: deque[dict[str, float]] = deque(maxlen=TABLE_TAIL)
         self.count = 0
 
-    def watch(self, rows):
+    def watch(self, rows: Iterable[dict[str, float]]) -> Iterator[dict[str, float]]:
         for row in rows:
             self.count += 1
             if len(self.head) < TABLE_HEAD:
@@ -465,7 +474,7 @@ class ShownRows:
             yield row
 
 
-def progress(items, total: int, what: str, stream=None):
+def progress(items: Iterable[T], total: int, what: str, stream: TextIO | None = None) -> Iterator[T]:
     """Pass ``items`` through; a progress bar on ``stream`` (stderr) when it is a terminal and the run is long."""
     stream = stream or sys.stderr
     if total < 10_000 or not stream.isatty():
@@ -484,7 +493,7 @@ def progress(items, total: int, what: str, stream=None):
         stream.flush()
 
 
-def sheet_cells(row, columns) -> list[str]:
+def sheet_cells(row: Mapping[str, float], columns: Sequence[str]) -> list[str]:
     """One row of the terminal table: numbers to 5 significant digits (the files keep full precision)."""
     return [f"{int(row[c]):d}" if c == "epoch" else format_number(row[c], 5) for c in columns]
 
@@ -502,18 +511,18 @@ def print_sheet(shown: ShownRows, all_columns: bool) -> None:
         print(f"({skipped} rows not shown: --csv writes every row)")
 
 
-def print_table(headers, rows) -> None:
+def print_table(headers: Sequence[str], rows: Sequence[Sequence[object]]) -> None:
     """A plain-text table (:func:`~micrograd_lite.notation.table_text`) on standard output."""
     print(table_text(headers, rows), end="")
 
 
-def print_final_losses(curves) -> None:
+def print_final_losses(curves: Mapping[float, Sequence[float]]) -> None:
     print("learning rate   final E_total")
     for lr, losses in curves.items():
         print(f"{lr:>13g}   {losses[-1]:.6g}")
 
 
-def check_outputs(paths) -> None:
+def check_outputs(paths: Iterable[str]) -> None:
     from .util import check_writable
 
     try:

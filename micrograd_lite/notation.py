@@ -163,7 +163,7 @@ def tex(text: str) -> str:
 # ----------------------------------------------------------------------
 
 
-def table_text(headers: Sequence[str], rows: Sequence[Sequence[str]]) -> str:
+def table_text(headers: Sequence[str], rows: Sequence[Sequence[object]]) -> str:
     """A plain-text table, right-aligned, each column as wide as its widest cell: no number is ever cut short.
 
     >>> print(table_text(["x", "E_total"], [["1", "0.014181"], ["10", "3e-05"]]), end="")

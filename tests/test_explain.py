@@ -157,3 +157,11 @@ def test_a_generated_result_name_is_defined_once():
     text = derive(y, b).text()
     names = [line.split(" = ")[0] for line in text.splitlines() if line.startswith("  where ")]
     assert "  where n3" in names and len(names) == len(set(names))
+
+
+def test_evaluate_needs_a_derivation_that_names_its_nodes():
+    from micrograd_lite.explain import Derivation
+
+    x = Value(2.0, "x")
+    with pytest.raises(ValueError, match="derive"):
+        evaluate(Derivation("f", "x", []), x * x)

@@ -98,3 +98,20 @@ def _nodes(root):
     from micrograd_lite import topological_order
 
     return topological_order(root)
+
+
+def test_a_positive_rate_too_small_for_a_float_is_refused():
+    # A Fraction below the smallest float was accepted, and the rate came back as 0.0: no step at all.
+    from fractions import Fraction
+
+    with pytest.raises(ValueError, match="positive finite number"):
+        SGD([Value(1.0)], lr=Fraction(1, 10**400))
+    assert SGD([Value(1.0)], lr=Fraction(1, 4)).lr == 0.25
+
+
+def test_layer_passes_its_options_to_every_neuron():
+    layer = Layer(3, 2, activation="relu", bias=False, rng=random.Random(5))
+    assert [n.activation for n in layer.neurons] == ["relu", "relu"]
+    assert all(n.b is None and len(n.parameters()) == 3 for n in layer.neurons)
+    with pytest.raises(TypeError):
+        Layer(3, 2, "relu")  # the options are named
