@@ -672,8 +672,8 @@ def main(argv: Sequence[str] | None = None) -> int:
         return 2
 
 
-def one_line(error: BaseException) -> str:
-    """The error's message on one line (its lines joined by spaces), or its type if it has no message."""
+def one_line(error: object) -> str:
+    """The message of an error (or a failed report) on one line, its lines joined by spaces; else its type."""
     lines = [line.strip() for line in str(error).splitlines() if line.strip()]
     return " ".join(lines) or type(error).__name__
 

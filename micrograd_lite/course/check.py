@@ -221,7 +221,9 @@ def check_table(
             f"{len(rounding.decimals)} columns are rounded to {' or '.join(map(str, places))} decimals: compared"
             " within half a unit of their last place, plus what the rounded weights carry into each cell"
         )
-    slip, first, carried = None, set(), {}
+    slip: Slip | None = None
+    first: set[str] = set()
+    carried: Mapping[str, float] = {}
     for index, row in progress(enumerate(table.rows), len(table.rows), f"rows checked of {table.source}"):
         report.rows_checked = index + 1
         try:
@@ -299,7 +301,13 @@ def _has_gradients(table: Table) -> bool:
 
 
 def _diagnosis(
-    table: Table, index: int, lr: float | None, expected: dict[str, float], allowance, rtol: float, atol: float
+    table: Table,
+    index: int,
+    lr: float | None,
+    expected: dict[str, float],
+    allowance: Mapping[str, float],
+    rtol: float,
+    atol: float,
 ) -> tuple[str | None, Slip | None]:
     """The first slip whose recomputation reproduces every checked cell of the wrong row, named, and the slip."""
     compared = _compared(table, index, lr)
@@ -317,7 +325,17 @@ def _diagnosis(
     return None, None
 
 
-def _reproduces(table, index, lr, slip, compared, allowance, rtol, atol, slipped=None) -> bool:
+def _reproduces(
+    table: Table,
+    index: int,
+    lr: float | None,
+    slip: Slip,
+    compared: list[str],
+    allowance: Mapping[str, float],
+    rtol: float,
+    atol: float,
+    slipped: dict[str, float] | None = None,
+) -> bool:
     """Whether recomputing row ``index`` with ``slip`` gives the learner's every compared cell."""
     slipped = slipped or _expected_row(table, index, lr, slip)
     return all(_agrees(table, index, c, slipped[c], allowance[c], rtol, atol) for c in compared)
@@ -397,7 +415,14 @@ def _carried(table: Table, index: int, rounding: _Rounding) -> dict[str, float]:
 _NO_ALLOWANCE: Mapping[str, float] = defaultdict(float)  # a table whose cells are not rounded
 
 
-def _allowance(table: Table, index: int, lr, rounding: _Rounding, carried, previous_carried) -> Mapping[str, float]:
+def _allowance(
+    table: Table,
+    index: int,
+    lr: float | None,
+    rounding: _Rounding,
+    carried: Mapping[str, float],
+    previous_carried: Mapping[str, float],
+) -> Mapping[str, float]:
     """The absolute difference each cell of row ``index`` may show from rounding alone."""
     if not (rounding.decimals or rounding.digits):
         return _NO_ALLOWANCE

@@ -185,6 +185,8 @@ class FormulaChoices(TypedDict, total=False):
     output_activation_of: Mapping[str, str]
     output_sigma_prime: bool
     hidden_sigma_prime: bool
+    output_error: Callable[[float, float], float]
+    bracketed_sum: bool
 
 
 def closed_form_gradients(

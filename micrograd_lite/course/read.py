@@ -346,6 +346,9 @@ def _tables_in(source: str, first_row_number: int, grid: Sequence[Sequence[objec
     learning rate stated above it (below the table before it) or in its header row; the last one also
     one stated below it.
     """
+    tables: list[Table]
+    headers: list[int]  # the grid row of each table's header
+    ends: list[int]  # the grid row where each table ends
     tables, headers, ends, start = [], [], [], 0
     while (found := _header_row(source, first_row_number, grid, start)) is not None:
         r, columns, assumed = found
@@ -392,8 +395,8 @@ def _table_at(
     for c, header in enumerate(header_row):
         name = column_for(header)
         if name is not None and c not in columns.values():  # which of the two would a learner mean? say so
-            cells = " and ".join(cell_name(first_row_number + r, k) for k in (columns[name], c))
-            raise UnreadableSheet(f"{source}: two columns are headed {str(header).strip()} (cells {cells}): keep one")
+            both = " and ".join(cell_name(first_row_number + r, k) for k in (columns[name], c))
+            raise UnreadableSheet(f"{source}: two columns are headed {str(header).strip()} (cells {both}): keep one")
     table = Table(
         source=source,
         headers={name: str(header_row[c]).strip() for name, c in columns.items()},
@@ -434,7 +437,7 @@ def _table_at(
                 " fill in or delete the unfinished rows"
             )
         _check_cells_of_row(table, row_number, values)
-        table.rows.append({name: value for name, value in values.items() if value is not None})
+        table.rows.append({name: value for name, value in values.items() if isinstance(value, float)})  # or None
         table.row_numbers.append(row_number)
     if unfinished:
         rows_text = f"row {unfinished[0]}" if len(unfinished) == 1 else f"rows {unfinished[0]}–{unfinished[-1]}"
@@ -463,7 +466,7 @@ def _check_cells_of_row(table: Table, row_number: int, values: dict[str, float |
         raise UnreadableSheet(f"{table.source}: cell {where} ({table.headers[name]}) is not a number: {value!r}")
 
 
-def _continues_across(grid: Sequence[Sequence], offset: int, columns: dict[str, int], table: Table) -> bool:
+def _continues_across(grid: Sequence[Sequence[object]], offset: int, columns: dict[str, int], table: Table) -> bool:
     """Whether the table goes on below a copy of its header in grid row ``offset``: same columns, and the
     row below does not start again from the table's first weights (which would be a new run)."""
     if _columns_of(grid[offset])[0] != columns:
@@ -474,13 +477,13 @@ def _continues_across(grid: Sequence[Sequence], offset: int, columns: dict[str, 
     return any(_cell_value(below, columns[w]) != table.rows[0][w] for w in WEIGHT_NAMES)
 
 
-def _has_numbers(grid: Sequence[Sequence], r: int) -> bool:
+def _has_numbers(grid: Sequence[Sequence[object]], r: int) -> bool:
     """Whether grid row ``r`` exists and holds a number anywhere."""
     return r < len(grid) and any(isinstance(_cell_value(grid[r], c), float) for c in range(len(grid[r])))
 
 
 def _check_nothing_below(
-    source: str, first_row_number: int, grid: Sequence[Sequence], end: int, columns, what: str
+    source: str, first_row_number: int, grid: Sequence[Sequence[object]], end: int, columns: dict[str, int], what: str
 ) -> None:
     """Refuse rows of the table below the row that ends it: they would go unchecked (a summary row is fine)."""
     for offset in range(end + 1, len(grid)):
@@ -493,7 +496,7 @@ def _check_nothing_below(
             )
 
 
-def _columns_of(cells: Sequence) -> tuple[dict[str, int], dict[str, list[int]]]:
+def _columns_of(cells: Sequence[object]) -> tuple[dict[str, int], dict[str, list[int]]]:
     """Our name -> the column of the first header naming it; and the columns of each name headed twice or more."""
     columns: dict[str, int] = {}
     repeated: dict[str, list[int]] = {}
@@ -506,13 +509,13 @@ def _columns_of(cells: Sequence) -> tuple[dict[str, int], dict[str, list[int]]]:
     return columns, repeated
 
 
-def _is_header(cells: Sequence) -> bool:
+def _is_header(cells: Sequence[object]) -> bool:
     columns = _columns_of(cells)[0]
     return all(name in columns for name in REQUIRED)
 
 
 def _header_row(
-    source: str, first_row_number: int, grid: Sequence[Sequence], start: int = 0
+    source: str, first_row_number: int, grid: Sequence[Sequence[object]], start: int = 0
 ) -> tuple[int, dict[str, int], tuple[str, str] | None] | None:
     """The first row from ``start`` naming every required column: its index, where each column is, and
     (the column's name, a note) when a typo in it was resolved. A typo that cannot be resolved is refused."""
@@ -527,7 +530,12 @@ def _header_row(
 
 
 def _header_typo(
-    source: str, row_number: int, cells: Sequence, columns: dict[str, int], repeated: dict, missing: list[str]
+    source: str,
+    row_number: int,
+    cells: Sequence[object],
+    columns: dict[str, int],
+    repeated: dict[str, list[int]],
+    missing: list[str],
 ) -> tuple[dict[str, int], tuple[str, str]]:
     """A header row with one name twice and another missing: resolved when the position says which copy is
     the missing one (``t1 t1 i1``: the second t1 stands where t2 belongs), refused otherwise."""
@@ -550,7 +558,7 @@ def _header_typo(
     )
 
 
-def _cell_value(cells: Sequence, c: int) -> float | str | None:
+def _cell_value(cells: Sequence[object], c: int) -> float | str | None:
     """A cell as a number, None when empty, or its text when it is not a number."""
     if c >= len(cells):
         return None
@@ -569,7 +577,9 @@ def _cell_value(cells: Sequence, c: int) -> float | str | None:
     return value if math.isfinite(value) else text
 
 
-def _stated_learning_rate(grid: Sequence[Sequence], lo: int, hi: int, notes: list[str]) -> tuple[float | None, str]:
+def _stated_learning_rate(
+    grid: Sequence[Sequence[object]], lo: int, hi: int, notes: list[str]
+) -> tuple[float | None, str]:
     """η from a labelled cell in grid rows ``lo`` to ``hi``, and where it was read.
 
     The label is ``η`` (or a look-alike ``ͷ`` ``ⴄ`` ``h``), ``eta``, ``lr``, ``LR (η)``, ``α``, ``alpha`` or
@@ -592,7 +602,9 @@ def _stated_learning_rate(grid: Sequence[Sequence], lo: int, hi: int, notes: lis
     return None, ""
 
 
-def _labelled_value(grid: Sequence[Sequence], r: int, c: int, notes: list[str]) -> tuple[int, int, float] | None:
+def _labelled_value(
+    grid: Sequence[Sequence[object]], r: int, c: int, notes: list[str]
+) -> tuple[int, int, float] | None:
     """(row, column, number) for the label in grid cell (r, c), to its right or below it; None, with a
     note when the label's cell holds text or heads a column of several rates."""
     cells, label = grid[r], str(grid[r][c]).strip()
@@ -603,7 +615,7 @@ def _labelled_value(grid: Sequence[Sequence], r: int, c: int, notes: list[str]) 
         return r, right[0][0], right[0][1]
     column = list(itertools.takewhile(lambda v: isinstance(v, float), (_cell_value(row, c) for row in grid[r + 1 :])))
     if len(set(column)) == 1:  # one value under the label, or the same rate on every row
-        return r + 1, c, column[0]
+        return r + 1, c, column[0]  # type: ignore[return-value]  # a float: taken while isinstance float
     if column:
         listed = ", ".join(f"{v:g}" for v in column[:3]) + (", …" if len(column) > 3 else "")
         notes.append(f"the column under '{label}' (cell {cell_name(r + 1, c)}) lists several rates ({listed}), not η")
