@@ -25,7 +25,9 @@ Example:
 The file reads as a lesson: the Value and its two constructors; ``+ * tanh
 exp``, enough for a neuron; ``backward`` and the order it walks in; the
 other operations; a few graph helpers (``sum_values``, ``leaves``,
-``zero_grad``); and last, what makes it fast and safe.
+``zero_grad``); backward's walk one term at a time (``backward_walk``, for
+the modules that show or reuse the chain rule); and last, what makes it fast
+and safe.
 """
 
 from __future__ import annotations
