@@ -23,7 +23,7 @@ import io
 from dataclasses import dataclass, field
 
 from .deprecated import deprecated
-from .engine import Value, backward_walk, topological_order
+from .engine import Value, backward_walk, sent, topological_order
 from .notation import Namer, format_number
 
 
@@ -61,13 +61,12 @@ def log_backward(root: Value, name: Namer | None = None) -> list[LogRow]:
     gradients = {id(root): 1.0}
     rows: list[LogRow] = []
     turn = 0  # numbered as the stepper page and its frames number them: the output's turn is 1
-    for term in backward_walk([node for node in name.order if node.children], gradients):
-        if not rows or rows[-1].node_ref is not term.node:
+    for node, child, local, upstream, _ in backward_walk([node for node in name.order if node.children], gradients):
+        if not rows or rows[-1].node_ref is not node:
             turn += 1
-        node, child = term.node, term.child
         rows.append(
-            LogRow(turn, name.shown(node), node.op, term.upstream, name.shown(child), term.local, term.sent,
-                 gradients.get(id(child), 0.0), node, child)  # fmt: skip
+            LogRow(turn, name.shown(node), node.op, upstream, name.shown(child), local, sent(local, upstream),
+                   gradients.get(id(child), 0.0), node, child)  # fmt: skip
         )
     for node in name.order:
         node.grad = gradients.get(id(node), 0.0)

@@ -37,7 +37,7 @@ import math
 import numbers
 import operator
 from collections.abc import Iterable, Iterator, Sequence
-from typing import NamedTuple, TypeGuard, Union
+from typing import TypeGuard, Union
 
 from .ops import (
     ABS,
@@ -454,29 +454,26 @@ def zero_grad(values: Iterable[Value]) -> None:
 # ======================================================================
 
 
-class ChainTerm(NamedTuple):
-    """One term of the chain rule: ``node`` sends ``local · upstream`` to its operand number ``operand``."""
+ChainTerm = tuple[Value, Value, float, float, int]
+"""One term of the chain rule, ``(node, child, local, upstream, operand)``: ``node`` sends ``local · upstream``
+(∂node/∂child times ∂root/∂node) to its operand number ``operand`` (x * x has the child x twice).
+A plain tuple, unpacked where it is used: the walk makes one per term."""
 
-    node: Value
-    child: Value
-    local: float  # ∂node/∂child
-    upstream: float  # ∂root/∂node, complete when the node's turn comes
-    operand: int  # which operand of node the child is, from 0 (x * x has the child x twice)
 
-    @property
-    def sent(self) -> float:
-        """What the child's gradient receives: ``local · upstream``, and nothing from a node whose gradient is 0."""
-        return self.local * self.upstream if self.upstream != 0.0 else 0.0
+def sent(local: float, upstream: float) -> float:
+    """What a term adds to the child's gradient: ``local · upstream``, and nothing from a node whose gradient is 0."""
+    return local * upstream if upstream != 0.0 else 0.0
 
 
 def backward_walk(operations: Sequence[Value], gradients: dict[int, float]) -> Iterator[ChainTerm]:
-    """backward's walk, term by term: every (node, child, local derivative, upstream gradient), in backward order.
+    """backward's walk, term by term: every (node, child, local derivative, upstream gradient, operand number),
+    in backward order (a :data:`ChainTerm`).
 
     ``operations``: the nodes made by operations, in topological order, the result
     last (``topological_order(root, include_leaves=False)``); ``gradients``: the
     gradients to start from, by id (``{id(root): 1.0}``), summed into in place, so
     after the walk ``gradients[id(x)]`` is what backward leaves in ``x.grad`` (from 0).
-    A term is yielded after it is added: ``gradients[id(term.child)]`` is the
+    A term is yielded after it is added: ``gradients[id(child)]`` is the
     child's sum so far. The terms of a node whose gradient is 0 are yielded too,
     though, as in backward, it passes nothing on. Every term is checked: a term
     or a sum that is not finite although its factors are numbers (an infinite local
@@ -486,7 +483,7 @@ def backward_walk(operations: Sequence[Value], gradients: dict[int, float]) -> I
     >>> x = Value(3.0, "x")
     >>> y = x * x
     >>> gradients = {id(y): 1.0}
-    >>> [(t.child.label, t.local, t.upstream) for t in backward_walk([y], gradients)]
+    >>> [(child.label, local, upstream) for _, child, local, upstream, _ in backward_walk([y], gradients)]
     [('x', 3.0, 1.0), ('x', 3.0, 1.0)]
     >>> gradients[id(x)]
     6.0
@@ -506,7 +503,7 @@ def backward_walk(operations: Sequence[Value], gradients: dict[int, float]) -> I
                 if total - total != 0.0 and term - term == 0.0 and previous - previous == 0.0:
                     raise _gradient_overflow(node, i, local, grad, previous)
                 gradients[id(child)] = total
-            yield ChainTerm(node, child, local, grad, i)
+            yield node, child, local, grad, i
 
 
 # ======================================================================

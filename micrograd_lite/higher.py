@@ -148,25 +148,20 @@ def _derivative_graphs(order: list[Value], needed: set[int]) -> dict[int, Deriva
     """
     derivative: dict[int, Derivative] = {}
     terms: dict[int, list[Derivative]] = {id(order[-1]): [1.0]}  # d output / d output = 1
-
-    def total(node: Value) -> Derivative:  # complete once the walk reaches the node, or after the walk
-        if id(node) not in derivative:
-            derivative[id(node)] = _total(terms.pop(id(node), []))
-        return derivative[id(node)]
-
     operations = [node for node in order if node.children and id(node) in needed]
-    locals_of: tuple[Value | None, Sequence[Derivative]] = (None, ())
-    for link in backward_walk(operations, {id(order[-1]): 1.0}):
-        if id(link.child) not in needed:
-            continue
-        if locals_of[0] is not link.node:
-            locals_of = (link.node, _local_derivatives(link.node))
-        term = _times(locals_of[1][link.operand], total(link.node))
-        if term is not None:
-            terms.setdefault(id(link.child), []).append(term)
-    for node in order:
-        if id(node) in needed:
-            total(node)
+    current: Value | None = None
+    for node, child, _, _, operand in backward_walk(operations, {id(order[-1]): 1.0}):
+        if node is not current:  # the node's turn: every term of its derivative is in
+            current = node
+            d_node = derivative[id(node)] = _total(terms.pop(id(node), []))
+            local_derivatives = _local_derivatives(node)
+        if id(child) in needed:
+            term = _times(local_derivatives[operand], d_node)  # the chain rule, over Values
+            if term is not None:
+                terms.setdefault(id(child), []).append(term)
+    for node in order:  # the leaves: complete once the walk is over
+        if id(node) in needed and id(node) not in derivative:
+            derivative[id(node)] = _total(terms.pop(id(node), []))
     return derivative
 
 

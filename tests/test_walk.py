@@ -58,8 +58,8 @@ def test_the_walk_gives_backwards_gradients_bit_for_bit(program, xs):
     terms = list(backward_walk(topological_order(root, include_leaves=False), gradients))
     root.backward()
     assert [gradients.get(id(leaf), 0.0) for leaf in leaves] == [leaf.grad for leaf in leaves]
-    assert all(term.node.children[term.operand] is term.child for term in terms)
-    assert all(term.local == term.node.local_grads[term.operand] for term in terms)
+    assert all(node.children[operand] is child for node, child, _, _, operand in terms)
+    assert all(local == node.local_grads[operand] for node, _, local, _, operand in terms)
 
 
 def test_the_walk_matches_finite_differences_on_the_course_network():
