@@ -23,7 +23,8 @@ from typing import TYPE_CHECKING, NoReturn, TextIO, TypeVar
 
 from . import __version__, course
 from .errors import CLIError
-from .util import format_number, install_command, is_stream
+from .notation import format_number, table_text
+from .util import install_command, is_stream
 from .viz import DEFAULT_MAX_NODES
 
 if TYPE_CHECKING:
@@ -364,7 +365,7 @@ def cmd_explain(args: argparse.Namespace) -> None:
     default_wrt = list(course.WEIGHT_NAMES) if args.expr is None else list(named)
     if not default_wrt:
         raise CLIError(f"--expr {args.expr!r} has no variables: nothing to differentiate (e.g. --expr 'x*3' x=2)")
-    check_outputs([p for p in (args.html, args.trace_csv, args.trace_md) if p])
+    check_outputs([p for p in (args.html, args.log_csv, args.log_md) if p])
     if args.frames or args.html:  # before any work: a page too large is refused, a large one announced
         from .stepper import check_size
 
@@ -377,30 +378,30 @@ def cmd_explain(args: argparse.Namespace) -> None:
         derivation = explain.derive(root, named[name])
         print(derivation.latex() if args.latex else derivation.text())
         print(f"{'':4}= {named[name].grad!r}  (computed by backward())\n")
-    if args.trace or args.trace_csv or args.trace_md or args.frames or args.html:
-        write_trace(args, root, params)
+    if args.log or args.log_csv or args.log_md or args.frames or args.html:
+        write_backward_log(args, root, params)
 
 
-def write_trace(args: argparse.Namespace, root: Value, params: Sequence[Value]) -> None:
-    """The backward pass step by step: a table, CSV, Markdown, SVG frames, the stepper page."""
-    from . import trace
+def write_backward_log(args: argparse.Namespace, root: Value, params: Sequence[Value]) -> None:
+    """The backward pass turn by turn: a table, CSV, Markdown, SVG frames, the stepper page."""
+    from . import backward_log
     from .util import write_atomically
 
     if args.frames or args.html:
         from .stepper import build_stepper
 
         stepper = build_stepper(root, params=params, max_steps=args.max_steps)
-        steps = stepper.steps
+        rows = stepper.log
     else:
-        steps = trace.trace_backward(root)
-    if args.trace:
-        print_table(trace.TRACE_COLUMNS, trace.trace_rows(steps, digits=6))
-    if args.trace_csv:
-        write_atomically(args.trace_csv, trace.trace_csv(steps).encode())
-        print(f"wrote {args.trace_csv}")
-    if args.trace_md:
-        write_atomically(args.trace_md, trace.trace_markdown(steps).encode())
-        print(f"wrote {args.trace_md}")
+        rows = backward_log.log_backward(root)
+    if args.log:
+        print_table(backward_log.LOG_COLUMNS, backward_log.log_rows(rows, digits=6))
+    if args.log_csv:
+        write_atomically(args.log_csv, backward_log.log_csv(rows).encode())
+        print(f"wrote {args.log_csv}")
+    if args.log_md:
+        write_atomically(args.log_md, backward_log.log_markdown(rows).encode())
+        print(f"wrote {args.log_md}")
     if args.frames:
         folder = Path(args.frames)
         folder.mkdir(parents=True, exist_ok=True)
@@ -513,19 +514,8 @@ def print_sheet(shown: ShownRows, all_columns: bool) -> None:
 
 
 def print_table(headers: Sequence[str], rows: Sequence[Sequence[object]]) -> None:
-    """A plain-text table, right-aligned, each column as wide as its widest cell: no number is ever cut short.
-
-    >>> print_table(["x", "E_total"], [["1", "0.014181"], ["10", "3e-05"]])
-     x   E_total
-    --  --------
-     1  0.014181
-    10     3e-05
-    """
-    widths = [max(len(str(cell)) for cell in column) for column in zip(headers, *rows)]
-    print("  ".join(str(h).rjust(w) for h, w in zip(headers, widths)))
-    print("  ".join("-" * w for w in widths))
-    for row in rows:
-        print("  ".join(str(cell).rjust(w) for cell, w in zip(row, widths)))
+    """A plain-text table (:func:`~micrograd_lite.notation.table_text`) on standard output."""
+    print(table_text(headers, rows), end="")
 
 
 def print_final_losses(curves: Mapping[float, Sequence[float]]) -> None:
@@ -610,15 +600,19 @@ def build_parser() -> argparse.ArgumentParser:
     sweep.add_argument("--linear", action="store_true", help="one linear panel (default: log scale, lr >= 10 apart)")
     sweep.set_defaults(run=cmd_sweep)
 
-    explain = commands.add_parser("explain", help="derive gradients by the chain rule; trace the backward pass")
+    explain = commands.add_parser("explain", help="derive gradients by the chain rule; log the backward pass")
     explain.add_argument("--wrt", action="append", help="the variable to differentiate by (repeatable; default: all)")
     explain.add_argument("--expr", help="an expression (default: the course network's E_total)")
     explain.add_argument("variables", nargs="*", type=assignment, metavar="NAME=VALUE",
                          help="a value for each of --expr's variables, e.g. x=0.5 w=-3 b=2")
     explain.add_argument("--latex", action="store_true", help="print LaTeX (for Markdown) instead of plain text")
-    explain.add_argument("--trace", action="store_true", help="print the backward pass step by step (a table)")
-    explain.add_argument("--trace-csv", type=output_path, metavar="FILE", help="write the trace as CSV")
-    explain.add_argument("--trace-md", type=output_path, metavar="FILE", help="write the trace as Markdown")
+    # --trace, --trace-csv, --trace-md: the names of 0.1.0, kept for one release
+    explain.add_argument("--backward-log", "--trace", dest="log", action="store_true",
+                         help="print the backward log: every product each node sends, turn by turn (a table)")
+    explain.add_argument("--backward-log-csv", "--trace-csv", dest="log_csv", type=output_path, metavar="FILE",
+                         help="write the backward log as CSV")
+    explain.add_argument("--backward-log-md", "--trace-md", dest="log_md", type=output_path, metavar="FILE",
+                         help="write the backward log as Markdown")
     explain.add_argument("--frames", type=output_path, metavar="DIR", help="one SVG per backward step")
     explain.add_argument("--html", type=output_path, metavar="FILE", help="one self-contained page to step through")
     explain.add_argument(

@@ -25,7 +25,9 @@ Example:
 The file reads as a lesson: the Value and its two constructors; ``+ * tanh
 exp``, enough for a neuron; ``backward`` and the order it walks in; the
 other operations; a few graph helpers (``sum_values``, ``leaves``,
-``zero_grad``); and last, what makes it fast and safe.
+``zero_grad``); backward's walk one term at a time (``backward_walk``, for
+the modules that show or reuse the chain rule); and last, what makes it fast
+and safe.
 """
 
 from __future__ import annotations
@@ -34,7 +36,7 @@ import gc
 import math
 import numbers
 import operator
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable, Iterator, Sequence
 from typing import TypeGuard, Union
 
 from .ops import (
@@ -445,6 +447,66 @@ def zero_grad(values: Iterable[Value]) -> None:
 
 
 # ======================================================================
+# The backward walk, one term at a time: backward's chain rule for the
+# modules that show or reuse it (the backward log, the stepper page, higher
+# derivatives, backward's own gradient check). backward keeps its own loop
+# above, as the lesson writes it and as fast as it can be.
+# ======================================================================
+
+
+ChainTerm = tuple[Value, Value, float, float, int]
+"""One term of the chain rule, ``(node, child, local, upstream, operand)``: ``node`` sends ``local · upstream``
+(∂node/∂child times ∂root/∂node) to its operand number ``operand`` (x * x has the child x twice).
+A plain tuple, unpacked where it is used: the walk makes one per term."""
+
+
+def sent(local: float, upstream: float) -> float:
+    """What a term adds to the child's gradient: ``local · upstream``, and nothing from a node whose gradient is 0."""
+    return local * upstream if upstream != 0.0 else 0.0
+
+
+def backward_walk(operations: Sequence[Value], gradients: dict[int, float]) -> Iterator[ChainTerm]:
+    """backward's walk, term by term: every (node, child, local derivative, upstream gradient, operand number),
+    in backward order (a :data:`ChainTerm`).
+
+    ``operations``: the nodes made by operations, in topological order, the result
+    last (``topological_order(root, include_leaves=False)``); ``gradients``: the
+    gradients to start from, by id (``{id(root): 1.0}``), summed into in place, so
+    after the walk ``gradients[id(x)]`` is what backward leaves in ``x.grad`` (from 0).
+    A term is yielded after it is added: ``gradients[id(child)]`` is the
+    child's sum so far. The terms of a node whose gradient is 0 are yielded too,
+    though, as in backward, it passes nothing on. Every term is checked: a term
+    or a sum that is not finite although its factors are numbers (an infinite local
+    derivative, a product or a sum that overflows) raises the named ``OverflowError``;
+    a nan given as data (``Value(nan)``) flows on as nan.
+
+    >>> x = Value(3.0, "x")
+    >>> y = x * x
+    >>> gradients = {id(y): 1.0}
+    >>> [(child.label, local, upstream) for _, child, local, upstream, _ in backward_walk([y], gradients)]
+    [('x', 3.0, 1.0), ('x', 3.0, 1.0)]
+    >>> gradients[id(x)]
+    6.0
+    """
+    get = gradients.get
+    for node in reversed(operations):  # from the result back to the leaves
+        grad = get(id(node), 0.0)  # complete: every node that uses this one came before
+        local_grads = node.local_grads
+        for i, child in enumerate(node.children):
+            local = local_grads[i]
+            if grad != 0.0:  # as backward: nothing to pass on, even through an infinite local derivative
+                term = local * grad  # the chain rule
+                if term - term != 0.0 and local == local and grad - grad == 0.0:
+                    raise _gradient_overflow(node, i, local, grad)
+                previous = get(id(child), 0.0)
+                total = previous + term
+                if total - total != 0.0 and term - term == 0.0 and previous - previous == 0.0:
+                    raise _gradient_overflow(node, i, local, grad, previous)
+                gradients[id(child)] = total
+            yield node, child, local, grad, i
+
+
+# ======================================================================
 # 6. Making it fast and safe. Each choice, its reason, and what it bought
 #    as measured in docs/performance.md:
 #
@@ -532,34 +594,17 @@ def _check_gradients(operations: list[Value], leaves: list[Value]) -> None:
 def checked_gradients(operations: list[Value], gradients: dict[int, float]) -> dict[int, float]:
     """The chain rule over ``operations`` (in topological order) from the ``gradients`` given, by id.
 
-    The same additions in the same order as backward's loop, so the same numbers,
-    bit for bit; but every term is checked. A term that is not finite although its
-    factors are numbers (an infinite local derivative, or a product or a sum that
-    overflows) raises the named ``OverflowError``. A node whose gradient is 0 passes
-    nothing on, so an infinite local derivative that nothing depends on is no error.
-    A nan given as data (``Value(nan)``) flows on as nan.
+    :func:`backward_walk` to its end: the same numbers as backward, bit for bit, every term
+    checked (an infinite gradient raises the named ``OverflowError``).
     """
-    get = gradients.get
-    for node in reversed(operations):
-        grad = get(id(node), 0.0)
-        if grad == 0.0:
-            continue  # as backward: nothing to pass on, even through an infinite local derivative
-        for i, child in enumerate(node.children):
-            local = node.local_grads[i]
-            term = local * grad
-            if term - term != 0.0 and local == local and grad - grad == 0.0:
-                raise _gradient_overflow(node, i, grad)
-            previous = get(id(child), 0.0)
-            total = previous + term
-            if total - total != 0.0 and term - term == 0.0 and previous - previous == 0.0:
-                raise _gradient_overflow(node, i, grad, previous)
-            gradients[id(child)] = total
+    for _ in backward_walk(operations, gradients):
+        pass
     return gradients
 
 
-def _gradient_overflow(node: Value, i: int, grad: float, previous: float | None = None) -> OverflowError:
+def _gradient_overflow(node: Value, i: int, local: float, grad: float, previous: float | None = None) -> OverflowError:
     # A node with children was made by an operation, so its op is an Op (only a leaf's is ""): mypy cannot see that.
-    return gradient_overflow(node.op, [c.data for c in node.children], i, node.local_grads[i], grad,  # type: ignore[arg-type]
+    return gradient_overflow(node.op, [c.data for c in node.children], i, local, grad,  # type: ignore[arg-type]
                              node.children[i].label, previous)  # fmt: skip
 
 

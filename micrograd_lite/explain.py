@@ -1,4 +1,4 @@
-"""Explain the chain rule: symbolic derivations (the backward pass step by step is in ``trace``).
+"""Explain the chain rule: symbolic derivations (the backward pass step by step is in ``backward_log``).
 
 >>> from micrograd_lite import course
 >>> net = course.build_network()
@@ -11,71 +11,12 @@
 
 from __future__ import annotations
 
-import itertools
 import re
 from dataclasses import dataclass, field
 
-from .engine import Value, depending_on, topological_order
-from .ops import FUNCTIONS, number_text, row, substitute, words
-
-INLINE_LIMIT = 24  # unlabelled nodes with a longer expression get a generated name
-
-
-# ----------------------------------------------------------------------
-# Names: labels, inline expressions, or generated names.
-# ----------------------------------------------------------------------
-
-
-class Namer:
-    """A readable name for every node of a graph."""
-
-    def __init__(self, root: Value) -> None:
-        self.order = topological_order(root)
-        self.names: dict[int, str] = {}
-        self.definitions: list[tuple[str, str]] = []  # generated name -> its expression
-        self.labels = {node.label for node in self.order}  # a generated name must not be one of these
-        self.numbers = itertools.count(1)  # n1, n2, ... skipping labels
-        for node in self.order:  # children first, so their names exist
-            self.names[id(node)] = self._name(node)
-
-    def __call__(self, node: Value) -> str:
-        return self.names[id(node)]
-
-    def _name(self, node: Value) -> str:
-        if node.label:
-            return node.label
-        if not node.children:
-            number = number_text(node.data)  # exactly, so the formula evaluates to the gradient
-            return f"({number})" if number.startswith("-") else number  # so 1/-3**2 cannot misparse
-        text = self.expression(node)
-        if len(text) <= INLINE_LIMIT:
-            return text if row(node.op).name in FUNCTIONS else f"({text})"  # so x**y**2 cannot misparse
-        generated = next(f"n{k}" for k in self.numbers if f"n{k}" not in self.labels)
-        self.definitions.append((generated, text))
-        return generated
-
-    def expression(self, node: Value) -> str:
-        """How ``node`` was computed, from its children's names, in the course's notation."""
-        c = [self(child) for child in node.children]
-        op = row(node.op)
-        if op.arity is None:  # a sum of any number of terms
-            return " + ".join(c)
-        if op.exponent is not None:  # pown: a power with a number exponent
-            return f"{c[0]}**{number_text(op.exponent)}"
-        if op.name in FUNCTIONS and c[0].startswith("(") and c[0].endswith(")"):
-            return f"{op.name}{c[0]}"  # tanh(x · w), not tanh((x · w))
-        names = {"a": c[0], "b": c[1]} if len(c) > 1 else {"a": c[0]}
-        return substitute(_course(op.forward).replace(" ** ", "**"), names, parenthesise=False)
-
-
-def _course(code: str) -> str:
-    """Python operators as the course writes them: ``a * b - c`` -> ``a · b − c``."""
-    return code.replace(" * ", " · ").replace("-", "−")
-
-
-def _python(text: str) -> str:
-    return text.replace("·", "*").replace("−", "-")
-
+from .engine import Value, depending_on
+from .notation import Namer, is_constant, number_text, python_text, tex
+from .ops import row, substitute, words
 
 # ----------------------------------------------------------------------
 # Local derivatives as text: (coefficient, factors).
@@ -86,7 +27,7 @@ def local_factors(node: Value, index: int, name: Namer) -> tuple[float, list[str
     """∂node/∂(child number ``index``) as a number times named factors, from the table's course text."""
     op = row(node.op)
     c = [name(child) for child in node.children]
-    if op.name == "mul" and _is_constant(node.children[1 - index]):
+    if op.name == "mul" and is_constant(node.children[1 - index]):
         return node.children[1 - index].data, []  # a constant factor is a coefficient: 0.5 · ...
     if op.exponent is not None:  # pown: n · a**(n − 1), with the number n worked out
         n = op.exponent
@@ -106,10 +47,6 @@ def local_factors(node: Value, index: int, name: Namer) -> tuple[float, list[str
     for wrapped in {n for n in names.values() if n.startswith("(") and n.endswith(")")}:
         factors = [f.replace(f"({wrapped})", wrapped) for f in factors]  # cos(x · w), not cos((x · w))
     return coefficient, factors
-
-
-def _is_constant(node: Value) -> bool:
-    return not node.children and not node.label
 
 
 def _flip(factor: str) -> str | None:
@@ -212,22 +149,13 @@ class Derivation:
         return [(self.root, self.names.expression(result))]
 
     def latex(self) -> str:
-        where = "".join(f",\\quad {_tex(name)} = {_tex(expr)}" for name, expr in self.result_definition)
-        fraction = f"\\frac{{\\partial {_tex(self.root)}}}{{\\partial {_tex(self.leaf)}}}"
-        return f"$${fraction} = {_tex(self.expanded)}{where}$$"
-
-
-def _tex(text: str) -> str:
-    """A plain-text formula as LaTeX: a_o1 -> a_{o1}, · -> \\cdot, − -> -."""
-    out = text.replace("·", r"\cdot").replace("−", "-").replace("**", "^")
-    return "".join(
-        f"{word.split('_', 1)[0]}_{{{word.split('_', 1)[1]}}}" if "_" in word and word[0].isalpha() else word
-        for word in words(out)
-    )
+        where = "".join(f",\\quad {tex(name)} = {tex(expr)}" for name, expr in self.result_definition)
+        fraction = f"\\frac{{\\partial {tex(self.root)}}}{{\\partial {tex(self.leaf)}}}"
+        return f"$${fraction} = {tex(self.expanded)}{where}$$"
 
 
 PATH_LIMIT = 64  # more paths than this: gradients gathered at shared nodes (δ) instead of one term per path
-SIZE_LIMIT = 2000  # graphs with more values than this get no written derivation: the trace shows them
+SIZE_LIMIT = 2000  # graphs with more values than this get no written derivation: the backward log shows them
 
 
 def derive(root: Value, leaf: Value) -> Derivation:
@@ -245,7 +173,7 @@ def derive(root: Value, leaf: Value) -> Derivation:
     if len(name.order) > SIZE_LIMIT:
         raise ValueError(
             f"explain: the graph has {len(name.order)} values, more than {SIZE_LIMIT} for a written derivation; "
-            "use --trace to follow the backward pass step by step"
+            "use --backward-log to follow the backward pass turn by turn"
         )
     if id(leaf) not in name.names:  # root does not depend on leaf
         return Derivation(name(root), leaf.label or "x", [], [], name)
@@ -277,14 +205,14 @@ def _every_path(root: Value, leaf: Value, name: Namer, reaches: set[int]) -> lis
         if node is leaf:
             terms.append(Term(coefficient, factors, path))
             continue
-        steps = []
+        branches = []
         for i, child in enumerate(node.children):
             if id(child) not in reaches:
                 continue
             c, f = local_factors(node, i, name)
             labelled = path + [child] if (child.label or child is leaf) else path
-            steps.append((child, coefficient * c, factors + f, labelled))
-        stack.extend(reversed(steps))
+            branches.append((child, coefficient * c, factors + f, labelled))
+        stack.extend(reversed(branches))
     return terms
 
 
@@ -329,7 +257,7 @@ def evaluate(derivation: Derivation, root: Value) -> float:
 
     def plain(text: str) -> str:
         text = pattern.sub(lambda m: placeholder[m.group()], text) if placeholder else text
-        return _python(text)
+        return python_text(text)
 
     variables = {placeholder[label]: value for label, value in labels.items()}
     for gen, expr in derivation.definitions:  # generated names, in order of definition

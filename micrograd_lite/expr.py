@@ -23,19 +23,29 @@ import tokenize
 import unicodedata
 from collections.abc import Callable
 
+from .deprecated import deprecated
 from .engine import Value
 from .errors import ExpressionError
 from .ops import FUNCTIONS as METHODS
-from .ops import sign, step
+from .ops import heaviside, sign
 
 MAX_LENGTH = 10_000  # characters
 MAX_OPERATIONS = 500  # operators and opening parentheses: no parse tree nests deeper than this
 _LARGEST_FLOAT = sys.float_info.max
 
-# Functions of the table are Value methods (``exp(x)`` is ``x.exp()``); step and
-# sign, the derivatives of relu and abs, give constants (no gradient flows through).
-CONSTANT_FUNCTIONS = {"step": step, "sign": sign}
+
+
+def _step(x: float) -> float:
+    """``step(x)``, the name of 0.1.0: heaviside(x), with a DeprecationWarning."""
+    deprecated("step(x) in an expression", "heaviside(x)", stacklevel=2)
+    return heaviside(x)
+
+
+# Functions of the table are Value methods (``exp(x)`` is ``x.exp()``); heaviside
+# and sign, the derivatives of relu and abs, give constants (no gradient flows through).
+CONSTANT_FUNCTIONS = {"heaviside": heaviside, "sign": sign}
 FUNCTIONS = (*METHODS, *CONSTANT_FUNCTIONS)
+RENAMED_FUNCTIONS: dict[str, Callable[[float], float]] = {"step": _step}  # read for one release; errors offer the new
 BINARY: dict[type[ast.operator], Callable[[Value | float, Value | float], Value]] = {  # one side a Value
     ast.Add: operator.add,
     ast.Sub: operator.sub,
@@ -150,14 +160,15 @@ def _build(node: ast.AST, leaves: dict[str, Value], text: str) -> Value | float:
     if (
         isinstance(node, ast.Call)
         and isinstance(node.func, ast.Name)
-        and node.func.id in FUNCTIONS
+        and (node.func.id in FUNCTIONS or node.func.id in RENAMED_FUNCTIONS)
         and len(node.args) == 1
         and not node.keywords
     ):
         arg = _build(node.args[0], leaves, text)
         arg = arg if isinstance(arg, Value) else Value(arg)
-        if node.func.id in CONSTANT_FUNCTIONS:
-            return Value(CONSTANT_FUNCTIONS[node.func.id](arg.data))
+        constant = CONSTANT_FUNCTIONS.get(node.func.id) or RENAMED_FUNCTIONS.get(node.func.id)
+        if constant is not None:
+            return Value(constant(arg.data))
         result: Value = getattr(arg, node.func.id)()  # the method of that name: tanh, exp, ...
         return result
     if isinstance(node, ast.Call) and isinstance(node.func, ast.Name):

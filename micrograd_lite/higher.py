@@ -36,6 +36,7 @@ from . import ops
 from .engine import (
     Value,
     _cycle_collector_paused,
+    backward_walk,
     checked_gradients,
     depending_on,
     sum_values,
@@ -44,7 +45,7 @@ from .engine import (
 )
 
 # A derivative during the backward walk is either a float -- a constant, with no
-# history (the seed 1.0, the 1 and -1 of + and -, the step of relu) -- or a Value
+# history (the seed 1.0, the 1 and -1 of + and -, the heaviside of relu) -- or a Value
 # that depends on the graph. Keeping constants as floats keeps the gradient graphs
 # small: multiplying by 1.0 or -1.0 adds no node.
 Derivative = Union[float, Value]  # noqa: UP007 (a runtime alias, Python 3.10)
@@ -138,20 +139,29 @@ def _derivative_numbers(order: list[Value]) -> dict[int, float]:
 
 
 def _derivative_graphs(order: list[Value], needed: set[int]) -> dict[int, Derivative]:
-    """d output / d node for the needed nodes, each a Value built from the ops' derivatives (or a constant)."""
+    """d output / d node for the needed nodes, each a Value built from the ops' derivatives (or a constant).
+
+    The engine's walk (:func:`backward_walk`) over the nodes that reach an input gives the
+    terms in backward's order; each is built again here out of Values, the op's derivative
+    times the node's derivative. A term whose number is 0 is built too: its derivative
+    may not be 0 near the point (d(x**2)/dx = 2x at x = 0), so the walk yields it.
+    """
     derivative: dict[int, Derivative] = {}
     terms: dict[int, list[Derivative]] = {id(order[-1]): [1.0]}  # d output / d output = 1
-    for node in reversed(order):  # from the output back to the leaves, each node after its users
-        if id(node) not in needed:
-            continue
-        d_node = derivative[id(node)] = _total(terms.pop(id(node), []))
-        if not node.children:
-            continue
-        for child, local in zip(node.children, _local_derivatives(node)):
-            if id(child) in needed:
-                term = _times(local, d_node)  # the chain rule: d out/d child = d node/d child · d out/d node
-                if term is not None:
-                    terms.setdefault(id(child), []).append(term)
+    operations = [node for node in order if node.children and id(node) in needed]
+    current: Value | None = None
+    for node, child, _, _, operand in backward_walk(operations, {id(order[-1]): 1.0}):
+        if node is not current:  # the node's turn: every term of its derivative is in
+            current = node
+            d_node = derivative[id(node)] = _total(terms.pop(id(node), []))
+            local_derivatives = _local_derivatives(node)
+        if id(child) in needed:
+            term = _times(local_derivatives[operand], d_node)  # the chain rule, over Values
+            if term is not None:
+                terms.setdefault(id(child), []).append(term)
+    for node in order:  # the leaves: complete once the walk is over
+        if id(node) in needed and id(node) not in derivative:
+            derivative[id(node)] = _total(terms.pop(id(node), []))
     return derivative
 
 
@@ -166,21 +176,21 @@ def _xlogy(x: Value, y: Value) -> Derivative:
 
 
 # The names the table's derivative code may use, meaning Values: ``exp`` is
-# Value.exp, so ``exp(a)`` builds a node. step and sign are derivatives that are
+# Value.exp, so ``exp(a)`` builds a node. heaviside and sign are derivatives that are
 # constant near the point (relu's and abs's), so they give plain floats; named
 # numbers (if the table has any) stay numbers.
 ON_VALUES = {
     name: meaning if isinstance(meaning, float) else getattr(Value, name, None)
     for name, meaning in ops.NAMESPACE.items()
 }
-ON_VALUES.update(step=lambda x: ops.step(x.data), sign=lambda x: ops.sign(x.data), xlogy=_xlogy)
+ON_VALUES.update(heaviside=lambda x: ops.heaviside(x.data), sign=lambda x: ops.sign(x.data), xlogy=_xlogy)
 def _local_derivatives_of(node: Value) -> list[Derivative]:
     """d node / d each child: the op's derivative code from the table, run with the children and node as Values.
 
     The code is the engine's own formula (the table's tests prove it, bit for bit),
     so these Values hold the same floats as ``node.local_grads``. A float result is
     a derivative that is constant near this point: the 1 and -1 of + and -, the
-    step of relu and the sign of abs (0 away from the kink, as PyTorch).
+    heaviside of relu and the sign of abs (0 away from the kink, as PyTorch).
     """
     op, children = ops.row(node.op), node.children
     names = {"a": children[0], "b": children[1] if len(children) > 1 else None, "out": node, "n": op.exponent}

@@ -29,15 +29,15 @@ The code contract
 ``b`` (the operands), ``out`` (the result, for derivatives) and ``n`` (a number
 exponent), using only ``+ - * / **``, parentheses, float literals and the
 functions of :data:`NAMESPACE`: ``exp log sqrt tanh sigmoid sin cos abs relu``,
-``step(x)`` (1.0 if x > 0 else 0.0) and ``sign(x)`` (-1.0, 0.0 or 1.0), the
+``heaviside(x)`` (1.0 if x > 0 else 0.0) and ``sign(x)`` (-1.0, 0.0 or 1.0), the
 derivatives of relu and abs, and ``xlogy(x, y)`` (x·ln y, 0 where x is 0).
 So the same text runs wherever those names mean something:
 
 * in the compiled replay, substituted into generated code (each operand and
   each whole expression in parentheses, so nothing regroups);
 * over Values, to build a graph of the derivative (a namespace where
-  ``exp`` is ``Value.exp``, and ``step``/``sign`` give constants);
-* over NumPy arrays (``exp = np.exp``, ``step = lambda x: np.where(x > 0, 1.0, 0.0)``).
+  ``exp`` is ``Value.exp``, and ``heaviside``/``sign`` give constants);
+* over NumPy arrays (``exp = np.exp``, ``heaviside = lambda x: np.where(x > 0, 1.0, 0.0)``).
 
 >>> MUL.derivatives
 ('b', 'a')
@@ -76,6 +76,8 @@ if TYPE_CHECKING:  # NumPy is optional: only the batch replay needs it
     Array = npt.NDArray[np.float64]
     ArrayOrFloat = Union[Array, float]  # noqa: UP007
 
+from .deprecated import module_aliases
+
 # ----------------------------------------------------------------------
 # The functions the code may call, on plain floats.
 # ----------------------------------------------------------------------
@@ -101,8 +103,11 @@ def relu(x: float) -> float:
     return x if x > 0.0 else 0.0
 
 
-def step(x: float) -> float:
-    """d relu(x)/dx: 1.0 for x > 0, else 0.0 (0 at the kink, as PyTorch)."""
+def heaviside(x: float) -> float:
+    """d relu(x)/dx, the Heaviside step function: 1.0 for x > 0, else 0.0 (0 at the kink, as PyTorch).
+
+    Named ``step`` in 0.1.0, a word that also meant a row of the backward log and an optimiser's update.
+    """
     return 1.0 if x > 0.0 else 0.0
 
 
@@ -126,7 +131,7 @@ NAMESPACE: dict[str, object] = {
     "cos": math.cos,
     "abs": abs,
     "relu": relu,
-    "step": step,
+    "heaviside": heaviside,
     "sign": sign,
     "xlogy": xlogy,
     "inf": math.inf,  # how repr writes the infinite numbers a row's code can hold (x ** inf)
@@ -173,7 +178,7 @@ def numpy_namespace(np: ModuleType) -> dict[str, object]:
         "cos": np.cos,
         "abs": np.abs,
         "relu": lambda x: np.where(x > 0.0, x, 0.0),
-        "step": lambda x: np.where(x > 0.0, 1.0, 0.0),
+        "heaviside": lambda x: np.where(x > 0.0, 1.0, 0.0),
         "sign": lambda x: np.where(x > 0.0, 1.0, np.where(x < 0.0, -1.0, 0.0)),
         "xlogy": xlogy,
         "power": np.float_power,
@@ -394,7 +399,7 @@ LOG = Op("log", "log", 1, "log(a)", ("1.0 / a",), ("1/a",), (_LOG_POSITIVE,), st
 SQRT = Op("sqrt", "sqrt", 1, "sqrt(a)", ("0.5 / out",), ("1/(2·out)",), (_SQRT_REAL, _SQRT_SLOPE))
 TANH = Op("tanh", "tanh", 1, "tanh(a)", ("1.0 - out * out",), ("(1 − out**2)",))
 SIGMOID = Op("sigmoid", "sigmoid", 1, "sigmoid(a)", ("out * (1.0 - out)",), ("out · (1 − out)",))
-RELU = Op("relu", "relu", 1, "relu(a)", ("step(a)",), ("step(a)",))
+RELU = Op("relu", "relu", 1, "relu(a)", ("heaviside(a)",), ("heaviside(a)",))
 ABS = Op("abs", "abs", 1, "abs(a)", ("sign(a)",), ("sign(a)",))
 _FINITE = Check("a - a == 0.0", ValueError, "{symbol}({a!r}) is undefined: the argument must be finite")
 SIN = Op("sin", "sin", 1, "sin(a)", ("cos(a)",), ("cos(a)",), (_FINITE,))
@@ -524,3 +529,6 @@ def words(code: str) -> Iterator[str]:
         yield ch
     if word:
         yield word
+
+
+__getattr__ = module_aliases("micrograd_lite.ops", {"step": ("micrograd_lite.ops.heaviside", heaviside)})

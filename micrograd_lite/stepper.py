@@ -26,15 +26,15 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 from importlib import resources
 
+from .backward_log import LogRow, log_backward
+from .deprecated import deprecated
 from .engine import Value, topological_order
-from .explain import Namer, Term, local_factors
-from .trace import Step, count_turns, trace_backward
-from .util import format_number
-from .viz import dot_source, is_constant, node_ids, pipe
+from .explain import Term, local_factors
+from .notation import Namer, factor_text, format_number, grad_text, is_constant
+from .viz import dot_source, node_ids, pipe
 
 DEFAULT_MAX_STEPS = 500  # past this a page is over a megabyte and Graphviz's layout takes many seconds
 BYTES_PER_STEP = 2_700  # measured on the course network and on a sum of 100 terms: picture and data together
-PRECISION = 4
 SVG_NS = "http://www.w3.org/2000/svg"
 
 
@@ -63,14 +63,20 @@ class Turn:
 
 @dataclass(repr=False)
 class Stepper:
-    """The trace, the one picture, and each turn's changes: everything the page shows."""
+    """The backward log, the one picture, and each turn's changes: everything the page shows."""
 
-    steps: list[Step]
+    log: list[LogRow]
     svg: str
     turns: list[Turn]
     initial: dict[str, str]  # grad text of every drawn value before the first turn
     root_id: str  # where the backward pass starts: shown first
     results: list[tuple[str, str]]  # after the last turn: ("∂E_total/∂w1", "0.000317"), parameters then inputs
+
+    @property
+    def steps(self) -> list[LogRow]:
+        """Deprecated: the backward log's rows, ``log``."""
+        deprecated("Stepper.steps", "Stepper.log")
+        return self.log
 
     def __repr__(self) -> str:
         return f"Stepper({len(self.turns)} steps, {len(self.svg):,} bytes of picture)"
@@ -89,9 +95,14 @@ class Stepper:
         return f'<iframe srcdoc="{page}" style="width:100%;height:720px;border:1px solid #ccc"></iframe>'
 
 
-def check_size(root: Value, max_steps: int | None = DEFAULT_MAX_STEPS) -> tuple[int, int]:
-    """``(turns, estimated page bytes)``; ValueError past ``max_steps``, before any work is done."""
-    turns = count_turns(root)
+def check_size(
+    root: Value, max_steps: int | None = DEFAULT_MAX_STEPS, order: list[Value] | None = None
+) -> tuple[int, int]:
+    """``(turns, estimated page bytes)``; ValueError past ``max_steps``, before any work is done.
+
+    ``order``: the graph's topological order, when the caller has sorted it already.
+    """
+    turns = sum(1 for node in (topological_order(root) if order is None else order) if node.children)
     estimate = turns * BYTES_PER_STEP + 10_000  # + the page's own text and script
     if max_steps is not None and turns > max_steps:
         raise ValueError(
@@ -108,15 +119,16 @@ def build_stepper(
     rankdir: str = "TB",
     max_steps: int | None = DEFAULT_MAX_STEPS,
 ) -> Stepper:
-    """Trace the backward pass of ``root`` and lay its graph out once (needs Graphviz's ``dot`` program).
+    """Log the backward pass of ``root`` and lay its graph out once (needs Graphviz's ``dot`` program).
 
     Constants are folded into their operation (``0.5 *``): they are drawn
     nowhere and send nothing worth a line. Raises ValueError past ``max_steps``.
     """
-    check_size(root, max_steps)
+    order = topological_order(root)  # the one sort: the size check, the names, the log and the picture share it
+    check_size(root, max_steps, order)
     params = list(params)  # read twice: drawn blue, and listed first in the summary
-    name = Namer(root)
-    steps = trace_backward(root, name)
+    name = Namer(root, order)
+    log = log_backward(root, name)
     ids = node_ids(name.order)
     parents = Counter(id(child) for node in name.order for child in node.children)
     grads = {id(node): 0.0 for node in name.order}
@@ -124,14 +136,14 @@ def build_stepper(
     received: Counter[int] = Counter()
     texts = {key: [grad_text(value)] for key, value in grads.items()}  # every text a grad box will show
     turns = []
-    for turn_steps in _by_turn(steps):
-        node = turn_steps[0].node_ref
+    for turn_rows in _by_turn(log):
+        node = turn_rows[0].node_ref
         upstream = f"∂{name(root)}/∂{name(node)}"
         sends = []
-        for i, step in enumerate(turn_steps):
-            child = step.child_ref
+        for i, row in enumerate(turn_rows):
+            child = row.child_ref
             before = grads[id(child)]
-            grads[id(child)] += step.product  # the same sums, in the same order, as trace_backward
+            grads[id(child)] = row.child_grad  # the engine's walk summed it
             received[id(child)] += 1
             texts[id(child)].append(grad_text(grads[id(child)]))
             if is_constant(child):
@@ -150,62 +162,42 @@ def build_stepper(
                     child_id=ids[id(child)],
                     edge_id=f"{ids[id(node)]}_in{i}",
                     formula=f"∂{name(root)}/∂{name(child)} {sign} {upstream} · {local} = "
-                    f"{_factor(step.upstream)} · {_factor(step.local)} = {_number(step.product)}",
+                    f"{factor_text(row.upstream)} · {factor_text(row.local)} = {format_number(row.product)}",
                     local_rule=f"{local} = {Term(coefficient, factors, []).text()}",
                     grad_text=grad_text(grads[id(child)]),
                     previous_text=grad_text(before),
-                    note=f"{note}, {_number(grads[id(child)])} so far" if total > 1 else note,
+                    note=f"{note}, {format_number(grads[id(child)])} so far" if total > 1 else note,
                 )
             )
-        expression = name.expression(node)
-        title = expression if name(node) in (expression, f"({expression})") else f"{name(node)} = {expression}"
-        turns.append(Turn(ids[id(node)], title, f"{upstream} = {_number(turn_steps[0].upstream)}", sends))
-    svg = _layout(root, params, rankdir, texts)
+        turns.append(
+            Turn(ids[id(node)], name.definition(node), f"{upstream} = {format_number(turn_rows[0].upstream)}", sends)
+        )
+    svg = _layout(root, params, rankdir, texts, name)
     initial = {ids[key]: values[0] for key, values in texts.items()}
     given = {id(p): k for k, p in enumerate(params)}
     leaves = [node for node in name.order if not node.children and not is_constant(node) and node is not root]
     leaves.sort(key=lambda node: given.get(id(node), len(given)))
-    results = [(f"∂{name(root)}/∂{name(node)}", _number(grads[id(node)])) for node in leaves]
-    return Stepper(steps, svg, turns, initial, ids[id(root)], results)
+    results = [(f"∂{name(root)}/∂{name(node)}", format_number(grads[id(node)])) for node in leaves]
+    return Stepper(log, svg, turns, initial, ids[id(root)], results)
 
 
-def grad_text(x: float) -> str:
-    return f"grad {format_number(x, PRECISION)}"
-
-
-def _number(x: float) -> str:
-    return format_number(x, PRECISION)  # inf and nan read as str() writes them
-
-
-def _factor(x: float) -> str:
-    """A number inside a product: negative ones in parentheses, 0.5 · (−0.261)."""
-    return f"({_number(x)})" if x < 0 else _number(x)
-
-
-def _by_turn(steps: list[Step]) -> list[list[Step]]:
-    turns: list[list[Step]] = []
-    for step in steps:
-        if not turns or turns[-1][0].index != step.index:
+def _by_turn(log: list[LogRow]) -> list[list[LogRow]]:
+    turns: list[list[LogRow]] = []
+    for row in log:
+        if not turns or turns[-1][0].turn != row.turn:
             turns.append([])
-        turns[-1].append(step)
+        turns[-1].append(row)
     return turns
 
 
-def _layout(root: Value, params: Iterable[Value], rankdir: str, texts: dict[int, list[str]]) -> str:
+def _layout(root: Value, params: Iterable[Value], rankdir: str, texts: dict[int, list[str]], name: Namer) -> str:
     """The one picture: laid out with each box's widest gradient text, so no later number overflows it."""
-    order = topological_order(root)  # names are not needed here
-    final = {id(node): node.grad for node in order}
     widest = {key: max(values, key=len) for key, values in texts.items()}
-    for node in order:
-        node.grad = float(widest[id(node)].removeprefix("grad "))
-    try:
-        source = dot_source(
-            root, params=params, rankdir=rankdir, max_nodes=None, fold_constants=True, name_intermediates=True
-        )
-        svg = pipe(source, "svg").decode()
-    finally:
-        for node in order:
-            node.grad = final[id(node)]
+    source = dot_source(
+        root, params=params, rankdir=rankdir, max_nodes=None, fold_constants=True, name_intermediates=True,
+        namer=name, grad_texts=widest,
+    )  # fmt: skip
+    svg = pipe(source, "svg").decode()
     return svg[svg.index("<svg") :]  # no XML prolog inside HTML
 
 

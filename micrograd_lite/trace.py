@@ -1,94 +1,20 @@
-"""The backward pass, step by step: every product a node sends to its children.
+"""Deprecated: the backward log is :mod:`micrograd_lite.backward_log` (renamed: "trace" also meant compiling).
 
->>> from micrograd_lite import Value
->>> x = Value(3.0, "x")
->>> y = x * x
->>> y.label = "y"
->>> [(s.node, s.child, s.product) for s in trace_backward(y)]
-[('y', 'x', 3.0), ('y', 'x', 3.0)]
->>> x.grad
-6.0
+Each old name still works for one release, with a DeprecationWarning.
 """
 
-from __future__ import annotations
+from . import backward_log as _log
+from .deprecated import module_aliases
 
-import csv
-import io
-from dataclasses import dataclass, field
-
-from .engine import Value, topological_order
-from .explain import Namer
-from .util import format_number
-
-
-@dataclass(frozen=True)
-class Step:
-    """One node's turn in the backward pass: what it receives and what it sends."""
-
-    index: int
-    node: str
-    op: str
-    upstream: float  # ∂root/∂node, complete when the node's turn comes
-    child: str
-    local: float  # ∂node/∂child
-    product: float  # local · upstream, added to the child's grad
-    node_ref: Value = field(repr=False, compare=False)
-    child_ref: Value = field(repr=False, compare=False)
-
-
-def trace_backward(root: Value, name: Namer | None = None) -> list[Step]:
-    """Run a backward pass (as ``Value.backward`` does) and record every product it sends.
-
-    Every grad starts from 0 here, leaves included, so the trace shows one pass alone.
-    Steps of one node's turn share their ``index``, counted from 1 in backward order.
-    ``name``: the graph's :class:`Namer`, when the caller has one already.
-    """
-    name = name or Namer(root)
-    order = name.order
-    for node in order:
-        node.grad = 0.0
-    root.grad = 1.0
-    steps: list[Step] = []
-    turn = 1  # numbered as the stepper page and its frames number them: step 1 is the output's turn
-    for node in reversed(order):
-        if not node.children:
-            continue
-        for child, local in zip(node.children, node.local_grads):
-            product = local * node.grad
-            child.grad += product
-            steps.append(Step(turn, name(node), node.op, node.grad, name(child), local, product, node, child))
-        turn += 1
-    return steps
-
-
-def count_turns(root: Value) -> int:
-    """How many turns a backward pass of ``root`` takes: one per computed (non-leaf) value."""
-    return len(topological_order(root, include_leaves=False))
-
-
-TRACE_COLUMNS = ("step", "node", "op", "upstream ∂/∂node", "child", "local ∂node/∂child", "sent to child")
-
-
-def trace_rows(steps: list[Step], digits: int | None = None) -> list[list[str]]:
-    """The trace as text cells: numbers in full precision, or to ``digits`` significant digits."""
-
-    def number(x: float) -> str:
-        return repr(x) if digits is None else format_number(x, digits)
-
-    return [
-        [str(s.index), s.node, s.op, number(s.upstream), s.child, number(s.local), number(s.product)] for s in steps
-    ]
-
-
-def trace_csv(steps: list[Step]) -> str:
-    out = io.StringIO()
-    writer = csv.writer(out, lineterminator="\n")
-    writer.writerow(TRACE_COLUMNS)
-    writer.writerows(trace_rows(steps))
-    return out.getvalue()
-
-
-def trace_markdown(steps: list[Step]) -> str:
-    lines = ["| " + " | ".join(TRACE_COLUMNS) + " |", "|" + "---|" * len(TRACE_COLUMNS)]
-    lines += ["| " + " | ".join(c.replace("|", "\\|") for c in row) + " |" for row in trace_rows(steps)]
-    return "\n".join(lines) + "\n"
+__getattr__ = module_aliases(
+    "micrograd_lite.trace",
+    {
+        "trace_backward": ("micrograd_lite.backward_log.log_backward", _log.log_backward),
+        "Step": ("micrograd_lite.backward_log.LogRow", _log.LogRow),
+        "trace_rows": ("micrograd_lite.backward_log.log_rows", _log.log_rows),
+        "trace_csv": ("micrograd_lite.backward_log.log_csv", _log.log_csv),
+        "trace_markdown": ("micrograd_lite.backward_log.log_markdown", _log.log_markdown),
+        "TRACE_COLUMNS": ("micrograd_lite.backward_log.LOG_COLUMNS", _log.LOG_COLUMNS),
+        "count_turns": ("micrograd_lite.backward_log.count_turns", _log.count_turns),
+    },
+)

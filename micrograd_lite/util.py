@@ -2,11 +2,9 @@
 
 * output files are written whole or not at all (:func:`write_atomically`);
 * optional packages are imported on first use, with an error naming the extra
-  that brings them (:func:`optional_import`);
-* numbers are shown with a few significant digits (:func:`format_number`).
+  that brings them (:func:`optional_import`).
 
->>> format_number(0.15000000000000002)
-'0.15'
+Numbers, names and tables are written by :mod:`micrograd_lite.notation`.
 """
 
 from __future__ import annotations
@@ -84,11 +82,6 @@ def no_progress(items: Iterable[T], total: int, what: str) -> Iterable[T]:
     [1, 2]
     """
     return items
-
-
-def format_number(x: float, precision: int = 4) -> str:
-    """``x`` with ``precision`` significant digits: 0.1500 -> '0.15', 1e-07 -> '1e-07'."""
-    return f"{x:.{precision}g}"
 
 
 def write_atomically(path: str | os.PathLike[str], data: bytes | Iterable[bytes]) -> None:

@@ -29,11 +29,12 @@ from typing import TYPE_CHECKING, Any
 
 from .engine import Value, topological_order
 from .errors import GraphvizFailed, GraphvizNotFound
+from .notation import Namer, format_number, grad_text, is_constant
 from .ops import row
 
 if TYPE_CHECKING:
     import graphviz  # optional, imported on first draw; it ships no types: mypy reads its classes as Any
-from .util import format_number, optional_import, write_atomically
+from .util import optional_import, write_atomically
 
 FORMATS = {".svg": "svg", ".png": "png", ".pdf": "pdf", ".dot": "dot", ".gv": "dot"}
 DEFAULT_MAX_NODES = 10_000
@@ -110,6 +111,8 @@ def dot_source(
     fold_constants: bool = False,
     caption: str | None = None,
     name_intermediates: bool = False,
+    namer: Namer | None = None,
+    grad_texts: Mapping[int, str] | None = None,
 ) -> str:
     """The graph of ``root`` as DOT text (nothing is laid out yet; no package needed).
 
@@ -127,6 +130,10 @@ def dot_source(
     - ``caption``: a title written above the picture (what it shows: epoch, learning rate).
     - ``name_intermediates``: write how each unlabelled result was computed
       (``w1 · i1``) where its label would be, so no box is a bare number.
+    - ``namer``: the graph's :class:`~micrograd_lite.notation.Namer`, when the caller
+      has one already (its order is used, so the graph is not sorted again).
+    - ``grad_texts``: the text of each Value's gradient field, by ``id``, instead of
+      its ``grad`` (the stepper page sizes each box for the widest number it will show).
 
     Every Value's SVG element gets the id ``v<position in topological order>``
     (see :func:`node_ids`), its operation ``v<n>_op``, and the edge from its
@@ -139,14 +146,14 @@ def dot_source(
     """
     if rankdir not in ("LR", "TB", "RL", "BT"):
         raise ValueError(f"draw_dot: rankdir must be LR, TB, RL or BT, got {rankdir!r}")
-    order = topological_order(root)
+    order = topological_order(root) if namer is None else namer.order
     if max_nodes is not None and len(order) > max_nodes:
         raise ValueError(
             f"draw_dot: the graph has {len(order)} values, more than max_nodes={max_nodes}; "
             "pass a larger max_nodes (or None) to draw it anyway"
         )
     ids = node_ids(order)
-    names = _expressions(root) if name_intermediates else {}
+    names = _intermediate_names(namer or Namer(root, order)) if name_intermediates else {}
     param_ids = {id(p) for p in params}
     hot = {(id(child), id(parent)) for child, parent in highlight}
 
@@ -170,7 +177,7 @@ def dot_source(
             fields.append(row(node.op).symbol)
         fields.append(f"data {format_number(node.data, precision)}")
         if show_grad:
-            fields.append(f"grad {format_number(node.grad, precision)}")
+            fields.append(grad_texts[id(node)] if grad_texts is not None else grad_text(node.grad, precision))
         style = _value_style(node, root, param_ids)
         lines.append(_statement(nid, "{ " + " | ".join(fields) + " }", {"id": nid, **style}))
         if node.children:
@@ -187,27 +194,14 @@ def dot_source(
     return "".join(lines)
 
 
-def _expressions(root: Value) -> dict[int, str]:
-    """Each unlabelled result's name as the chain-rule explanations write it: ``w1 · i1``, or ``n1`` when long."""
-    from .explain import Namer
-
-    namer = Namer(root)
-    shown = {}
-    for node in namer.order:
-        if node.children and not node.label:
-            expression = namer.expression(node)
-            shown[id(node)] = expression if namer(node) == f"({expression})" else namer(node)
-    return shown
+def _intermediate_names(name: Namer) -> dict[int, str]:
+    """Each unlabelled result's name as the chain-rule explanations write it standing alone: ``w1 · i1``, or ``n1``."""
+    return {id(node): name.shown(node) for node in name.order if node.children and not node.label}
 
 
 def node_ids(order: list[Value]) -> dict[int, str]:
     """``id(value) -> "v<n>"``, n its position in ``order``: the names of the drawn nodes."""
     return {id(node): f"v{i}" for i, node in enumerate(order)}
-
-
-def is_constant(node: Value) -> bool:
-    """An unlabelled leaf: a number written in the expression, like the 0.5 of ½(t − a)²."""
-    return not node.children and not node.label
 
 
 def op_label(node: Value, fold_constants: bool = False, precision: int = 4) -> str:

@@ -57,7 +57,7 @@ def test_sin_cos_detach_in_expressions_and_the_compiled_replay():
 
 
 def test_step_and_sign_in_expressions_are_constants():
-    y = parse_expression("step(x) * x + sign(x - 3) * x", {"x": 2.0})
+    y = parse_expression("heaviside(x) * x + sign(x - 3) * x", {"x": 2.0})
     y.backward()
     assert y.data == 2.0 - 2.0
 

@@ -13,10 +13,10 @@ import pytest
 from hypothesis import given
 
 from micrograd_lite import Value, course
+from micrograd_lite.backward_log import count_turns, log_backward, log_csv, log_markdown
 from micrograd_lite.cli import main
 from micrograd_lite.expr import parse_expression
 from micrograd_lite.stepper import build_stepper, grad_text
-from micrograd_lite.trace import count_turns, trace_backward, trace_csv, trace_markdown
 
 from .test_properties import inputs, programs, run
 
@@ -47,7 +47,7 @@ def course_stepper():
 def test_trace_products_sum_to_the_final_gradients(program, xs):
     leaves = [Value(x) for x in xs]
     root = run(program, leaves)
-    steps = trace_backward(root)
+    steps = log_backward(root)
     traced = [leaf.grad for leaf in leaves]
     sums = [sum(s.product for s in steps if s.child_ref is leaf) for leaf in leaves]
     for leaf in leaves:
@@ -63,19 +63,19 @@ def test_trace_products_sum_to_the_final_gradients(program, xs):
 
 def test_trace_tables():
     net = course.build_network()
-    steps = trace_backward(net["E_total"])
-    assert trace_csv(steps).splitlines()[0].startswith("step,node,op")
-    md = trace_markdown(steps)
+    steps = log_backward(net["E_total"])
+    assert log_csv(steps).splitlines()[0].startswith("turn,node,op")
+    md = log_markdown(steps)
     assert md.count("\n") == len(steps) + 2 and "| 1 | E_total | + | 1.0 | E1 |" in md
-    assert len({s.index for s in steps}) == count_turns(net["E_total"]) == 23
+    assert len({s.turn for s in steps}) == count_turns(net["E_total"]) == 23
 
 
 def test_the_table_numbers_steps_as_the_page_and_the_frames_do():
     # The table said a_o1's turn was step 11 while the page and frame step_012.svg said 12.
     net = course.build_network()
-    steps = trace_backward(net["E_total"])
-    assert sorted({s.index for s in steps}) == list(range(1, 24))
-    assert {s.index for s in steps if s.node == "a_o1"} == {12}
+    steps = log_backward(net["E_total"])
+    assert sorted({s.turn for s in steps}) == list(range(1, 24))
+    assert {s.turn for s in steps if s.node == "a_o1"} == {12}
     stepper = build_stepper(course.build_network()["E_total"])  # its turn 12 (1-based) is a_o1's
     assert stepper.turns[12 - 1].title == "a_o1 = sigmoid(o1)"
 

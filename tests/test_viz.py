@@ -10,7 +10,7 @@ from micrograd_lite import Value, topological_order
 from micrograd_lite.cli import main
 from micrograd_lite.course import WEIGHT_NAMES, build_network
 from micrograd_lite.errors import GraphvizFailed, GraphvizNotFound
-from micrograd_lite.util import format_number
+from micrograd_lite.notation import format_number
 from micrograd_lite.viz import draw_dot, render_graph
 
 PNG_SIGNATURE = b"\x89PNG\r\n\x1a\n"

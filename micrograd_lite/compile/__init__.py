@@ -35,9 +35,9 @@ and the compiled code always takes the branch that was taken then. ``relu`` and
 A leaf that is not an input or a param is a constant, written into the code;
 so is a ``detach()``-ed value, which has no history to replay.
 
-Words: *record* is what compile does to a graph (``trace`` is the backward
-log of :mod:`micrograd_lite.trace`), and the replay's training step is
-``sgd_step`` (``step`` is the derivative of relu in the table's code).
+Words: *record* is what compile does to a graph (the backward pass written
+out turn by turn is the backward log, :mod:`micrograd_lite.backward_log`), and
+the replay's training step is ``sgd_step`` (an optimiser's step is ``step()``).
 """
 
 from __future__ import annotations
@@ -293,7 +293,7 @@ def _bind(compiled: _Compiled, inputs: list[Value], params: list[Value]) -> Repl
     def step(inputs: Sequence[float] = (), lr: float = 0.0) -> float:
         """Deprecated: the old name of ``replay.sgd_step``, for one release."""
         warnings.warn(
-            "replay.step is deprecated, use replay.sgd_step (the same SGD step, renamed: 'step' is relu's derivative)",
+            "replay.step is deprecated, use replay.sgd_step (the same SGD step, renamed: 'step' had several meanings)",
             DeprecationWarning,
             stacklevel=2,
         )
