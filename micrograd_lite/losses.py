@@ -26,7 +26,7 @@ table (:mod:`micrograd_lite.ops`), so ``backward()``, ``draw_dot``,
 0.41703
 >>> loss.backward()
 >>> [round(v.grad, 6) for v in z]      # softmax(z) - one_hot(0)
-[-0.340983, 0.242433, 0.098551]
+[-0.340999, 0.242433, 0.098566]
 >>> cross_entropy([Value(1000.0), Value(-1000.0)], 1).data   # no overflow
 2000.0
 """
