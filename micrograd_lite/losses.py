@@ -8,9 +8,11 @@ right class ``t``::
     cross_entropy(z, t) = -log softmax(z)_t = log Σ_j exp(z_j) - z_t
 
 Both go through log-sum-exp with the largest logit ``m`` subtracted first:
-``log Σ_j exp(z_j) = m + log Σ_j exp(z_j - m)``. Every exponent is then at
-most 0, so nothing overflows for logits of ±1000, and the sum is at least 1,
-so its log is defined. ``m`` is a constant (a leaf labelled ``max``): the
+``log Σ_j exp(z_j) = m + log Σ_j exp(z_j - m)``, so the loss is
+``log Σ_j exp(z_j - m) - (z_t - m)``. Every exponent is then at most 0, so
+nothing overflows for logits of ±1000, and the sum is at least 1, so its log
+is defined; ``m`` is never added back, so a small loss next to large logits
+keeps its digits (as PyTorch's ``log_softmax``). ``m`` is a constant (a leaf labelled ``max``): the
 result does not depend on which number is subtracted, so no gradient needs
 to flow through it (its own ``grad`` comes out as 1 - Σ softmax, zero up to
 rounding).
@@ -56,8 +58,6 @@ def largest(logits: Sequence[Value]) -> Value:
     return Value(max(z.data for z in logits), SHIFT_LABEL)
 
 
-def _shifted_exps(logits: list[Value], shift: Value) -> list[Value]:
-    return [(z - shift).exp() for z in logits]  # each exponent <= 0 when shift is the largest logit
 
 
 def softmax(logits: Sequence[Value]) -> list[Value]:
@@ -68,13 +68,14 @@ def softmax(logits: Sequence[Value]) -> list[Value]:
     [0.0, 0.0, 1.0]
     """
     logits = _check_logits(logits, "softmax")
-    exps = _shifted_exps(logits, largest(logits))
+    shift = largest(logits)
+    exps = [(z - shift).exp() for z in logits]  # each exponent <= 0
     total = sum_values(exps)
     return [e / total for e in exps]
 
 
 def cross_entropy(logits: Sequence[Value], target: int, shift: Value | None = None) -> Value:
-    """-log softmax(logits)[target] = m + log Σ_j exp(z_j - m) - z_target.
+    """-log softmax(logits)[target] = log Σ_j exp(z_j - m) - (z_target - m).
 
     ``shift`` is the constant ``m``; by default the largest logit (a new leaf,
     see :func:`largest`). Pass a leaf of your own to make it an input of a
@@ -85,5 +86,5 @@ def cross_entropy(logits: Sequence[Value], target: int, shift: Value | None = No
         raise ValueError(f"cross_entropy: target must be a class index from 0 to {len(logits) - 1}, got {target!r}")
     if shift is None:
         shift = largest(logits)
-    log_sum_exp = shift + sum_values(_shifted_exps(logits, shift)).log()
-    return log_sum_exp - logits[int(target)]
+    shifted = [z - shift for z in logits]  # each <= 0 when shift is the largest logit
+    return sum_values([z.exp() for z in shifted]).log() - shifted[int(target)]

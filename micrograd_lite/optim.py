@@ -45,10 +45,10 @@ class ParamState:
 
 
 def _check_number(name: str, x: object, low: float, high: float = math.inf, low_allowed: bool = True) -> float:
-    ok = isinstance(x, numbers.Real) and not isinstance(x, bool) and (x >= low if low_allowed else x > low) and x < high
-    if not ok:  # nan fails every comparison
+    real = isinstance(x, numbers.Real) and not isinstance(x, bool) and math.isfinite(x)
+    if not (real and (x >= low if low_allowed else x > low) and x < high):
         bound = f"{'>=' if low_allowed else '>'} {low:g}" + (f" and < {high:g}" if high != math.inf else "")
-        raise ValueError(f"AdamW: {name} must be a number {bound}, got {x!r}")
+        raise ValueError(f"AdamW: {name} must be a finite number {bound}, got {x!r}")
     return float(x)
 
 
@@ -81,15 +81,11 @@ class AdamW:
         if len({id(p) for p in self.params}) != len(self.params):
             raise ValueError(f"{name}: a parameter is listed twice (it would be updated twice per step)")
         self.lr = _check_number("lr (the learning rate)", lr, 0.0, low_allowed=False)
-        if not math.isfinite(self.lr):
-            raise ValueError(f"{name}: lr (the learning rate) must be finite, got {lr!r}")
         if not (isinstance(betas, Sequence) and len(betas) == 2):
             raise ValueError(f"{name}: betas must be a pair (β1, β2), got {betas!r}")
         self.betas = (_check_number("β1", betas[0], 0.0, 1.0), _check_number("β2", betas[1], 0.0, 1.0))
         self.eps = _check_number("eps", eps, 0.0)
         self.weight_decay = _check_number("weight_decay", weight_decay, 0.0)
-        if not (math.isfinite(self.eps) and math.isfinite(self.weight_decay)):
-            raise ValueError(f"{name}: eps and weight_decay must be finite, got {eps!r} and {weight_decay!r}")
         self._states = [ParamState() for _ in self.params]
 
     def state(self, param: Value) -> ParamState:
