@@ -411,7 +411,7 @@ def cmd_train(args) -> None:
     def report(step: int, train_loss: float, val_loss: float) -> None:
         if bar:
             sys.stderr.write("\r\033[K")  # clear the progress bar's line; it is drawn again on the next step
-        print(f"step {step:>{len(str(args.steps))}}: train loss {train_loss:.4f}, validation loss {val_loss:.4f}")
+        print(f"step {step:>{len(str(args.steps))}}: train loss {train_loss:.4g}, validation loss {val_loss:.4g}")
 
     def steps_bar(items, total, what):
         return progress(items, total, what, minimum=1)

@@ -14,9 +14,8 @@ inside log-sum-exp: the replay keeps, per point, the largest logit of the
 first step (an input of the replay, so that all points share one compiled
 function), where the eager engine takes the largest logit of each step.
 Log-sum-exp is the same for any constant, so the two runs agree up to
-rounding (tested); it stays stable while the logits stay within a few
-hundred of where they started (beyond, exp overflows and the replay raises
-the engine's ``OverflowError``).
+rounding (tested). Should the logits move ~700 away from their kept constants (exp
+overflows, or underflows to a log of 0), the constants are taken again from the current logits.
 
 >>> run = train(TrainConfig(data="moons", steps=3, n_train=20, n_val=10, n_test=10))
 >>> len(run.train_loss), [r.step for r in run.records]
@@ -188,6 +187,14 @@ class CompiledLoss:
         self.shifts: dict[datasets.Point, float] = {}
 
     def __call__(self, split: datasets.Split, want_grads: bool = True) -> tuple[float, list[float]]:
+        try:
+            return self._mean(split, want_grads)
+        except (OverflowError, ValueError):  # a kept shift is ~700 off the logits now: exp overflowed, or all
+            # underflowed to 0 and log(0) failed. Shift by the current largest logits, as the eager engine does.
+            self.shifts.clear()
+            return self._mean(split, want_grads)
+
+    def _mean(self, split: datasets.Split, want_grads: bool) -> tuple[float, list[float]]:
         values = [p.data for p in self.params]
         total, grads = 0.0, [0.0] * len(values)
         for point, label in zip(split.points, split.labels):
@@ -257,17 +264,20 @@ def train(
     recorded = set(recorded_steps(config.steps, config.record))
     last = config.steps - 1
     for step in progress(range(config.steps), config.steps, "steps"):
-        loss, grads = loss_and_grads(data.train)
-        run.train_loss.append(loss)
-        before = [p.data for p in params]
-        for p, g in zip(params, grads):
-            p.grad = g
-        optimizer.step()
         reporting = report is not None and report_every and (step % report_every == 0 or step == last)
-        if step in recorded or reporting:
-            val_loss = loss_and_grads(data.val, want_grads=False)[0] if len(data.val) else math.nan
-            if reporting:
-                report(step, loss, val_loss)
+        try:
+            loss, grads = loss_and_grads(data.train)
+            if step in recorded or reporting:  # at the same parameters as the training loss
+                val_loss = loss_and_grads(data.val, want_grads=False)[0] if len(data.val) else math.nan
+            before = [p.data for p in params]
+            for p, g in zip(params, grads):
+                p.grad = g
+            optimizer.step()
+        except (OverflowError, ValueError) as error:
+            raise ValueError(f"training diverged at step {step} (lr {config.lr:g}): {error}") from None
+        run.train_loss.append(loss)
+        if reporting:
+            report(step, loss, val_loss)
         if step in recorded:
             states = optimizer.states if isinstance(optimizer, AdamW) else None
             run.records.append(
