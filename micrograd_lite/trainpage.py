@@ -170,3 +170,17 @@ def page_html(run: Run, title: str = "Watch it learn") -> str:
     payload = payload.replace("</", "<\\/")  # cannot close the script
     values = {"title": html.escape(title), "summary": html.escape(summary(run)), "data": payload}
     return re.sub(r"\{\{(\w+)\}\}", lambda m: values[m.group(1)], template)  # one pass: inserted text stays as is
+
+
+class TrainPage:
+    """The page of a run: ``.html()`` the file's text; Jupyter shows it inline, in a frame of its own."""
+
+    def __init__(self, run: Run, title: str = "Watch it learn") -> None:
+        self.run, self.title = run, title
+
+    def html(self) -> str:
+        return page_html(self.run, self.title)
+
+    def _repr_html_(self) -> str:
+        page = html.escape(self.html(), quote=True)
+        return f'<iframe srcdoc="{page}" style="width:100%;height:760px;border:1px solid #ccc"></iframe>'

@@ -15,12 +15,6 @@ DOCS = Path(__file__).resolve().parent.parent / "docs" / "training.md"
 SMALL = dict(n_train=30, n_val=12, n_test=30)
 
 
-@pytest.fixture(scope="session")
-def default_run():
-    """`micrograd-lite train`'s default run (about 4 s): the docs quote its accuracy, the browser opens its page."""
-    return train(TrainConfig())
-
-
 def test_the_compiled_run_agrees_with_the_eager_run():
     for data, optimizer in [("yinyang", "adamw"), ("moons", "sgd")]:
         config = TrainConfig(data=data, optimizer=optimizer, steps=15, lr=0.1, **SMALL)
