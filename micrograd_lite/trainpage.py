@@ -14,7 +14,7 @@ operands -- and the page's script runs forward and backward in that order,
 with the engine's local derivatives, exactly as ``backward()`` accumulates.
 That is what lets any data point be the probe (clicking it), at any step,
 for the price of the parameters alone; recording every point's graph would
-take 300 points × 123 nodes × 2 numbers per step, about 200 MB for 200 steps.
+take 300 points × 122 nodes × 2 numbers per step, about 200 MB for 200 steps.
 The same forward pass over a grid gives the decision regions. The page's
 numbers are the engine's: the tests compare them, digit for digit as shown
 (JavaScript's ``Math.exp``, ``Math.tanh`` and ``Math.log`` may differ from
@@ -110,7 +110,7 @@ def export_graph(run: Run, label: int) -> dict[str, object]:
         node.data = node.grad = WIDEST
     try:
         source = dot_source(root, params=params, rankdir="LR", max_nodes=None, fold_constants=True,
-                            name_intermediates=True)  # fmt: skip
+                            name_intermediates=True, graph_attr={"ranksep": "0.3", "nodesep": "0.12"})  # fmt: skip
     finally:
         for node, data, grad in saved:
             node.data, node.grad = data, grad

@@ -2,6 +2,8 @@
 
 import csv
 import re
+import subprocess
+import sys
 from pathlib import Path
 
 import pytest
@@ -11,7 +13,8 @@ from micrograd_lite.cli import main
 from micrograd_lite.training import CompiledLoss, TrainConfig, eager_loss, make_model, recorded_steps, train
 from micrograd_lite.trainpage import estimate_bytes, page_html
 
-DOCS = Path(__file__).resolve().parent.parent / "docs" / "training.md"
+ROOT = Path(__file__).resolve().parent.parent
+DOCS = ROOT / "docs" / "training.md"
 SMALL = dict(n_train=30, n_val=12, n_test=30)
 
 
@@ -114,3 +117,20 @@ def test_a_diverging_run_is_reported_readably_or_stopped_in_one_line(capsys):
     else:
         assert code == 0 and "test accuracy" in captured.out
         assert all(len(line) < 100 for line in captured.out.splitlines())
+
+
+def test_the_classifier_benchmark_runs_and_checks_agreement():
+    result = subprocess.run(
+        [sys.executable, str(ROOT / "benchmarks" / "bench_classifier.py"), "--quick"],
+        capture_output=True, text=True, timeout=300,
+    )  # fmt: skip
+    assert result.returncode == 0, result.stderr
+    assert re.search(r"compiled is [\d.]+x faster", result.stdout)
+
+
+def test_the_docs_show_the_pages_screenshots():
+    text = DOCS.read_text(encoding="utf-8")
+    for image in ("train_page.png", "train_page_small.png"):
+        path = ROOT / "docs" / "images" / image
+        assert f"images/{image}" in text and 0 < path.stat().st_size < 200_000
+    assert "docs/training.md" in (ROOT / "README.md").read_text(encoding="utf-8")
