@@ -399,6 +399,8 @@ def cmd_train(args) -> None:
     config = TrainConfig(data=args.data, hidden=tuple(args.hidden), optimizer=args.optimizer, lr=args.lr,
                          steps=args.steps, seed=args.seed, record=args.record)  # fmt: skip
     config.check()
+    if not (math.isfinite(args.max_mb) and args.max_mb >= 0):
+        raise CLIError(f"--max-mb must be a number of megabytes >= 0 (0: no limit), got {args.max_mb:g}")
     check_outputs([path for path in (args.html, args.csv) if path])
     if args.html:
         from .datasets import DATASETS

@@ -9,20 +9,12 @@ from micrograd_lite.training import probabilities
 from micrograd_lite.trainpage import TrainPage, page_data
 from micrograd_lite.util import format_number
 
-from .test_stepper import CHROMIUM, CHROMIUM_ARGS, require_browser
+from .test_stepper import (
+    browser,  # noqa: F401 (the fixture: the system Chromium, or a skip/CI failure)
+    open_watched,
+)
 
 SIZES = [(1400, 900), (1000, 700)]
-
-
-@pytest.fixture(scope="module")
-def browser():
-    require_browser()
-    from playwright.sync_api import sync_playwright
-
-    with sync_playwright() as playwright:
-        chromium = playwright.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
-        yield chromium
-        chromium.close()
 
 
 @pytest.fixture(scope="module")
@@ -33,7 +25,7 @@ def page_file(default_run, tmp_path_factory):
 
 
 @pytest.fixture
-def open_page(browser, page_file):
+def open_page(browser, page_file):  # noqa: F811 (browser: the fixture imported above)
     """Open the default run's page; the test fails on a console error or on any request that leaves the file."""
     errors, requests, pages = [], [], []
 
@@ -46,11 +38,7 @@ def open_page(browser, page_file):
             route.abort()
 
     def opened(size=(1400, 900)):
-        page = browser.new_page(viewport={"width": size[0], "height": size[1]})
-        page.route("**/*", route)
-        page.on("console", lambda message: errors.append(message.text) if message.type == "error" else None)
-        page.on("pageerror", lambda error: errors.append(str(error)))
-        page.goto(page_file.as_uri())
+        page = open_watched(browser, page_file, size, errors, route)
         pages.append(page)
         return page
 
