@@ -267,6 +267,8 @@ def train(
         reporting = report is not None and report_every and (step % report_every == 0 or step == last)
         try:
             loss, grads = loss_and_grads(data.train)
+            if not all(map(math.isfinite, (loss, *grads, *(p.data for p in params)))):
+                raise ValueError(f"the loss is {loss!r}, or a parameter or gradient is not finite")
             if step in recorded or reporting:  # at the same parameters as the training loss
                 val_loss = loss_and_grads(data.val, want_grads=False)[0] if len(data.val) else math.nan
             before = [p.data for p in params]

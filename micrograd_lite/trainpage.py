@@ -34,7 +34,7 @@ from importlib import resources
 
 from .engine import Value, topological_order
 from .losses import cross_entropy
-from .training import Run, TrainConfig, logits_of, neuron_names, point_inputs
+from .training import Run, TrainConfig, logits_of, make_model, neuron_names, point_inputs
 from .util import format_number
 from .viz import dot_source, pipe
 
@@ -42,27 +42,21 @@ PAGE_OPS = ("add", "sub", "mul", "tanh", "exp", "log")
 """The operations whose forward value and local derivatives the page's script computes (as the engine does)."""
 COLOURS = ("#1f77b4", "#d62728", "#2ca02c", "#9467bd", "#ff7f0e")
 WIDEST = -8.888e-18  # the widest number a box shows at 4 digits ("-8.888e-18"): its layout width
-FIXED_BYTES = 60_000  # the template, the script and the data set's points
-BYTES_PER_GRAPH_NODE = 620  # measured: a node of the laid-out picture (SVG) and its entry in the node list
-BYTES_PER_RECORDED_PARAM = 95  # measured: a parameter's value, gradient, m, √v and update at one step
+FIXED_BYTES = 40_000  # the template, the script and the data set's points
+BYTES_PER_GRAPH_NODE = 340  # measured: a box of the laid-out picture (SVG) and its entry in the node list
+BYTES_PER_GRAPH_EDGE = 911  # measured: an arrow of the picture (an operand of an operation)
+BYTES_PER_RECORDED_PARAM = 75  # measured: a parameter's value, gradient, m, √v and update at one step
 BYTES_PER_STEP = 21  # the training loss of every step
 DEFAULT_MAX_BYTES = 8_000_000
 
 
-def graph_nodes(config: TrainConfig, classes: int) -> int:
-    """How many Values one probe point's graph holds: 2 inputs, each neuron's weights, products, sum, tanh…"""
-    sizes = [2, *config.hidden, classes]
-    neurons = sum(n_out * (n_in + 1 + n_in + 1) for n_in, n_out in zip(sizes, sizes[1:]))  # w, b, w·x, sum
-    return 2 + neurons + sum(config.hidden) + 3 * classes + 5  # + tanh; z - max, exp; max, Σ, log, + max, - z_t
-
-
 def estimate_bytes(config: TrainConfig, classes: int) -> int:
     """The page's size, known before training: the pictures, the recorded parameters, the loss curve."""
-    sizes = [2, *config.hidden, classes]
-    params = sum((n_in + 1) * n_out for n_in, n_out in zip(sizes, sizes[1:]))
-    recorded = min(config.record, config.steps)
-    graphs = classes * graph_nodes(config, classes) * BYTES_PER_GRAPH_NODE
-    return FIXED_BYTES + graphs + recorded * params * BYTES_PER_RECORDED_PARAM + config.steps * BYTES_PER_STEP
+    model, _ = make_model(config, classes)
+    order = topological_order(cross_entropy(logits_of(model, point_inputs((0.0, 0.0))), 0))  # a probe's graph
+    picture = len(order) * BYTES_PER_GRAPH_NODE + sum(len(node.children) for node in order) * BYTES_PER_GRAPH_EDGE
+    recorded = min(config.record, config.steps) * len(model.parameters()) * BYTES_PER_RECORDED_PARAM
+    return FIXED_BYTES + classes * picture + recorded + config.steps * BYTES_PER_STEP
 
 
 def check_size(config: TrainConfig, classes: int, max_bytes: int | None = DEFAULT_MAX_BYTES) -> int:
