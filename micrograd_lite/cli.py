@@ -405,7 +405,9 @@ def cmd_train(args) -> None:
     if args.html:
         from .datasets import DATASETS
         from .trainpage import check_size
+        from .viz import pipe
 
+        pipe("digraph {}", "svg")  # the page's graphs need Graphviz's dot: a missing one is said before training
         size = check_size(config, len(DATASETS[args.data][0]), None if args.max_mb == 0 else int(args.max_mb * 1e6))
         print(f"the page will be about {size / 1e6:.1f} MB ({min(config.record, config.steps)} recorded steps)")
     bar = sys.stderr.isatty()

@@ -146,3 +146,10 @@ def test_a_run_that_blows_up_stops_at_once_in_one_line_and_writes_no_page(tmp_pa
     err = capsys.readouterr().err
     assert code == 2 and err.count("\n") == 1 and "training diverged at step 1 (lr 1e+308)" in err
     assert not page.exists()
+
+
+def test_a_missing_dot_is_said_before_training(tmp_path, monkeypatch, capsys):
+    monkeypatch.setenv("PATH", str(tmp_path))  # no Graphviz here
+    code = main(["train", "--steps", "100000", "--html", str(tmp_path / "train.html")])
+    err = capsys.readouterr()
+    assert code == 2 and err.err.count("\n") == 1 and "dot" in err.err and "step" not in err.out
