@@ -3,6 +3,7 @@
 import math
 import os
 import random
+import sys
 
 import pytest
 
@@ -139,3 +140,13 @@ def test_equal_to_pytorch_in_float64():
             assert mine.grad == pytest.approx(theirs, rel=1e-12, abs=1e-15)
         probabilities = [p.data for p in softmax([Value(x) for x in z])]
         assert probabilities == pytest.approx(torch.softmax(zt.detach()[0], 0).tolist(), rel=1e-12, abs=1e-300)
+
+
+def test_a_missing_torch_fails_under_ci_and_skips_elsewhere(monkeypatch):
+    monkeypatch.setitem(sys.modules, "torch", None)  # import torch now raises ImportError
+    monkeypatch.setenv("CI", "true")
+    with pytest.raises(pytest.fail.Exception, match="torch is not installed"):
+        torch_or_skip()
+    monkeypatch.delenv("CI")
+    with pytest.raises(pytest.skip.Exception, match="make test installs"):
+        torch_or_skip()

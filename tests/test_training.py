@@ -153,3 +153,22 @@ def test_a_missing_dot_is_said_before_training(tmp_path, monkeypatch, capsys):
     code = main(["train", "--steps", "100000", "--html", str(tmp_path / "train.html")])
     err = capsys.readouterr()
     assert code == 2 and err.err.count("\n") == 1 and "dot" in err.err and "step" not in err.out
+
+
+def test_an_interrupted_run_writes_neither_page_nor_csv(tmp_path, monkeypatch, capsys):
+    from micrograd_lite import training
+
+    calls = []
+    real = training.CompiledLoss.__call__
+
+    def interrupted(self, *args, **kwargs):
+        calls.append(1)
+        if len(calls) == 5:
+            raise KeyboardInterrupt
+        return real(self, *args, **kwargs)
+
+    monkeypatch.setattr(training.CompiledLoss, "__call__", interrupted)
+    page, table = tmp_path / "train.html", tmp_path / "loss.csv"
+    code = main(["train", "--steps", "50", "--html", str(page), "--csv", str(table), "--data", "moons"])
+    assert code == 130 and "interrupted" in capsys.readouterr().err
+    assert not page.exists() and not table.exists() and list(tmp_path.iterdir()) == []
