@@ -27,7 +27,6 @@ apart from the gradient. These are PyTorch's formulas (``torch.optim.AdamW``,
 from __future__ import annotations
 
 import math
-import numbers
 from collections.abc import Sequence
 from dataclasses import dataclass
 
@@ -45,11 +44,11 @@ class ParamState:
 
 
 def _check_number(name: str, x: object, low: float, high: float = math.inf, low_allowed: bool = True) -> float:
-    real = isinstance(x, numbers.Real) and not isinstance(x, bool) and math.isfinite(x)
-    if not (real and (x >= low if low_allowed else x > low) and x < high):
+    value = float(x) if isinstance(x, (int, float)) and not isinstance(x, bool) else math.nan  # nan: refused below
+    if not (math.isfinite(value) and (value >= low if low_allowed else value > low) and value < high):
         bound = f"{'>=' if low_allowed else '>'} {low:g}" + (f" and < {high:g}" if high != math.inf else "")
         raise ValueError(f"AdamW: {name} must be a finite number {bound}, got {x!r}")
-    return float(x)
+    return value
 
 
 class AdamW:

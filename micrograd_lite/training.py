@@ -121,7 +121,8 @@ def make_model(config: TrainConfig, classes: int) -> tuple[MLP, list[str]]:
         for neuron, name in zip(layer.neurons, names):
             for i, w in enumerate(neuron.w, start=1):
                 w.label = f"{name}.w{i}"
-            neuron.b.label = f"{name}.b"
+            if neuron.b is not None:
+                neuron.b.label = f"{name}.b"
     return model, [p.label for p in model.parameters()]
 
 
@@ -278,7 +279,7 @@ def train(
         except (OverflowError, ValueError) as error:
             raise ValueError(f"training diverged at step {step} (lr {config.lr:g}): {error}") from None
         run.train_loss.append(loss)
-        if reporting:
+        if reporting and report is not None:
             report(step, loss, val_loss)
         if step in recorded:
             states = optimizer.states if isinstance(optimizer, AdamW) else None

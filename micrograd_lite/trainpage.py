@@ -34,6 +34,7 @@ from importlib import resources
 
 from .engine import Value, topological_order
 from .losses import cross_entropy
+from .ops import Op
 from .training import Run, TrainConfig, logits_of, make_model, neuron_names, point_inputs
 from .util import format_number
 from .viz import dot_source, pipe
@@ -87,9 +88,10 @@ def export_graph(run: Run, label: int) -> dict[str, object]:
     nodes: list[list[object]] = []
     for node in order:
         if node.children:
-            if node.op.name not in PAGE_OPS:
-                raise ValueError(f"the training page cannot compute the operation {node.op.name!r}")
-            nodes.append([node.op.name, [position[id(c)] for c in node.children]])
+            name = node.op.name if isinstance(node.op, Op) else node.op
+            if name not in PAGE_OPS:
+                raise ValueError(f"the training page cannot compute the operation {name!r}")
+            nodes.append([name, [position[id(c)] for c in node.children]])
         elif id(node) in param_at:
             nodes.append(["param", param_at[id(node)]])
         elif node.label in ("x1", "x2"):
