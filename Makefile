@@ -1,6 +1,6 @@
 # The two quick-start commands:  make demo   and   make test
 # Each one creates .venv, installs the project with what it needs (the demo: its
-# `demo` extra only; the tests: the `dev` stack), and installs
+# `demo` extra only; the tests: the `dev` stack and PyTorch's CPU build), and installs
 # the system Graphviz (`dot`) when it is missing; `make test` (and `make docs`,
 # which takes screenshots) also installs Chromium, for the stepper page's browser
 # tests, and LibreOffice Calc, which the live-workbook tests recalculate with.
@@ -16,7 +16,7 @@ OUT    ?= out
 demo: graphviz $(VENV)/demo-installed
 	$(BIN)/micrograd-lite demo --out $(OUT)
 
-test: setup chromium libreoffice
+test: setup chromium libreoffice $(VENV)/torch-installed
 	$(BIN)/ruff check micrograd_lite tests examples benchmarks docs
 	$(BIN)/mypy
 	$(BIN)/python -m pytest micrograd_lite tests README.md
@@ -47,6 +47,12 @@ $(VENV)/installed: pyproject.toml
 	$(PYTHON) -m venv $(VENV)
 	$(BIN)/python -m pip install --quiet -e ".[dev]"
 	touch $@ $(VENV)/demo-installed
+
+# PyTorch, the CPU build, for the tests that compare cross_entropy and AdamW with it (float64, 1e-12):
+# about 30 s to install into a fresh venv, so `make test` runs them rather than skipping them.
+$(VENV)/torch-installed: $(VENV)/installed
+	$(BIN)/python -m pip install --quiet "torch==2.13.0+cpu"
+	touch $@
 
 # The demo needs matplotlib and XlsxWriter (and the system `dot`), not the test stack.
 $(VENV)/demo-installed: pyproject.toml

@@ -58,6 +58,7 @@ def build_images() -> list[Path]:
     IMAGES.mkdir(exist_ok=True)
     written = [render_course_network(IMAGES / "network.svg"), render_course_network(IMAGES / "network.png")]
     written += build_stepper_screenshots()
+    written += build_training_screenshots()
     curves = course.sweep(course.LEARNING_RATES, 100)
     for name, layout in (("loss_curves.png", "log"), ("loss_curves_linear.png", "linear")):
         course.plot_loss_curves(curves, IMAGES / name, layout=layout)
@@ -67,23 +68,47 @@ def build_images() -> list[Path]:
 
 def build_stepper_screenshots() -> list[Path]:
     """The stepper page as a learner sees it at 1400×900: before the pass, and mid-way (a_o1's turn)."""
-    from playwright.sync_api import sync_playwright
-
     from micrograd_lite.stepper import build_stepper
 
     network = course.build_network()
     stepper = build_stepper(network["E_total"], params=[network[w] for w in course.WEIGHT_NAMES])
-    page_path = IMAGES / "stepper.html"  # removed again below: the screenshots are what the docs show
-    page_path.write_text(stepper.html(), encoding="utf-8")
     turn = next(i for i, t in enumerate(stepper.turns, 1) if t.title == "a_o1 = sigmoid(o1)")
-    shots = {"stepper_start.png": 0, "stepper_step.png": turn}
+    return screenshots(stepper.html(), {"stepper_start.png": "go(0)", "stepper_step.png": f"go({turn})"})
+
+
+def build_training_screenshots() -> list[Path]:
+    """The training page of the default run: at 1400×900 mid-run, and at 1000×700 with a dot as the probe."""
+    from micrograd_lite.training import TrainConfig, train
+    from micrograd_lite.trainpage import TrainPage
+
+    run = train(TrainConfig())
+    dot = next(i for i, label in enumerate(run.dataset.train.labels) if label == 2)
+    shots = {
+        "train_page.png": "go(60)",
+        "train_page_small.png": f"probe = points[{dot}]; document.querySelector('#lines').checked = true; go(199)",
+    }
+    written = screenshots(TrainPage(run).html(), shots, sizes={"train_page_small.png": (1000, 700)})
+    from PIL import Image  # matplotlib's dependency: 256 colours make the screenshots a third of the bytes
+
+    for path in written:
+        Image.open(path).convert("RGB").quantize(256).save(path, optimize=True)
+    return written
+
+
+def screenshots(page_html: str, shots: dict[str, str], sizes: dict[str, tuple[int, int]] | None = None) -> list[Path]:
+    """Open a page in Chromium and save one screenshot per script of ``shots`` (at 1400×900 unless ``sizes`` says)."""
+    from playwright.sync_api import sync_playwright
+
+    page_path = IMAGES / "page.html"  # removed again below: the screenshots are what the docs show
+    page_path.write_text(page_html, encoding="utf-8")
     try:
         with sync_playwright() as playwright:
             browser = playwright.chromium.launch(executable_path="/usr/bin/chromium", args=["--no-sandbox"])
-            page = browser.new_page(viewport={"width": 1400, "height": 900})
-            page.goto(page_path.as_uri())
-            for name, step in shots.items():
-                page.evaluate(f"go({step})")
+            for name, script in shots.items():
+                width, height = (sizes or {}).get(name, (1400, 900))
+                page = browser.new_page(viewport={"width": width, "height": height})
+                page.goto(page_path.as_uri())
+                page.evaluate(script)
                 page.screenshot(path=str(IMAGES / name))
             browser.close()
     finally:

@@ -12,7 +12,9 @@ from .engine import Value, leaves, sum_values, topological_order, zero_grad
 from .errors import GraphvizNotFound
 from .gradcheck import GradcheckReport, gradcheck
 from .higher import grad, hessian, hvp
+from .losses import cross_entropy, softmax
 from .nn import MLP, SGD, Layer, Module, Neuron, half_sum_squared_error, mse
+from .optim import Adam, AdamW
 from .viz import draw_dot, render_graph  # graphviz itself is imported on first draw
 
 __version__ = "0.1.0"
@@ -35,6 +37,10 @@ __all__ = [
     "SGD",
     "half_sum_squared_error",
     "mse",
+    "softmax",
+    "cross_entropy",
+    "Adam",
+    "AdamW",
     "draw_dot",
     "render_graph",
     "GraphvizNotFound",

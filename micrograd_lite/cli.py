@@ -419,6 +419,48 @@ def steps_text(count: int) -> str:
     return f"{count:,} step" + ("" if count == 1 else "s")
 
 
+def cmd_train(args: argparse.Namespace) -> None:
+    """Train a classifier on moons or yin-yang; the loss every few steps, the test accuracy, the page, the CSV."""
+    from .training import TrainConfig, train
+    from .util import write_atomically
+
+    config = TrainConfig(data=args.data, hidden=tuple(args.hidden), optimizer=args.optimizer, lr=args.lr,
+                         steps=args.steps, seed=args.seed, record=args.record)  # fmt: skip
+    config.check()
+    if not (math.isfinite(args.max_mb) and args.max_mb >= 0):
+        raise CLIError(f"--max-mb must be a number of megabytes >= 0 (0: no limit), got {args.max_mb:g}")
+    check_outputs([path for path in (args.html, args.csv) if path])
+    if args.html:
+        from .datasets import DATASETS
+        from .trainpage import check_size
+        from .viz import pipe
+
+        pipe("digraph {}", "svg")  # the page's graphs need Graphviz's dot: a missing one is said before training
+        size = check_size(config, len(DATASETS[args.data][0]), None if args.max_mb == 0 else int(args.max_mb * 1e6))
+        print(f"the page will be about {size / 1e6:.1f} MB ({min(config.record, config.steps)} recorded steps)")
+    bar = sys.stderr.isatty()
+
+    def report(step: int, train_loss: float, val_loss: float) -> None:
+        if bar:
+            sys.stderr.write("\r\033[K")  # clear the progress bar's line; it is drawn again on the next step
+        print(f"step {step:>{len(str(args.steps))}}: train loss {train_loss:.4g}, validation loss {val_loss:.4g}")
+
+    def steps_bar(items: Iterable[T], total: int, what: str) -> Iterator[T]:
+        return progress(items, total, what, minimum=1)
+
+    run = train(config, progress=steps_bar, report=report, report_every=max(1, args.steps // 10))
+    print(f"test accuracy {run.test_accuracy:.2%} ({len(run.dataset.test)} points), {run.seconds:.1f} s of training")
+    if args.csv:
+        write_atomically(args.csv, run.csv().encode())
+        print(f"wrote {args.csv}")
+    if args.html:
+        from .trainpage import page_html
+
+        page = page_html(run).encode()
+        write_atomically(args.html, page)
+        print(f"wrote {args.html} ({len(run.records)} recorded steps, {len(page) / 1e6:.1f} MB)")
+
+
 def cmd_hessian(args: argparse.Namespace) -> None:
     """The matrix of second derivatives: of E_total by w1..w8 at epoch 0, or of --expr by its variables."""
     import csv
@@ -476,10 +518,12 @@ class ShownRows:
             yield row
 
 
-def progress(items: Iterable[T], total: int, what: str, stream: TextIO | None = None) -> Iterator[T]:
-    """Pass ``items`` through; a progress bar on ``stream`` (stderr) when it is a terminal and the run is long."""
+def progress(
+    items: Iterable[T], total: int, what: str, stream: TextIO | None = None, minimum: int = 10_000
+) -> Iterator[T]:
+    """Pass ``items`` through; a progress bar on ``stream`` (stderr) when it is a terminal and ``total >= minimum``."""
     stream = stream or sys.stderr
-    if total < 10_000 or not stream.isatty():
+    if total < minimum or not stream.isatty():
         yield from items
         return
     step = max(1, total // 200)
@@ -635,6 +679,20 @@ def build_parser() -> argparse.ArgumentParser:
     hessian.add_argument("--csv", type=output_path, metavar="FILE", help="write the matrix, full precision, as CSV")
     hessian.add_argument("--digits", type=significant_digits, default=4, help="significant digits shown (default 4)")
     hessian.set_defaults(run=cmd_hessian)
+
+    trainer = commands.add_parser("train", help="train a classifier on 2-D data (moons, yin-yang); --html: watch it")
+    trainer.add_argument("--data", choices=("moons", "yinyang"), default="yinyang", help="data set (default yinyang)")
+    trainer.add_argument("--hidden", type=positive_int, nargs="+", default=[8],
+                         help="hidden layer sizes, e.g. --hidden 8 or --hidden 8 8 (default 8)")
+    trainer.add_argument("--optimizer", choices=("adamw", "sgd"), default="adamw", help="default adamw")
+    trainer.add_argument("--lr", type=positive_float, default=0.05, help="learning rate (default %(default)s)")
+    trainer.add_argument("--steps", type=positive_int, default=1000, help="full-batch steps (default %(default)s)")
+    trainer.add_argument("--seed", type=int, default=0, help="seed of the data and the weights (default 0)")
+    trainer.add_argument("--html", type=output_path, metavar="FILE", help="write the page that shows the run")
+    trainer.add_argument("--record", type=positive_int, default=200, help="steps the page shows (default 200)")
+    trainer.add_argument("--max-mb", type=float, default=8.0, help="refuse a larger page (default 8; 0: no limit)")
+    trainer.add_argument("--csv", type=output_path, metavar="FILE", help="write the loss history as CSV")
+    trainer.set_defaults(run=cmd_train)
     return parser
 
 

@@ -1,5 +1,6 @@
 """The example notebooks run top to bottom, and show what they promise (graphs, the stepper)."""
 
+import re
 from pathlib import Path
 
 import pytest
@@ -28,9 +29,9 @@ def outputs(notebook, mime: str) -> list[str]:
     ]
 
 
-def test_there_are_the_three_notebooks():
+def test_there_are_the_four_notebooks():
     names = [p.name for p in NOTEBOOKS]
-    assert names == ["01_first_gradient.ipynb", "03_course_sheet.ipynb", "06_stepper.ipynb"]
+    assert names == ["01_first_gradient.ipynb", "03_course_sheet.ipynb", "06_stepper.ipynb", "07_training.ipynb"]
     for path in NOTEBOOKS:  # committed without outputs: the tests make them
         assert all(not cell.get("outputs") for cell in nbformat.read(path, as_version=4).cells)
 
@@ -57,3 +58,15 @@ def test_stepper_is_shown_inline(tmp_path):
     (page,) = outputs(notebook, "text/html")
     assert page.startswith("<iframe srcdoc=") and "trace-data" in page and "&lt;svg" in page
     assert "| 1 | E_total | + | 1.0 | E1 |" in outputs(notebook, "text/markdown")[0]
+
+
+def test_training_trains_and_shows_the_page_inline(tmp_path):
+    notebook = run_notebook(ROOT / "examples" / "07_training.ipynb", tmp_path)
+    (page,) = outputs(notebook, "text/html")
+    assert page.startswith("<iframe srcdoc=") and "Watch it learn" in page and "&lt;svg" in page
+    text = "".join(o.get("text", "") for cell in notebook.cells for o in cell.get("outputs", []))
+    loss = re.search(r"training loss ([\d.]+) -> ([\d.]+), test accuracy ([\d.]+)%", text)
+    assert loss and float(loss[2]) < float(loss[1]) / 3 and float(loss[3]) > 90
+    assert "[-0.0474, 0.0474]" in text  # softmax(2, -1) - (1, 0) = (-e^-3/(1+e^-3), e^-3/(1+e^-3))
+    (graph,) = outputs(notebook, "image/svg+xml")
+    assert ">max<" in graph and ">loss<" in graph and "exp" in graph

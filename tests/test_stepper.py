@@ -243,10 +243,7 @@ def page_of(browser, tmp_path):
     def open_page(stepper, size=(1400, 900)):
         path = tmp_path / "stepper.html"
         path.write_text(stepper.html(), encoding="utf-8")
-        page = browser.new_page(viewport={"width": size[0], "height": size[1]})
-        page.on("console", lambda message: errors.append(message.text) if message.type == "error" else None)
-        page.on("pageerror", lambda error: errors.append(str(error)))
-        page.goto(path.as_uri())
+        page = open_watched(browser, path, size, errors)
         pages.append(page)
         return page
 
@@ -254,6 +251,17 @@ def page_of(browser, tmp_path):
     for page in pages:
         page.close()
     assert errors == []
+
+
+def open_watched(browser, path, size, errors, route=None):
+    """A new page of ``size`` showing the file ``path``; console errors and uncaught exceptions go to ``errors``."""
+    page = browser.new_page(viewport={"width": size[0], "height": size[1]})
+    if route is not None:
+        page.route("**/*", route)
+    page.on("console", lambda message: errors.append(message.text) if message.type == "error" else None)
+    page.on("pageerror", lambda error: errors.append(str(error)))
+    page.goto(path.as_uri())
+    return page
 
 
 def step_shown(page) -> int:
