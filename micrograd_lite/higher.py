@@ -156,7 +156,10 @@ def _derivative_graphs(order: list[Value], needed: set[int]) -> dict[int, Deriva
             d_node = derivative[id(node)] = _total(terms.pop(id(node), []))
             local_derivatives = _local_derivatives(node)
         if id(child) in needed:
-            term = _times(local_derivatives[operand], d_node)  # the chain rule, over Values
+            try:
+                term = _times(local_derivatives[operand], d_node)  # the chain rule, over Values
+            except (ArithmeticError, ValueError) as error:  # an infinite local derivative times a gradient of 0
+                raise _not_again(node, error) from None
             if term is not None:
                 terms.setdefault(id(child), []).append(term)
     for node in order:  # the leaves: complete once the walk is over
@@ -208,13 +211,18 @@ def _local_derivatives(node: Value) -> Sequence[Derivative]:
     try:
         return _local_derivatives_of(node)
     except (ArithmeticError, ValueError) as error:  # its message names the derivative's own operations: not shown
-        operands = ", ".join(f"{name}={child.data!r}" for name, child in zip("ab", node.children))
-        op = ops.row(node.op)
-        derivatives = " and ".join(op.derivatives)
-        raise type(error)(
-            f"grad: the derivative of {op.symbol!r} at ({operands}), {derivatives}, cannot be differentiated "
-            "again there: its own derivative is infinite, undefined or too large for a float"
-        ) from None
+        raise _not_again(node, error) from None
+
+
+def _not_again(node: Value, error: ArithmeticError | ValueError) -> ArithmeticError | ValueError:
+    """The error of ``error``'s class naming the user's operation whose derivative has no derivative of its own."""
+    operands = ", ".join(f"{name}={child.data!r}" for name, child in zip("ab", node.children))
+    op = ops.row(node.op)
+    derivatives = " and ".join(op.derivatives)
+    return type(error)(
+        f"grad: the derivative of {op.symbol!r} at ({operands}), {derivatives}, cannot be differentiated "
+        "again there: it, or its own derivative, is infinite, undefined or too large for a float"
+    )
 
 
 # ----------------------------------------------------------------------
