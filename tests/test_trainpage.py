@@ -5,9 +5,9 @@ import math
 import pytest
 
 from micrograd_lite.engine import topological_order
+from micrograd_lite.notation import format_number
 from micrograd_lite.training import probabilities
 from micrograd_lite.trainpage import TrainPage, page_data
-from micrograd_lite.notation import format_number
 
 from .test_stepper import (
     browser,  # noqa: F401 (the fixture: the system Chromium, or a skip/CI failure)
