@@ -204,15 +204,21 @@ ROOT = Path(__file__).resolve().parent.parent
 
 
 def engine_at(revision: str) -> types.ModuleType:
-    """micrograd_lite/engine.py as it was at ``revision``, loaded as a module of its own.
+    """The engine as it was at ``revision``, loaded as a module of its own.
 
-    It lives in the package, so its relative imports (``from .ops import ...``) load this checkout's modules.
+    It lives in the package (micrograd_lite/core/engine.py; micrograd_lite/engine.py before the layered tree), so
+    its relative imports (``from .ops import ...``) load this checkout's modules.
     """
-    source = subprocess.run(
-        ["git", "show", f"{revision}:micrograd_lite/engine.py"], cwd=ROOT, capture_output=True, text=True, check=True
-    ).stdout
+    for package in ("micrograd_lite.core", "micrograd_lite"):
+        path = f"{package.replace('.', '/')}/engine.py"
+        shown = subprocess.run(["git", "show", f"{revision}:{path}"], cwd=ROOT, capture_output=True, text=True)
+        if shown.returncode == 0:
+            break
+    else:
+        raise SystemExit(f"no engine at {revision}: {shown.stderr.strip()}")
+    source = shown.stdout
     module = types.ModuleType(f"micrograd_lite.engine_at_{revision}")
-    module.__package__ = "micrograd_lite"
+    module.__package__ = package
     sys.modules[module.__name__] = module  # dataclasses and typing look modules up by name
     exec(compile(source, f"engine.py@{revision}", "exec"), module.__dict__)
     return module

@@ -8,16 +8,19 @@
 8.0
 """
 
-from .engine import Value, leaves, sum_values, topological_order, zero_grad
-from .errors import GraphvizNotFound
-from .gradcheck import GradcheckReport, gradcheck
-from .higher import grad, hessian, hvp
-from .losses import cross_entropy, softmax
-from .nn import MLP, SGD, Layer, Module, Neuron, half_sum_squared_error, mse
-from .optim import Adam, AdamW
-from .viz import draw_dot, render_graph  # graphviz itself is imported on first draw
+from . import old_paths  # noqa: F401  first: micrograd_lite.engine is micrograd_lite.core.engine, and so on
 
-__version__ = "0.1.0"
+# isort: split
+from . import gradcheck as _old_path  # noqa: F401  before the function below, which keeps the name (old_paths.py)
+from .core.engine import Value, leaves, sum_values, topological_order, zero_grad
+from .core.losses import cross_entropy, softmax
+from .core.nn import MLP, SGD, Layer, Module, Neuron, half_sum_squared_error, mse
+from .core.optim import Adam, AdamW
+from .errors import GraphvizNotFound
+from .show.viz import draw_dot, render_graph  # graphviz itself is imported on first draw
+from .transforms.gradcheck import GradcheckReport, gradcheck
+from .transforms.higher import grad, hessian, hvp
+from .version import __version__
 
 __all__ = [
     "Value",

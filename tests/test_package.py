@@ -51,8 +51,11 @@ def test_the_wheel_holds_the_type_marker_the_page_and_the_licence(dist):
         names = archive.namelist()
         metadata = email.message_from_bytes(archive.read(next(n for n in names if n.endswith(".dist-info/METADATA"))))
         licence = archive.read(next(n for n in names if n.endswith(".dist-info/licenses/LICENSE"))).decode()
-    assert "micrograd_lite/py.typed" in names and "micrograd_lite/templates/stepper.html" in names
-    assert "micrograd_lite/course/check.py" in names
+    assert "micrograd_lite/py.typed" in names and "micrograd_lite/show/templates/stepper.html" in names
+    assert "micrograd_lite/show/templates/train.html" in names
+    layers = ("core/engine.py", "transforms/compile/ir.py", "show/viz.py", "course/check.py", "cli/__init__.py")
+    assert {f"micrograd_lite/{path}" for path in layers} <= set(names)
+    assert "micrograd_lite/engine.pyi" in names  # an old import path's stub (micrograd_lite/old_paths.py)
     assert licence.startswith("MIT License") and metadata["License-Expression"] == "MIT"
     assert metadata["Version"] == micrograd_lite.__version__
     assert "Typing :: Typed" in metadata.get_all("Classifier")

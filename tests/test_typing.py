@@ -46,10 +46,10 @@ EXPECTED = {  # line of USER_SCRIPT -> the type mypy reveals
     12: "float",
     13: "list[float]",
     14: "tuple[float, ...]",
-    15: "list[micrograd_lite.engine.Value]",
+    15: "list[micrograd_lite.core.engine.Value]",
     16: "list[list[float]]",
     17: "list[float]",
-    20: "micrograd_lite.engine.Value | list[micrograd_lite.engine.Value]",
+    20: "micrograd_lite.core.engine.Value | list[micrograd_lite.core.engine.Value]",
     24: "dict[str, float]",
     25: "str",
 }

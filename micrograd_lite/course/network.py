@@ -26,7 +26,7 @@ from collections.abc import Callable, Iterator, Mapping, Sequence
 from dataclasses import dataclass
 from typing import TypedDict
 
-from ..engine import Value
+from ..core.engine import Value
 from ..util import Progress, no_progress
 
 INPUTS = {"i1": 0.05, "i2": 0.1}

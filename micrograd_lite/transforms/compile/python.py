@@ -12,7 +12,7 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 
-from ..ops import atom
+from ...core.ops import atom
 from .ir import Constant, Form, Gradient, Local, Operation, Program, as_written, plus_zero
 
 

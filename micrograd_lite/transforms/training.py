@@ -30,13 +30,13 @@ import math
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, field
 
-from . import datasets
+from ..core import datasets
+from ..core.engine import Value, sum_values
+from ..core.losses import cross_entropy, largest, softmax
+from ..core.nn import MLP, SGD
+from ..core.optim import AdamW
+from ..util import no_progress
 from .compile import compile_graph
-from .engine import Value, sum_values
-from .losses import cross_entropy, largest, softmax
-from .nn import MLP, SGD
-from .optim import AdamW
-from .util import no_progress
 
 OPTIMIZERS = ("adamw", "sgd")
 

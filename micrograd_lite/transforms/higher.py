@@ -32,8 +32,8 @@ import numbers
 from collections.abc import Iterable, Sequence
 from typing import Union
 
-from . import ops
-from .engine import (
+from ..core import ops
+from ..core.engine import (
     Value,
     _cycle_collector_paused,
     backward_walk,

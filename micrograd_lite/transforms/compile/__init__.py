@@ -51,10 +51,10 @@ from dataclasses import dataclass
 from types import CodeType
 from typing import TYPE_CHECKING, Any, NoReturn, Optional, Protocol, Union, cast
 
-from ..engine import Value, sum_values, topological_order, value_list
-from ..nn import learning_rate
-from ..ops import NAMESPACE, OPS, numpy_namespace, row
-from ..util import optional_import
+from ...core.engine import Value, sum_values, topological_order, value_list
+from ...core.nn import learning_rate
+from ...core.ops import NAMESPACE, OPS, numpy_namespace, row
+from ...util import optional_import
 from .arrays import batch_source
 from .ir import Program, record
 from .python import replay_source, sgd_step_source
@@ -62,7 +62,7 @@ from .python import replay_source, sgd_step_source
 if TYPE_CHECKING:  # NumPy is optional: only the batch replay needs it
     from numpy.typing import ArrayLike
 
-    from ..ops import Array
+    from ...core.ops import Array
 
     BatchResult = tuple[Array, tuple[Array, ...], tuple[float, ...]]  # values, input gradients, param gradients
     # One chunk's numbers: values, input gradients (an array per input), param gradients (per param, an array

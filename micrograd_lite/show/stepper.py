@@ -26,9 +26,9 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 from importlib import resources
 
+from ..core.engine import Value, topological_order
+from ..deprecated import deprecated
 from .backward_log import LogRow, log_backward
-from .deprecated import deprecated
-from .engine import Value, topological_order
 from .explain import Term, local_factors
 from .notation import Namer, factor_text, format_number, grad_text, is_constant
 from .viz import dot_source, node_ids, pipe
@@ -234,7 +234,7 @@ def _done(stepper: Stepper) -> str:
 
 
 def page_html(stepper: Stepper, title: str) -> str:
-    template = resources.files("micrograd_lite").joinpath("templates/stepper.html").read_text(encoding="utf-8")
+    template = resources.files("micrograd_lite.show").joinpath("templates/stepper.html").read_text(encoding="utf-8")
     data = json.dumps(_data(stepper), ensure_ascii=False).replace("</", "<\\/")  # cannot close the script
     values = {"title": html.escape(title), "count": str(len(stepper.turns)), "data": data, "svg": stepper.svg}
     return re.sub(r"\{\{(\w+)\}\}", lambda m: values[m.group(1)], template)  # one pass: inserted text stays as is

@@ -21,7 +21,7 @@ from the scalar code, for the same numbers point by point:
 
 from __future__ import annotations
 
-from ..ops import atom, for_arrays
+from ...core.ops import atom, for_arrays
 from .ir import Gradient, Operation, Program, Statement, plus_zero
 from .python import checked_code, comment, total, tuple_of, unpack
 

@@ -14,9 +14,9 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass, field
 
-from .engine import Value, depending_on
+from ..core.engine import Value, depending_on
+from ..core.ops import row, substitute, words
 from .notation import Namer, is_constant, number_text, python_text, tex
-from .ops import row, substitute, words
 
 # ----------------------------------------------------------------------
 # Local derivatives as text: (coefficient, factors).
@@ -246,7 +246,7 @@ def evaluate(derivation: Derivation, root: Value) -> float:
     Labels need not be Python names (``a b``, ``ｘ``, ``len``): each is read as
     a placeholder of its own before the text is parsed.
     """
-    from .expr import parse_expression
+    from ..core.expr import parse_expression
 
     name = derivation.names
     if name is None:

@@ -76,7 +76,7 @@ if TYPE_CHECKING:  # NumPy is optional: only the batch replay needs it
     Array = npt.NDArray[np.float64]
     ArrayOrFloat = Union[Array, float]  # noqa: UP007
 
-from .deprecated import module_aliases
+from ..deprecated import module_aliases
 
 # ----------------------------------------------------------------------
 # The functions the code may call, on plain floats.

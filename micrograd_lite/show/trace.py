@@ -3,8 +3,8 @@
 Each old name still works for one release, with a DeprecationWarning.
 """
 
+from ..deprecated import module_aliases
 from . import backward_log as _log
-from .deprecated import module_aliases
 
 __getattr__ = module_aliases(
     "micrograd_lite.trace",

@@ -12,7 +12,7 @@ import numbers
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 
-from .engine import Value
+from ..core.engine import Value
 
 
 @dataclass(frozen=True)

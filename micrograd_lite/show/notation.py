@@ -28,8 +28,8 @@ from __future__ import annotations
 import itertools
 from collections.abc import Sequence
 
-from .engine import Value, topological_order
-from .ops import FUNCTIONS, number_text, row, substitute, words
+from ..core.engine import Value, topological_order
+from ..core.ops import FUNCTIONS, number_text, row, substitute, words
 
 __all__ = [
     "INLINE_LIMIT", "Namer", "course_text", "factor_text", "format_number", "grad_text", "is_constant",

@@ -33,8 +33,8 @@ import functools
 from collections.abc import Callable
 from dataclasses import dataclass
 
-from ..engine import Value, depending_on
-from ..ops import Op, atom, literal, row, substitute, words
+from ...core.engine import Value, depending_on
+from ...core.ops import Op, atom, literal, row, substitute, words
 
 Form = Callable[[str], str]
 """How a printer writes a row's code: as it is (Python floats), or made right for arrays (``ops.for_arrays``)."""

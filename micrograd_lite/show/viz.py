@@ -27,14 +27,14 @@ from pathlib import Path
 from types import ModuleType
 from typing import TYPE_CHECKING, Any
 
-from .engine import Value, topological_order
-from .errors import GraphvizFailed, GraphvizNotFound
+from ..core.engine import Value, topological_order
+from ..core.ops import row
+from ..errors import GraphvizFailed, GraphvizNotFound
 from .notation import Namer, format_number, grad_text, is_constant
-from .ops import row
 
 if TYPE_CHECKING:
     import graphviz  # optional, imported on first draw; it ships no types: mypy reads its classes as Any
-from .util import optional_import, write_atomically
+from ..util import optional_import, write_atomically
 
 FORMATS = {".svg": "svg", ".png": "png", ".pdf": "pdf", ".dot": "dot", ".gv": "dot"}
 DEFAULT_MAX_NODES = 10_000

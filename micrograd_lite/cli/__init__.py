@@ -21,14 +21,15 @@ from collections.abc import Callable, Container, Iterable, Iterator, Mapping, Se
 from pathlib import Path
 from typing import TYPE_CHECKING, NoReturn, TextIO, TypeVar
 
-from . import __version__, course
-from .errors import CLIError
-from .notation import format_number, table_text
-from .util import install_command, is_stream
-from .viz import DEFAULT_MAX_NODES
+from .. import course
+from ..errors import CLIError
+from ..show.notation import format_number, table_text
+from ..show.viz import DEFAULT_MAX_NODES
+from ..util import install_command, is_stream
+from ..version import __version__
 
 if TYPE_CHECKING:
-    from .engine import Value
+    from ..core.engine import Value
 
 T = TypeVar("T")
 
@@ -131,7 +132,7 @@ def course_caption(lr: float | None = None) -> str:
 
 def render_course_network(path: str | os.PathLike[str], **draw_options: object) -> Path:
     """The course network at epoch 0, as the README and ``demo`` show it: top to bottom, constants folded."""
-    from .viz import render_graph
+    from ..show.viz import render_graph
 
     network = course.backpropagated_network()
     options = {"rankdir": "TB", "fold_constants": True, "name_intermediates": True, "caption": course_caption()}
@@ -146,8 +147,8 @@ def chosen_graph(args: argparse.Namespace) -> tuple[Value, dict[str, Value], Seq
             raise CLIError("NAME=VALUE assignments need --expr")
         network = course.backpropagated_network()
         return network["E_total"], network, [network[w] for w in course.WEIGHT_NAMES]
-    from .engine import leaves
-    from .expr import parse_expression
+    from ..core.engine import leaves
+    from ..core.expr import parse_expression
 
     values = variable_values(args.variables)
     root = parse_expression(args.expr, values)
@@ -181,7 +182,7 @@ def variable_values(assignments: Sequence[tuple[str, float]]) -> dict[str, float
 
 
 def cmd_graph(args: argparse.Namespace) -> None:
-    from .viz import render_graph
+    from ..show.viz import render_graph
 
     if args.expr is None and not args.variables:
         path = render_course_network(args.out, **draw_options(args))
@@ -343,7 +344,7 @@ def check_demo_installed() -> None:
 
 
 def cmd_compile(args: argparse.Namespace) -> None:
-    from .compile import compile_graph
+    from ..transforms.compile import compile_graph
 
     network = course.build_network()
     inputs = [network[name] for name in (*course.INPUTS, *course.TARGETS)]
@@ -358,7 +359,7 @@ def cmd_compile(args: argparse.Namespace) -> None:
 
 
 def cmd_explain(args: argparse.Namespace) -> None:
-    from . import explain
+    from ..show import explain
 
     root, named, params = chosen_graph(args)
     root.label = root.label or unused_name("f", named)  # an expression's result, named for the derivations
@@ -367,7 +368,7 @@ def cmd_explain(args: argparse.Namespace) -> None:
         raise CLIError(f"--expr {args.expr!r} has no variables: nothing to differentiate (e.g. --expr 'x*3' x=2)")
     check_outputs([p for p in (args.html, args.log_csv, args.log_md) if p])
     if args.frames or args.html:  # before any work: a page too large is refused, a large one announced
-        from .stepper import check_size
+        from ..show.stepper import check_size
 
         turns, size = check_size(root, args.max_steps)
         announce = f"the backward pass has {steps_text(turns)}; the page will be about {size / 1000:,.0f} KB"
@@ -384,11 +385,11 @@ def cmd_explain(args: argparse.Namespace) -> None:
 
 def write_backward_log(args: argparse.Namespace, root: Value, params: Sequence[Value]) -> None:
     """The backward pass turn by turn: a table, CSV, Markdown, SVG frames, the stepper page."""
-    from . import backward_log
-    from .util import write_atomically
+    from ..show import backward_log
+    from ..util import write_atomically
 
     if args.frames or args.html:
-        from .stepper import build_stepper
+        from ..show.stepper import build_stepper
 
         stepper = build_stepper(root, params=params, max_steps=args.max_steps)
         rows = stepper.log
@@ -421,8 +422,8 @@ def steps_text(count: int) -> str:
 
 def cmd_train(args: argparse.Namespace) -> None:
     """Train a classifier on moons or yin-yang; the loss every few steps, the test accuracy, the page, the CSV."""
-    from .training import TrainConfig, train
-    from .util import write_atomically
+    from ..transforms.training import TrainConfig, train
+    from ..util import write_atomically
 
     config = TrainConfig(data=args.data, hidden=tuple(args.hidden), optimizer=args.optimizer, lr=args.lr,
                          steps=args.steps, seed=args.seed, record=args.record)  # fmt: skip
@@ -431,9 +432,9 @@ def cmd_train(args: argparse.Namespace) -> None:
         raise CLIError(f"--max-mb must be a number of megabytes >= 0 (0: no limit), got {args.max_mb:g}")
     check_outputs([path for path in (args.html, args.csv) if path])
     if args.html:
-        from .datasets import DATASETS
-        from .trainpage import check_size
-        from .viz import pipe
+        from ..core.datasets import DATASETS
+        from ..show.trainpage import check_size
+        from ..show.viz import pipe
 
         pipe("digraph {}", "svg")  # the page's graphs need Graphviz's dot: a missing one is said before training
         size = check_size(config, len(DATASETS[args.data][0]), None if args.max_mb == 0 else int(args.max_mb * 1e6))
@@ -454,7 +455,7 @@ def cmd_train(args: argparse.Namespace) -> None:
         write_atomically(args.csv, run.csv().encode())
         print(f"wrote {args.csv}")
     if args.html:
-        from .trainpage import page_html
+        from ..show.trainpage import page_html
 
         page = page_html(run).encode()
         write_atomically(args.html, page)
@@ -466,8 +467,8 @@ def cmd_hessian(args: argparse.Namespace) -> None:
     import csv
     import io
 
-    from .higher import hessian
-    from .util import write_atomically
+    from ..transforms.higher import hessian
+    from ..util import write_atomically
 
     check_outputs([args.csv] if args.csv else [])
     root, named, params = chosen_graph(args)
@@ -569,7 +570,7 @@ def print_final_losses(curves: Mapping[float, Sequence[float]]) -> None:
 
 
 def check_outputs(paths: Iterable[str]) -> None:
-    from .util import check_writable
+    from ..util import check_writable
 
     try:
         check_writable(paths)
@@ -583,7 +584,7 @@ def check_outputs(paths: Iterable[str]) -> None:
 
 
 def build_parser() -> argparse.ArgumentParser:
-    from .stepper import DEFAULT_MAX_STEPS
+    from ..show.stepper import DEFAULT_MAX_STEPS
 
     parser = _Parser(
         prog="micrograd-lite",

@@ -22,8 +22,8 @@ import csv
 import io
 from dataclasses import dataclass, field
 
-from .deprecated import deprecated
-from .engine import Value, backward_walk, sent, topological_order
+from ..core.engine import Value, backward_walk, sent, topological_order
+from ..deprecated import deprecated
 from .notation import Namer, format_number
 
 

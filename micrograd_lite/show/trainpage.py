@@ -32,11 +32,11 @@ import math
 import re
 from importlib import resources
 
-from .engine import Value, topological_order
-from .losses import cross_entropy
+from ..core.engine import Value, topological_order
+from ..core.losses import cross_entropy
+from ..core.ops import Op
+from ..transforms.training import Run, TrainConfig, logits_of, make_model, neuron_names, point_inputs
 from .notation import format_number
-from .ops import Op
-from .training import Run, TrainConfig, logits_of, make_model, neuron_names, point_inputs
 from .viz import dot_source, pipe
 
 PAGE_OPS = ("add", "sub", "mul", "tanh", "exp", "log")
@@ -161,7 +161,7 @@ def summary(run: Run) -> str:
 
 def page_html(run: Run, title: str = "Watch it learn") -> str:
     """The self-contained page (no network requests: the data, the pictures and the script are inside)."""
-    template = resources.files("micrograd_lite").joinpath("templates/train.html").read_text(encoding="utf-8")
+    template = resources.files("micrograd_lite.show").joinpath("templates/train.html").read_text(encoding="utf-8")
     payload = json.dumps(page_data(run), ensure_ascii=False, allow_nan=False, separators=(",", ":"))
     payload = payload.replace("</", "<\\/")  # cannot close the script
     values = {"title": html.escape(title), "summary": html.escape(summary(run)), "data": payload}

@@ -23,9 +23,9 @@ import tokenize
 import unicodedata
 from collections.abc import Callable
 
-from .deprecated import deprecated
+from ..deprecated import deprecated
+from ..errors import ExpressionError
 from .engine import Value
-from .errors import ExpressionError
 from .ops import FUNCTIONS as METHODS
 from .ops import heaviside, sign
 
