@@ -15,7 +15,7 @@ import sys
 from pathlib import Path
 
 from micrograd_lite import course
-from micrograd_lite.cli import render_course_network
+from micrograd_lite.course import render_course_network
 
 DOCS = Path(__file__).resolve().parent
 IMAGES = DOCS / "images"

@@ -9,13 +9,15 @@ Numbers, names and tables are written by :mod:`micrograd_lite.notation`.
 
 from __future__ import annotations
 
+import csv
 import importlib
+import io
 import os
 import shlex
 import signal
 import stat
 import tempfile
-from collections.abc import Iterable
+from collections.abc import Iterable, Sequence
 from pathlib import Path
 from types import ModuleType
 from typing import Protocol, TypeVar
@@ -82,6 +84,19 @@ def no_progress(items: Iterable[T], total: int, what: str) -> Iterable[T]:
     [1, 2]
     """
     return items
+
+
+def csv_text(header: Sequence[object], rows: Iterable[Sequence[object]]) -> str:
+    """A header and its rows as CSV text, lines ending in ``\\n``: the backward log's, the Hessian's, a run's losses.
+
+    >>> csv_text(["x", "y"], [[1, "a,b"]])
+    'x,y\\n1,"a,b"\\n'
+    """
+    out = io.StringIO()
+    writer = csv.writer(out, lineterminator="\n")
+    writer.writerow(header)
+    writer.writerows(rows)
+    return out.getvalue()
 
 
 def write_atomically(path: str | os.PathLike[str], data: bytes | Iterable[bytes]) -> None:

@@ -9,7 +9,8 @@ from pathlib import Path
 import pytest
 
 from micrograd_lite import course
-from micrograd_lite.cli import main, progress
+from micrograd_lite.cli import main
+from micrograd_lite.cli.terminal import progress
 
 ERROR = "micrograd-lite: error:"
 

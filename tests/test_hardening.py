@@ -10,7 +10,7 @@ from hypothesis import given
 from hypothesis import strategies as st
 
 from micrograd_lite import Value
-from micrograd_lite.cli import DEMO_NEEDS
+from micrograd_lite.cli.sheet import DEMO_NEEDS
 from micrograd_lite.errors import ExpressionError
 from micrograd_lite.expr import MAX_LENGTH, MAX_OPERATIONS, parse_expression
 from micrograd_lite.gradcheck import gradcheck

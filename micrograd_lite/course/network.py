@@ -22,7 +22,7 @@ this one knows only the network.
 from __future__ import annotations
 
 import math
-from collections.abc import Callable, Iterator, Mapping, Sequence
+from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass
 from typing import TypedDict
 
@@ -37,6 +37,7 @@ FORWARD_NAMES = ("h1", "a_h1", "h2", "a_h2", "o1", "a_o1", "o2", "a_o2", "E1", "
 GRADIENT_NAMES = tuple(f"dE_d{w}" for w in WEIGHT_NAMES)
 COLUMNS = ("epoch", *TARGETS, *INPUTS, *WEIGHT_NAMES, *FORWARD_NAMES, *GRADIENT_NAMES)
 LEARNING_RATES = (0.1, 0.2, 0.5, 0.8, 1.0, 2.0, 1000.0)
+DEFAULT_LR = 0.5  # the sheet's own learning rate
 
 # The forward pass and the seeds' hand-derived gradients as spreadsheet formulas over the column names:
 # the live workbook states them as text and computes every cell with them.
@@ -251,3 +252,12 @@ def largest_formula_disagreement(rows: Sequence[Mapping[str, float]]) -> Formula
         ),
         key=lambda gap: gap.error,
     )
+
+
+def track_formula_gap(rows: Iterable[dict[str, float]], worst: list[FormulaGap]) -> Iterator[dict[str, float]]:
+    """Pass ``rows`` through, keeping in ``worst[0]`` the largest formula-vs-backward gap seen so far."""
+    for row in rows:
+        gap = largest_formula_disagreement([row])
+        if not worst or gap.error > worst[0].error:
+            worst[:] = [gap]
+        yield row

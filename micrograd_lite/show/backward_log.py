@@ -18,12 +18,11 @@ gradient to each child; each product sent is one row (a :class:`LogRow`).
 
 from __future__ import annotations
 
-import csv
-import io
 from dataclasses import dataclass, field
 
 from ..core.engine import Value, backward_walk, sent, topological_order
 from ..deprecated import deprecated
+from ..util import csv_text
 from .notation import Namer, format_number
 
 
@@ -93,11 +92,7 @@ def log_rows(rows: list[LogRow], digits: int | None = None) -> list[list[str]]:
 
 
 def log_csv(rows: list[LogRow]) -> str:
-    out = io.StringIO()
-    writer = csv.writer(out, lineterminator="\n")
-    writer.writerow(LOG_COLUMNS)
-    writer.writerows(log_rows(rows))
-    return out.getvalue()
+    return csv_text(LOG_COLUMNS, log_rows(rows))
 
 
 def log_markdown(rows: list[LogRow]) -> str:

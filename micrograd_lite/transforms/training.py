@@ -24,8 +24,6 @@ overflows, or underflows to a log of 0), the constants are taken again from the 
 
 from __future__ import annotations
 
-import csv
-import io
 import math
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, field
@@ -35,7 +33,7 @@ from ..core.engine import Value, sum_values
 from ..core.losses import cross_entropy, largest, softmax
 from ..core.nn import MLP, SGD
 from ..core.optim import AdamW
-from ..util import no_progress
+from ..util import csv_text, no_progress
 from .compile import compile_graph
 
 OPTIMIZERS = ("adamw", "sgd")
@@ -101,12 +99,8 @@ class Run:
     def csv(self) -> str:
         """The loss history: step, training loss, validation loss (recorded steps only)."""
         val = {r.step: r.val_loss for r in self.records}
-        out = io.StringIO()
-        writer = csv.writer(out, lineterminator="\n")
-        writer.writerow(["step", "train_loss", "val_loss"])
-        for step, loss in enumerate(self.train_loss):
-            writer.writerow([step, repr(loss), repr(val[step]) if step in val else ""])
-        return out.getvalue()
+        rows = ([step, repr(loss), repr(val[step]) if step in val else ""] for step, loss in enumerate(self.train_loss))
+        return csv_text(["step", "train_loss", "val_loss"], rows)
 
 
 # ----------------------------------------------------------------------
