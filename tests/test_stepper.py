@@ -169,17 +169,33 @@ def test_a_hundred_term_expression_makes_a_small_page_quickly(tmp_path):
     cmd = [sys.executable, "-m", "micrograd_lite", "explain", "--expr", HUNDRED_TERMS, "x=2", "--wrt", "x"]
     result = subprocess.run([*cmd, "--html", str(out)], capture_output=True, text=True, timeout=120)
     assert result.returncode == 0, result.stderr
-    assert "199 steps" in result.stderr and "KB" in result.stderr
+    assert "199 turns" in result.stderr and "KB" in result.stderr
     assert out.stat().st_size < 1_000_000
 
 
 def test_a_page_past_the_limit_is_refused_before_any_work(tmp_path, capsys):
     out = tmp_path / "trace.html"
-    args = ["explain", "--expr", HUNDRED_TERMS, "x=2", "--html", str(out), "--max-steps", "150"]
+    args = ["explain", "--expr", HUNDRED_TERMS, "x=2", "--html", str(out), "--max-turns", "150"]
     assert main(args) == 2
     err = capsys.readouterr()
-    assert "199 steps, more than the limit of 150" in err.err and "--max-steps 199" in err.err
+    assert "199 turns, more than the limit of 150" in err.err and "--max-turns 199" in err.err
     assert err.out == "" and not out.exists()
+
+
+def test_max_steps_still_sets_the_limit_of_turns(tmp_path, capsys):
+    """--max-steps, the option's name in 0.1.0, is kept for one release (CHANGELOG): the same limit."""
+    out = tmp_path / "trace.html"
+    assert main(["explain", "--expr", HUNDRED_TERMS, "x=2", "--html", str(out), "--max-steps", "150"]) == 2
+    assert "199 turns, more than the limit of 150" in capsys.readouterr().err and not out.exists()
+
+
+def test_the_old_names_of_the_limit_warn_and_still_work():
+    import micrograd_lite.stepper as stepper_module
+
+    with pytest.warns(DeprecationWarning, match="DEFAULT_MAX_TURNS"):
+        assert stepper_module.DEFAULT_MAX_STEPS == stepper_module.DEFAULT_MAX_TURNS == 500
+    with pytest.warns(DeprecationWarning, match="max_turns"), pytest.raises(ValueError, match="limit of 1:"):
+        build_stepper((Value(2.0, "x") * 3 + 1).tanh(), max_steps=1)
 
 
 def test_cli_writes_page_frames_and_tables(tmp_path, capsys):
@@ -188,10 +204,10 @@ def test_cli_writes_page_frames_and_tables(tmp_path, capsys):
     args += ["--html", str(html_path), "--trace-csv", str(csv_path), "--frames", str(tmp_path / "frames")]
     assert main(args) == 0
     out = capsys.readouterr().out
-    assert "upstream ∂/∂node" in out and f"wrote {html_path} (3 steps" in out
+    assert "upstream ∂/∂node" in out and f"wrote {html_path} (3 turns" in out
     assert html_path.read_text().count("<svg") == 1
-    assert len(list((tmp_path / "frames").glob("step_*.svg"))) == 3
-    assert re.search(r"^1,f,tanh,1.0,", csv_path.read_text(), re.M)  # step 1, as on the page and in step_001.svg
+    assert len(list((tmp_path / "frames").glob("turn_*.svg"))) == 3
+    assert re.search(r"^1,f,tanh,1.0,", csv_path.read_text(), re.M)  # turn 1, as on the page and in turn_001.svg
 
 
 # ----------------------------------------------------------------------
@@ -265,7 +281,7 @@ def open_watched(browser, path, size, errors, route=None):
 
 
 def step_shown(page) -> int:
-    return int(re.match(r"step (\d+) / \d+", page.inner_text("#where")).group(1))
+    return int(re.match(r"turn (\d+) / \d+", page.inner_text("#where")).group(1))
 
 
 FOCUSABLE = ["body", "#first", "#prev", "#next", "#last", "#slider", "#zoom-in", "#fit", "#view", "#panel"]
@@ -471,7 +487,7 @@ def test_the_last_step_ends_with_the_backward_pass_done(page_of):
     page.keyboard.press("ArrowRight")
     text = page.inner_text("#panel")
     assert text.startswith(stepper.turns[-1].title)  # the last turn, then the summary
-    assert "Backward pass done" in text and "23 steps: every gradient is complete" in text
+    assert "Backward pass done" in text and "23 turns: every gradient is complete" in text
     shown = dict(re.findall(r"∂E_total/∂(\w+)\s*=\s*(\S+)", text.split("Backward pass done")[1]))
     assert list(shown)[:8] == list(course.WEIGHT_NAMES)  # the parameters first, in their order
     assert set(shown) == {*course.WEIGHT_NAMES, *course.INPUTS, *course.TARGETS}

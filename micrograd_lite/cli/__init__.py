@@ -23,7 +23,7 @@ from typing import NoReturn
 from .. import course
 from ..deprecated import module_aliases
 from ..errors import CLIError
-from ..show.stepper import DEFAULT_MAX_STEPS
+from ..show.stepper import DEFAULT_MAX_TURNS
 from ..show.viz import DEFAULT_MAX_NODES
 from ..version import __version__
 from .arguments import assignment, output_path, positive_float, positive_int, significant_digits, tolerance
@@ -113,13 +113,16 @@ def build_parser() -> argparse.ArgumentParser:
                          help="write the backward log as CSV")
     explain.add_argument("--backward-log-md", "--trace-md", dest="log_md", type=output_path, metavar="FILE",
                          help="write the backward log as Markdown")
-    explain.add_argument("--frames", type=output_path, metavar="DIR", help="one SVG per backward step")
+    explain.add_argument("--frames", type=output_path, metavar="DIR",
+                         help="one SVG per backward turn (turn_001.svg, ...)")
     explain.add_argument("--html", type=output_path, metavar="FILE", help="one self-contained page to step through")
-    explain.add_argument(
+    explain.add_argument(  # --max-steps: its name of 0.1.0, kept for one release
+        "--max-turns",
         "--max-steps",
+        dest="max_turns",
         type=positive_int,
-        default=DEFAULT_MAX_STEPS,
-        help=f"refuse --html/--frames for a backward pass longer than this (default {DEFAULT_MAX_STEPS})",
+        default=DEFAULT_MAX_TURNS,
+        help=f"refuse --html/--frames for a backward pass of more turns than this (default {DEFAULT_MAX_TURNS})",
     )
     explain.set_defaults(run=cmd_explain)
 

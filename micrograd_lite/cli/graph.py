@@ -109,8 +109,8 @@ def cmd_explain(args: argparse.Namespace) -> None:
     if args.frames or args.html:  # before any work: a page too large is refused, a large one announced
         from ..show.stepper import check_size
 
-        turns, size = check_size(root, args.max_steps)
-        announce = f"the backward pass has {steps_text(turns)}; the page will be about {size / 1000:,.0f} KB"
+        turns, size = check_size(root, args.max_turns)
+        announce = f"the backward pass has {turns_text(turns)}; the page will be about {size / 1000:,.0f} KB"
         print(announce, file=sys.stderr)
     for name in args.wrt or default_wrt:
         if name not in named:
@@ -129,7 +129,7 @@ def write_backward_log(args: argparse.Namespace, root: Value, params: Sequence[V
     if args.frames or args.html:
         from ..show.stepper import build_stepper
 
-        stepper = build_stepper(root, params=params, max_steps=args.max_steps)
+        stepper = build_stepper(root, params=params, max_turns=args.max_turns)
         rows = stepper.log
     else:
         rows = backward_log.log_backward(root)
@@ -146,16 +146,16 @@ def write_backward_log(args: argparse.Namespace, root: Value, params: Sequence[V
         folder.mkdir(parents=True, exist_ok=True)
         frames = stepper.frames()
         for i, svg in enumerate(frames, start=1):
-            write_atomically(folder / f"step_{i:03d}.svg", svg.encode())
+            write_atomically(folder / f"turn_{i:03d}.svg", svg.encode())
         print(f"wrote {len(frames)} frames to {folder}/")
     if args.html:
         page = stepper.html().encode()
         write_atomically(args.html, page)
-        print(f"wrote {args.html} ({steps_text(len(stepper.turns))}, {len(page) / 1000:,.0f} KB)")
+        print(f"wrote {args.html} ({turns_text(len(stepper.turns))}, {len(page) / 1000:,.0f} KB)")
 
 
-def steps_text(count: int) -> str:
-    return f"{count:,} step" + ("" if count == 1 else "s")
+def turns_text(count: int) -> str:
+    return f"{count:,} turn" + ("" if count == 1 else "s")
 
 
 def cmd_hessian(args: argparse.Namespace) -> None:

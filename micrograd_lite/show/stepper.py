@@ -27,13 +27,13 @@ from dataclasses import dataclass
 from importlib import resources
 
 from ..core.engine import Value, topological_order
-from ..deprecated import deprecated
+from ..deprecated import deprecated, module_aliases
 from .backward_log import LogRow, log_backward
 from .explain import Term, local_factors
 from .notation import Namer, factor_text, format_number, grad_text, is_constant
 from .viz import dot_source, node_ids, pipe
 
-DEFAULT_MAX_STEPS = 500  # past this a page is over a megabyte and Graphviz's layout takes many seconds
+DEFAULT_MAX_TURNS = 500  # past this a page is over a megabyte and Graphviz's layout takes many seconds
 BYTES_PER_STEP = 2_700  # measured on the course network and on a sum of 100 terms: picture and data together
 SVG_NS = "http://www.w3.org/2000/svg"
 
@@ -79,7 +79,7 @@ class Stepper:
         return self.log
 
     def __repr__(self) -> str:
-        return f"Stepper({len(self.turns)} steps, {len(self.svg):,} bytes of picture)"
+        return f"Stepper({len(self.turns)} turns, {len(self.svg):,} bytes of picture)"
 
     def html(self, title: str = "The backward pass, step by step") -> str:
         """A self-contained page (no network): the picture, the controls and the chain-rule panel."""
@@ -96,19 +96,19 @@ class Stepper:
 
 
 def check_size(
-    root: Value, max_steps: int | None = DEFAULT_MAX_STEPS, order: list[Value] | None = None
+    root: Value, max_turns: int | None = DEFAULT_MAX_TURNS, order: list[Value] | None = None
 ) -> tuple[int, int]:
-    """``(turns, estimated page bytes)``; ValueError past ``max_steps``, before any work is done.
+    """``(turns, estimated page bytes)``; ValueError past ``max_turns``, before any work is done.
 
     ``order``: the graph's topological order, when the caller has sorted it already.
     """
     turns = sum(1 for node in (topological_order(root) if order is None else order) if node.children)
     estimate = turns * BYTES_PER_STEP + 10_000  # + the page's own text and script
-    if max_steps is not None and turns > max_steps:
+    if max_turns is not None and turns > max_turns:
         raise ValueError(
-            f"the backward pass has {turns:,} steps, more than the limit of {max_steps:,}: "
+            f"the backward pass has {turns:,} turns, more than the limit of {max_turns:,}: "
             f"the page would be about {estimate / 1e6:.1f} MB and slow to lay out; "
-            f"raise the limit (--max-steps {turns}) to make it anyway"
+            f"raise the limit (--max-turns {turns}) to make it anyway"
         )
     return turns, estimate
 
@@ -117,15 +117,20 @@ def build_stepper(
     root: Value,
     params: Iterable[Value] = (),
     rankdir: str = "TB",
-    max_steps: int | None = DEFAULT_MAX_STEPS,
+    max_turns: int | None = DEFAULT_MAX_TURNS,
+    max_steps: int | None = None,
 ) -> Stepper:
     """Log the backward pass of ``root`` and lay its graph out once (needs Graphviz's ``dot`` program).
 
     Constants are folded into their operation (``0.5 *``): they are drawn
-    nowhere and send nothing worth a line. Raises ValueError past ``max_steps``.
+    nowhere and send nothing worth a line. Raises ValueError past ``max_turns``
+    (``max_steps``: its name of 0.1.0, deprecated).
     """
     order = topological_order(root)  # the one sort: the size check, the names, the log and the picture share it
-    check_size(root, max_steps, order)
+    if max_steps is not None:
+        deprecated("build_stepper(max_steps=...)", "max_turns")
+        max_turns = max_steps
+    check_size(root, max_turns, order)
     params = list(params)  # read twice: drawn blue, and listed first in the summary
     name = Namer(root, order)
     log = log_backward(root, name)
@@ -226,9 +231,9 @@ def _data(stepper: Stepper) -> dict[str, object]:
 def _done(stepper: Stepper) -> str:
     """What the last step adds to its panel: the pass is over, and the gradient of every input and parameter."""
     rows = "".join(f"<tr><td>{html.escape(d)}</td><td>= {html.escape(g)}</td></tr>" for d, g in stepper.results)
-    steps = f"{len(stepper.turns)} step" + "s" * (len(stepper.turns) != 1)
+    turns = f"{len(stepper.turns)} turn" + "s" * (len(stepper.turns) != 1)
     return (
-        f"<div class='done'><h2>Backward pass done</h2><p>{steps}: every gradient is complete. "
+        f"<div class='done'><h2>Backward pass done</h2><p>{turns}: every gradient is complete. "
         f"The gradient of each input and parameter:</p><table>{rows}</table></div>"
     )
 
@@ -293,3 +298,9 @@ def svg_frames(stepper: Stepper) -> list[str]:
         previous = [send.edge_id for send in turn.sends]
         frames.append(ET.tostring(picture, encoding="unicode"))
     return frames
+
+
+__getattr__ = module_aliases(
+    "micrograd_lite.stepper",
+    {"DEFAULT_MAX_STEPS": ("micrograd_lite.stepper.DEFAULT_MAX_TURNS", DEFAULT_MAX_TURNS)},
+)
