@@ -11,6 +11,8 @@ import pytest
 
 from micrograd_lite import course
 from micrograd_lite.course.read import Table
+from tests.commands import assert_one_line_error, cli
+from tests.learner_files import course_table_lines, write_table
 
 
 def σ(x):
@@ -86,3 +88,31 @@ def test_other_targets_and_inputs_are_the_workbooks_own():
     rows = learner_sheet(t1=0.01, t2=0.99, i1=1.0, i2=-0.5, lr=2.0)
     assert course.check_table(as_table(rows, lr=None)).agrees  # η inferred as 2
     assert course.check_table(as_table(rows, lr=None)).lr == 2.0
+
+
+# ----------------------------------------------------------------------
+# What an adversarial pass over issues 11-15 found (from test_adversarial.py), one test per defect.
+# ----------------------------------------------------------------------
+
+
+def test_a_row_too_large_to_recompute_is_named(tmp_path):
+    """A target of 1e300 overflows ½(t1 − a_o1)² in the engine: the one line named neither the file nor the row."""
+    lines = course_table_lines(tmp_path)
+    lines[3][lines[0].index("t1")] = "1e300"
+    write_table(tmp_path / "mine.csv", lines)
+    result = cli("sheet", "--compare", "mine.csv", cwd=tmp_path)
+    assert_one_line_error(result, "mine.csv: row 4 cannot be recomputed", "overflow")
+
+
+def test_the_report_names_the_columns_it_could_not_check(tmp_path):
+    """Columns the reader did not recognise went unchecked without a word: 'all agree' seemed to cover them."""
+    lines = course_table_lines(tmp_path)
+    kept = [c for c, header in enumerate(lines[0]) if not header.startswith("dE_dw") and header != "E2"]
+    write_table(tmp_path / "mine.csv", [[cells[c] for c in kept] for cells in lines])
+    result = cli("sheet", "--compare", "mine.csv", cwd=tmp_path)
+    assert result.returncode == 0, result.stderr
+    assert "all 4 rows agree" in result.stdout
+    assert (
+        "not checked (no such column): E2, dE_dw1, dE_dw2, dE_dw3, dE_dw4, dE_dw5, dE_dw6, dE_dw7, dE_dw8"
+        in result.stdout
+    )

@@ -1,6 +1,7 @@
 """The course commands: sheet (streamed, bounded, checked), sheet --compare, sweep and demo."""
 
 import io
+import os
 import subprocess
 import sys
 import zipfile
@@ -10,7 +11,9 @@ import pytest
 
 from micrograd_lite import course
 from micrograd_lite.cli import main
+from micrograd_lite.cli.sheet import DEMO_NEEDS
 from micrograd_lite.cli.terminal import progress
+from tests.commands import assert_one_line_error, cli
 
 ERROR = "micrograd-lite: error:"
 
@@ -188,3 +191,131 @@ def test_an_interrupted_long_run_leaves_no_file_and_no_temporary_file(tmp_path):
     _, err = process.communicate(timeout=30)
     assert process.returncode == 130 and err.strip() == "micrograd-lite: interrupted"
     assert list(tmp_path.iterdir()) == []
+
+
+# ----------------------------------------------------------------------
+# Issue 13's adversarial inputs (were test_hardening.py): each case once crashed, hung or was silently accepted.
+# ----------------------------------------------------------------------
+
+
+def test_demo_into_an_existing_file_says_so(tmp_path):
+    (tmp_path / "out").write_text("mine")
+    result = cli("demo", "--out", "out", "--epochs", "2", cwd=tmp_path)
+    assert_one_line_error(result, "--out out", "a file of that name exists")  # was "[Errno 17] File exists"
+    assert (tmp_path / "out").read_text() == "mine"
+
+
+# ----------------------------------------------------------------------
+# demo on a plain install names every missing extra at once (defect 11).
+# ----------------------------------------------------------------------
+
+BLOCK_IMPORTS = """
+import sys
+for name in sys.argv[1].split(","):
+    sys.modules[name] = None  # `import name` now fails as if it were not installed
+from micrograd_lite.cli import main
+sys.exit(main(sys.argv[2:]))
+"""
+
+
+def run_demo_without(modules, tmp_path, path=None):
+    env = dict(os.environ, PATH=os.environ["PATH"] if path is None else path)
+    return subprocess.run(
+        [sys.executable, "-c", BLOCK_IMPORTS, ",".join(modules), "demo", "--out", str(tmp_path / "out")],
+        capture_output=True,
+        text=True,
+        env=env,
+    )
+
+
+def test_demo_names_every_missing_extra_and_dot_at_once_before_any_work(tmp_path):
+    result = run_demo_without([module for module, _ in DEMO_NEEDS], tmp_path, path=str(tmp_path))  # no dot on PATH
+    # from this clone the hint installs the clone; its pictures need the dot program, not the graphviz package
+    assert_one_line_error(result, "matplotlib, xlsxwriter not installed: pip install -e '.[plots,spreadsheets]'", "dot")
+    assert result.stdout == ""  # no work done
+    assert not (tmp_path / "out").exists()  # and no empty folder left behind
+
+
+def test_demo_names_only_what_is_missing(tmp_path):
+    result = run_demo_without(["xlsxwriter"], tmp_path)
+    assert_one_line_error(result, "xlsxwriter not installed: pip install -e '.[spreadsheets]'")
+    assert "matplotlib" not in result.stderr and "dot" not in result.stderr
+    assert not (tmp_path / "out").exists()
+
+
+def test_demo_needs_match_the_modules_own_imports(tmp_path):
+    """DEMO_NEEDS restates what plots, viz and workbook import: blocking each must fail there with the same extra."""
+    getters = {
+        "matplotlib": "micrograd_lite.course.plots._pyplot",
+        "xlsxwriter": "micrograd_lite.course.workbook.require_xlsxwriter",
+    }
+    assert set(getters) == {module for module, _ in DEMO_NEEDS}
+    for module, extra in DEMO_NEEDS:
+        owner, getter = getters[module].rsplit(".", 1)
+        code = f"import sys; sys.modules[{module!r}] = None\nimport {owner} as owner\nowner.{getter}()"
+        result = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True)
+        assert f"pip install -e '.[{extra}]'" in result.stderr, (module, result.stderr)
+
+
+# ----------------------------------------------------------------------
+# What an adversarial pass over issues 11-15 found (from test_adversarial.py), one test per defect.
+# ----------------------------------------------------------------------
+
+
+def test_the_sheet_can_be_written_to_standard_output(tmp_path):
+    """`--csv /dev/stdout` failed: the free-space check and the temporary file looked for the folder /proc/N/fd."""
+    import subprocess
+    import sys
+
+    command = [sys.executable, "-m", "micrograd_lite", "sheet", "--epochs", "2", "--csv", "/dev/stdout"]
+    result = subprocess.run(command, capture_output=True, text=True, cwd=tmp_path, timeout=60)
+    assert result.returncode == 0, result.stderr
+    assert "epoch,t1,t2,i1,i2,w1" in result.stdout and "\n1,0.5,0.5,0.05,0.1," in result.stdout
+
+
+@pytest.mark.parametrize("name", ["sheet.xls", "sheet.ods", "sheet"])
+def test_the_workbook_is_refused_under_a_name_that_says_another_format(name, tmp_path):
+    """--xlsx sheet.xls wrote an .xlsx under an .xls name: Excel warns that the format and extension differ."""
+    result = cli("sheet", "--epochs", "2", "--xlsx", name, cwd=tmp_path)
+    assert_one_line_error(result, f"--xlsx {name}", "name it sheet.xlsx")
+    assert list(tmp_path.iterdir()) == []
+
+
+@pytest.mark.parametrize("name", ["l", "x.xyz", "loss.png.", "loss.jpg"])
+def test_sweep_refuses_a_figure_name_it_cannot_write_before_training(name, tmp_path, monkeypatch, capsys):
+    """--out l wrote a PNG named l; --out x.xyz trained every learning rate and only then failed."""
+    from micrograd_lite import cli as command_line
+    from micrograd_lite import course
+
+    def no_training(*args, **kwargs):
+        raise AssertionError("trained before the name was checked")
+
+    monkeypatch.setattr(course, "iter_rows", no_training)
+    monkeypatch.chdir(tmp_path)
+    assert command_line.main(["sweep", "--epochs", "5", "--out", name]) == 2
+    error = capsys.readouterr().err
+    assert error.startswith(f"micrograd-lite: error: {name}: ") and error.count("\n") == 1, error
+    assert "a figure file's name ends in .png, .svg, .pdf" in error
+    assert list(tmp_path.iterdir()) == []
+
+
+def test_a_long_csv_shows_progress_on_a_terminal_while_it_is_read_and_checked(tmp_path, monkeypatch, capsys):
+    """A 99,999-row CSV took 6 s with no sign of life; the bar is the one `sheet --epochs` shows, then cleared."""
+    import io
+    import sys
+
+    from micrograd_lite import cli as command_line
+    from micrograd_lite import course
+
+    class Terminal(io.StringIO):
+        def isatty(self):
+            return True
+
+    course.write_csv(tmp_path / "long.csv", course.train(0.5, 10_000))
+    terminal = Terminal()
+    monkeypatch.setattr(sys, "stderr", terminal)
+    assert command_line.main(["sheet", "--compare", str(tmp_path / "long.csv")]) == 0
+    shown = terminal.getvalue()
+    assert "0/10000 rows read of " in shown and "9950/10000 rows checked of " in shown, shown[-300:]
+    assert shown.endswith("\r") and shown.rsplit("\r", 2)[1].strip() == ""  # the last bar is erased
+    assert "all 10000 rows agree" in capsys.readouterr().out

@@ -10,6 +10,8 @@ from micrograd_lite import course
 from micrograd_lite.course.cells import cell_name
 from micrograd_lite.course.read import REQUIRED, column_for
 from micrograd_lite.errors import UnreadableSheet
+from tests.commands import assert_one_line_error, cli
+from tests.learner_files import course_table_lines, write_table
 
 ROWS = course.train(0.5, 5)
 
@@ -182,3 +184,110 @@ def test_a_huge_sheet_is_refused_before_it_is_read(tmp_path, monkeypatch):
         course.read_tables(path)
     with pytest.raises(UnreadableSheet, match=r"worksheet 'BackProp': \d+ rows; --compare reads at most 50"):
         course.read_tables(course_fixture("course_layout_correct.xlsx"))
+
+
+# ----------------------------------------------------------------------
+# What an adversarial pass over issues 11-15 found (from test_adversarial.py), one test per defect.
+# ----------------------------------------------------------------------
+
+
+def test_a_header_naming_two_columns_is_refused_naming_both_cells(tmp_path):
+    """The second of two w1 columns was silently ignored, whatever it held."""
+    from micrograd_lite import course
+    from micrograd_lite.errors import UnreadableSheet
+
+    lines = course_table_lines(tmp_path)
+    lines = [[*cells, cells[5] if r else "w1"] for r, cells in enumerate(lines)]  # w1 again, in column AG
+    with pytest.raises(UnreadableSheet, match=r"mine.csv: two columns are headed w1 \(cells F1 and AG1\)"):
+        course.read_tables(write_table(tmp_path / "mine.csv", lines))
+
+
+def test_an_empty_cell_inside_the_table_is_named_not_skipped(tmp_path):
+    """A blank ∂E/∂w3 (or a formula saved without its value) was left unchecked and the file 'agreed', exit 0."""
+    lines = course_table_lines(tmp_path)
+    column = lines[0].index("dE_dw3")
+    lines[3][column] = ""
+    write_table(tmp_path / "mine.csv", lines)
+    result = cli("sheet", "--compare", "mine.csv", cwd=tmp_path)
+    assert_one_line_error(result, "mine.csv: row 4 has no number for dE_dw3 (cell AA4)")
+
+
+def test_rows_after_an_empty_row_are_not_silently_left_unchecked(tmp_path):
+    """An empty line after step 1 ended the table: a wrong ∂E/∂w8 further down went unseen, 'all 2 rows agree'."""
+    lines = course_table_lines(tmp_path)
+    lines[-1][-1] = "0.5"  # ∂E/∂w8 of the last step, wrong
+    write_table(tmp_path / "mine.csv", [*lines[:3], [""] * len(lines[0]), *lines[3:]])
+    result = cli("sheet", "--compare", "mine.csv", cwd=tmp_path)
+    assert_one_line_error(result, "mine.csv: row 4 is empty but row 5 below it holds a row of the table")
+
+
+def test_numbers_below_the_table_that_are_not_a_row_of_it_are_left_alone(tmp_path):
+    lines = course_table_lines(tmp_path)
+    summary = [""] * len(lines[0])
+    summary[:2] = ["final E_total", lines[-1][lines[0].index("E_total")]]
+    another_table = [[""] * len(lines[0]), *lines]  # below the summary, a table with its own header
+    write_table(tmp_path / "mine.csv", [*lines, [""] * len(lines[0]), summary, *another_table])
+    result = cli("sheet", "--compare", "mine.csv", cwd=tmp_path)
+    assert result.returncode == 0 and "all 4 rows agree" in result.stdout, result.stderr
+
+
+@pytest.mark.parametrize(
+    "header, name",
+    [("∂E_total/\n∂w1", "dE_dw1"), ("∂E/\r\n∂w3", "dE_dw3"), ("E\u00a0total", "E_total"), ("a_h1\u2009", "a_h1")],
+    ids=["line break", "CRLF", "no-break space", "thin space"],
+)
+def test_a_header_wrapped_on_two_lines_or_with_odd_spaces_is_read(header, name):
+    """A header wrapped in its cell (Alt+Enter) was not recognised: that column went unchecked, the file 'agreed'."""
+    from micrograd_lite.course.read import column_for
+
+    assert column_for(header) == name
+
+
+def _two_tables(tmp_path, between=([], ["η = 0.1"])):
+    """mine.csv: 'η = 0.5' in row 1, a table of 4 steps at lr 0.5 under row 2, then ``between``, then one at lr 0.1."""
+    from micrograd_lite import course
+
+    tables = []
+    for lr in (0.5, 0.1):
+        course.write_csv(tmp_path / "one.csv", course.train(lr, 4))
+        tables.append([line.split(",") for line in (tmp_path / "one.csv").read_text().splitlines()])
+    (tmp_path / "one.csv").unlink()
+    return [["η = 0.5"], *tables[0], *between, *tables[1]]
+
+
+def test_a_second_table_on_a_worksheet_is_checked_too(tmp_path):
+    """A second table under its own header row was ignored without a word: a wrong number there exited 0."""
+    lines = _two_tables(tmp_path)  # the second table's header is row 9, its rows 10-13
+    lines[11][lines[8].index("E_total")] = "0.25"
+    write_table(tmp_path / "mine.csv", lines)
+    result = cli("sheet", "--compare", "mine.csv", cwd=tmp_path)
+    assert result.returncode == 1, result.stdout + result.stderr
+    assert "mine.csv, table at row 2: all 4 rows agree with the engine (η = 0.5 from cell A1" in result.stdout
+    assert "mine.csv, table at row 9: disagrees with the engine (η = 0.1 from cell A8" in result.stdout
+
+
+def test_tables_one_under_the_other_without_an_empty_row_are_both_checked(tmp_path):
+    """The second header right under the first table's last row was read as a row: 'w1' is not a number."""
+    lines = _two_tables(tmp_path, between=())
+    write_table(tmp_path / "mine.csv", lines)
+    result = cli("sheet", "--compare", "mine.csv", "--lr", "0.5", cwd=tmp_path)
+    assert result.returncode == 1, result.stdout + result.stderr  # the lr 0.1 table disagrees with --lr 0.5
+    assert "mine.csv, table at row 2: all 4 rows agree" in result.stdout
+    assert "mine.csv, table at row 7: disagrees" in result.stdout
+
+
+def test_two_tables_on_a_worksheet_named_for_its_learning_rate_both_take_it(tmp_path):
+    """The worksheet-name rule matched only a source ending in the name; 'table at row N' follows it now."""
+    openpyxl = pytest.importorskip("openpyxl")
+    from micrograd_lite import course
+
+    wb = openpyxl.Workbook()
+    wb.active.title = "lr=0.5"
+    for cells in _two_tables(tmp_path, between=([],))[1:]:  # no 'η =' cells: only the name states η
+        wb.active.append([float(cell) if cell[:1].isdigit() else cell for cell in cells])
+    wb.save(tmp_path / "two.xlsx")
+    tables = course.read_tables(tmp_path / "two.xlsx")
+    assert [(t.source.split(", ", 1)[1], t.lr, t.lr_source) for t in tables] == [
+        ("worksheet 'lr=0.5', table at row 1", 0.5, "the worksheet's name"),
+        ("worksheet 'lr=0.5', table at row 7", 0.5, "the worksheet's name"),
+    ]

@@ -17,6 +17,7 @@ from hypothesis import assume, example, given
 from hypothesis import strategies as st
 
 from micrograd_lite import Value, course, grad, hessian, hvp, sum_values
+from tests.commands import assert_one_line_error, cli
 from tests.test_properties import OPS
 
 # ----------------------------------------------------------------------
@@ -571,3 +572,15 @@ def test_docs_page_runs_and_shows_the_examples_current_output(tmp_path):
             assert float(doc) == pytest.approx(float(got), rel=1e-5, abs=1e-12), line
     for image in ("hessian.png", "newton.png", "d2tanh.svg"):
         assert f"images/{image}" in page and (ROOT / "docs" / "images" / image).stat().st_size > 0
+
+
+# ----------------------------------------------------------------------
+# What an adversarial pass over issues 11-15 found (from test_adversarial.py), one test per defect.
+# ----------------------------------------------------------------------
+
+
+def test_an_overflowing_second_derivative_is_refused_not_printed_as_inf(tmp_path):
+    """f = 5e307·x³ and f' = 1.5e308 are floats at x = 1, f'' = 3e308 is not: the table said 'inf', exit 0."""
+    result = cli("hessian", "--expr", "x*x*x*5e307", "x=1", "--csv", "h.csv", cwd=tmp_path)
+    assert_one_line_error(result, "overflow in backward", "1e+308 + 1e+308", "too large for a float", "('x')")
+    assert list(tmp_path.iterdir()) == []

@@ -18,10 +18,10 @@ import pytest
 from micrograd_lite import course
 from micrograd_lite.course import files
 from micrograd_lite.errors import UnreadableSheet
+from tests.commands import assert_one_line_error, cli
 from tests.fixtures import make_hostile as hostile
-from tests.test_adversarial import assert_refused_unopened
+from tests.learner_files import assert_refused_unopened
 from tests.test_course_fixtures import FIXTURES
-from tests.test_hardening import assert_one_line_error, cli
 
 STRAY = '<row r="1"><c r="A1"><v>1</v></c></row><row r="{row}"><c r="WNJ{row}"><v>1</v></c></row>'
 
@@ -457,10 +457,10 @@ def test_one_unreadable_worksheet_does_not_hide_the_others(tmp_path, kind):
 
 def test_what_libreoffice_saves_passes_every_check_the_remedy_for_unsaved_values_included(tmp_path):
     """Formulas a script wrote are refused; saved by LibreOffice (.xlsx and .ods, with the values), they agree."""
+    from tests.learner_files import learner_workbook
     from tests.libreoffice import convert
-    from tests.test_adversarial import _learner_workbook
 
-    script = _learner_workbook(tmp_path, formula_rows=4)
+    script = learner_workbook(tmp_path, formula_rows=4)
     assert_one_line_error(cli("sheet", "--compare", str(script)), "formulas with no saved values")
     for saved_as in ("xlsx", "ods"):
         (path,) = convert([script], saved_as, tmp_path / saved_as)

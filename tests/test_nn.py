@@ -1,3 +1,5 @@
+
+import math
 import random
 
 import pytest
@@ -115,3 +117,74 @@ def test_layer_passes_its_options_to_every_neuron():
     assert all(n.b is None and len(n.parameters()) == 3 for n in layer.neurons)
     with pytest.raises(TypeError):
         Layer(3, 2, "relu")  # the options are named
+
+
+# ----------------------------------------------------------------------
+# Issue 13's adversarial inputs (were test_hardening.py): each case once crashed, hung or was silently accepted.
+# ----------------------------------------------------------------------
+
+
+# ----------------------------------------------------------------------
+# nn and gradcheck refuse sizes and steps that compute nothing.
+# ----------------------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    "make, words",
+    [
+        (lambda: Neuron(0), ["nin", "at least 1", "0"]),  # was ZeroDivisionError
+        (lambda: Neuron(2.5), ["nin", "2.5"]),
+        (lambda: Layer(2, 0), ["nout", "0"]),
+        (lambda: MLP(0, [1]), ["MLP", "nin", "0"]),  # was ZeroDivisionError
+        (lambda: MLP(2, [0]), ["MLP", "[0]"]),  # returned [] from every call
+        (lambda: MLP(2, [3, -1]), ["MLP", "-1"]),
+        (lambda: MLP(2, []), ["MLP", "nouts"]),
+        (lambda: MLP(2, 1), ["MLP", "nouts"]),
+        (lambda: MLP(2, "16"), ["MLP", "nouts"]),
+    ],
+)
+def test_network_sizes_must_be_positive_whole_numbers(make, words):
+    with pytest.raises(ValueError) as info:
+        make()
+    for word in words:
+        assert word in str(info.value)
+
+
+def test_mlp_takes_layer_sizes_from_any_iterable():
+    model = MLP(2, (n for n in (3, 1)))  # a generator was consumed by the check, leaving no layers
+    assert [len(layer.neurons) for layer in model.layers] == [3, 1]
+    assert isinstance(model([0.5, -1.0]), Value)
+
+
+def test_mlp_takes_numpy_whole_numbers():
+    import numpy  # comes with matplotlib (the plots extra)
+
+    assert len(MLP(numpy.int64(2), [numpy.int64(1)]).parameters()) == 3  # sizes such as X.shape[1]
+
+
+@pytest.mark.parametrize("lr", [math.inf, -math.inf, math.nan, 0.0, -0.1])
+def test_sgd_refuses_a_learning_rate_that_is_not_positive_and_finite(lr):
+    with pytest.raises(ValueError, match="positive finite"):
+        SGD([Value(1.0)], lr)
+
+
+@pytest.mark.parametrize("lr", ["0.1", None, True])
+def test_sgd_refuses_a_learning_rate_that_is_not_a_number(lr):
+    with pytest.raises(TypeError, match="SGD: learning rate must be a number"):
+        SGD([Value(1.0)], lr)
+
+
+def test_sgd_refuses_parameters_it_cannot_step():
+    with pytest.raises(ValueError, match="no parameters"):
+        SGD([], 0.1)
+    with pytest.raises(TypeError, match="parameter 1 is a float"):
+        SGD([Value(1.0), 2.0], 0.1)  # step() failed later with "'float' object has no attribute 'data'"
+
+
+def test_sgd_accepts_any_real_number_type():
+    from fractions import Fraction
+
+    p = Value(1.0)
+    p.grad = 2.0
+    SGD([p], Fraction(1, 4)).step()
+    assert p.data == 0.5

@@ -132,3 +132,28 @@ def test_install_hints_name_the_clone_from_a_clone_and_the_published_name_elsewh
     result = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, env=env, cwd=tmp_path)
     assert "site-packages" in result.stderr  # the copy ran, not the clone
     assert result.stderr.strip().endswith("plotting needs matplotlib: pip install 'micrograd-lite[plots]'")
+
+
+# ----------------------------------------------------------------------
+# What an adversarial pass over issues 11-15 found (from test_adversarial.py), one test per defect.
+# ----------------------------------------------------------------------
+
+
+def test_an_output_that_is_a_fifo_or_device_is_written_in_place_not_replaced(tmp_path):
+    """The atomic rename replaced a FIFO (and, run as root, /dev/null itself) with a regular file."""
+    import os
+    import stat
+    import threading
+
+    from micrograd_lite.util import check_writable, write_atomically
+
+    fifo = tmp_path / "out.csv"
+    os.mkfifo(fifo)
+    received = []
+    reader = threading.Thread(target=lambda: received.append(fifo.read_bytes()), daemon=True)
+    reader.start()
+    check_writable([fifo])
+    write_atomically(fifo, (chunk for chunk in [b"epoch,", b"E_total\n"]))
+    reader.join(timeout=10)
+    assert stat.S_ISFIFO(os.stat(fifo).st_mode) and received == [b"epoch,E_total\n"]
+    assert list(tmp_path.iterdir()) == [fifo]
