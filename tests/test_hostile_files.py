@@ -154,7 +154,7 @@ def test_the_worksheet_scan_carries_less_than_a_cell_from_window_to_window(monke
     monkeypatch.setattr(files, "_last_cell_start", recorded)
     soup = b'<row r="1"><c r="A1" t="inlineStr"><is>' + b"<r><t>x</t></r>" * 40_000 + b"</is></c></row>"
     chunks = [soup[k : k + 4096] for k in range(0, len(soup), 4096)]
-    assert files._scan_xlsx_worksheet(chunks, "soup") == (1, 1, None)
+    assert files._scan_xlsx_worksheet(chunks, "soup") == (1, 1, None, {}, None)
     assert len(windows) == len(chunks) and max(windows) < 2 * 4096
 
 
@@ -430,7 +430,7 @@ def test_a_part_that_several_sheets_name_is_scanned_once(tmp_path, monkeypatch):
     scans, scan = [], files._scan_xlsx_worksheet
     monkeypatch.setattr(files, "MAX_CELLS", 200_000)
     monkeypatch.setattr(files, "_scan_xlsx_worksheet", lambda *args: scans.append(args[1]) or scan(*args))
-    refused = files._check_workbook_parts(path)
+    refused, _ = files._check_workbook_parts(path)
     assert scans == [f"{path}, worksheet 'A'"]
     assert list(refused) == ["B", "C"] and "'B': 9 rows × 15,922 columns (and 143,298 cells" in str(refused["B"])
 
