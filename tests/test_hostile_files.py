@@ -500,6 +500,9 @@ ODS_ERRORS = {
                       "Err:502"),
     "typed text, no string value": ('<table:table-cell table:formula="of:=NA()" office:value-type="string">'
                                     "<text:p>#N/A</text:p></table:table-cell>", "#N/A"),
+    "with a comment": (f'<table:table-cell table:formula="of:=1/0" {ODS_LIBREOFFICE}><office:annotation>'
+                       "<text:p>why? #N/A</text:p></office:annotation><text:p>#DIV/0!</text:p></table:table-cell>",
+                       "#DIV/0!"),  # the comment's text is not the cell's
     "repeated over E2 and E_total": (f'<table:table-cell table:number-columns-repeated="2" table:formula="of:=1/0" '
                                      f"{ODS_LIBREOFFICE}><text:p>#VALUE!</text:p></table:table-cell>", "#VALUE!"),
 }
@@ -609,6 +612,28 @@ def test_an_error_value_calamine_cannot_read_refuses_its_worksheet_alone_naming_
     assert status == 2 and "worksheet 'good'" in out and "all 4 rows agree" in out, (out, err)
     (line,) = err.splitlines()
     assert "spill.xlsx, worksheet 'new Excel': cell W4 holds the error value #SPILL!, which the workbook reader" in line
+
+
+@pytest.mark.parametrize(
+    "cell, problem",
+    [
+        ('<c r="A1" t="e"><v/></c>', None),  # calamine reads an empty error value as an empty cell
+        ('<c r="A1" t="e"><v></v></c>', None),
+        ('<c r="A1" t="e"></c>', None),
+        ('<c r="A1" t="e"><v>#CALC!</v></c>', "cell A1 holds the error value #CALC!, which"),
+        ('<c r="A1" t="e"><v>#N/A\n' + "x" * 1000 + "</v></c>", r"the error value '#N/A\nxxxxxxxxxxxxxxx',"),
+    ],
+)
+def test_an_error_value_calamine_reads_as_empty_is_not_refused_and_one_it_cannot_read_is_shown_short(
+    tmp_path, cell, problem
+):
+    """An empty <v></v> was refused though calamine reads it; a long error value filled the one-line message."""
+    path = hostile.xlsx(tmp_path / "forms.xlsx", {"S": f'<row r="1">{cell}<c r="B1"><v>1</v></c></row>'})
+    ((_, _, grid),) = files.worksheet_grids(path)
+    if problem is None:
+        assert grid == [["", 1.0]]
+    else:
+        assert isinstance(grid, UnreadableSheet) and problem in str(grid) and "\n" not in str(grid)
 
 
 def test_the_worksheet_scan_finds_every_error_value_whatever_the_windows(monkeypatch):

@@ -93,7 +93,7 @@ _TEXT_RESULT = re.compile(rb"""\st\s*=\s*["']str["']""")  # a text result: an em
 _ERROR_CELL = re.compile(  # a cell typed an error (t="e"), its formula if any, and its value: (attributes, value)
     rb"<" + _X + rb"c" + _END + rb"""(?=[^<>]*?\st\s*=\s*["']e["'])([^<>]*)>\s*"""
     rb"(?:<" + _X + rb"f" + _END + rb"[^<>]*(?:/>|>[^<]*</" + _X + rb"f\s*>)\s*)?"
-    rb"<" + _X + rb"v" + _END + rb"[^<>]*>([^<]*)<"
+    rb"<" + _X + rb"v" + _END + rb"[^<>]*(?<!/)>([^<]*)<"  # an empty <v/> is read as an empty cell
 )
 _REFERENCE = re.compile(_R + rb"(([A-Za-z]+)([0-9]+))")  # B7, its letters, its row
 _ODS_TABLE = "urn:oasis:names:tc:opendocument:xmlns:table:1.0"
@@ -472,9 +472,11 @@ def _xlsx_errors(data: bytes, end: int, errors: ErrorCells) -> str | None:
     """
     for cell in _ERROR_CELL.finditer(data, 0, end):
         text, reference = cell.group(2).decode(errors="replace"), _REFERENCE.search(cell.group(1))
+        if not text:
+            continue  # calamine reads an empty error value as an empty cell
         if text not in _CALAMINE_ERRORS:
             where = reference.group(1).decode().upper() if reference else "(without a reference)"
-            return f"{where} holds the error value {text or '(empty)'}"
+            return f"{where} holds the error value {text if SPREADSHEET_ERROR.fullmatch(text) else repr(text[:20])}"
         if reference and len(errors) < MAX_ERROR_CELLS:
             errors[int(reference.group(3)) - 1, _column_number(reference.group(2)) - 1] = text
     return None
@@ -528,6 +530,7 @@ class _OdsExtents(xml_sax.handler.ContentHandler):
         self.without_value: str | None = None
         self.errors = ErrorCells()
         self.text: str | None = None  # the text of a formula's cell that may hold an error value, while in it
+        self.notes = 0  # depth in <office:annotation>, a comment on a cell, whose text is not the cell's
 
     def startElementNS(  # noqa: N802 (the SAX interface)
         self, name: tuple[str | None, str], qname: str | None, attributes: xml_sax.xmlreader.AttributesNSImpl
@@ -552,9 +555,11 @@ class _OdsExtents(xml_sax.handler.ContentHandler):
                 self.last = self.column
         elif namespace == _ODS_TEXT and tag == "p":  # a text cell (a value-type names it, but need not)
             self.last = self.column
+        elif namespace == _ODS_OFFICE and tag == "annotation":
+            self.notes += 1
 
     def characters(self, content: str) -> None:
-        if self.text is not None and len(self.text) < 32:  # an error value is short: no more is kept
+        if self.text is not None and not self.notes and len(self.text) < 32:  # an error value is short
             self.text += content[:32]
 
     def _unsaved(self, column: int) -> None:
@@ -578,7 +583,9 @@ class _OdsExtents(xml_sax.handler.ContentHandler):
 
     def endElementNS(self, name: tuple[str | None, str], qname: str | None) -> None:  # noqa: N802 (the SAX interface)
         namespace, tag = name
-        if namespace == _ODS_TABLE and tag in ("table-cell", "covered-table-cell") and self.text is not None:
+        if namespace == _ODS_OFFICE and tag == "annotation":
+            self.notes -= 1
+        elif namespace == _ODS_TABLE and tag in ("table-cell", "covered-table-cell") and self.text is not None:
             if SPREADSHEET_ERROR.fullmatch(self.text):  # every cell it repeats, up to MAX_ERROR_CELLS
                 places = itertools.product(range(self.row, self.row + self.repeat), range(self.start, self.column))
                 for place in itertools.islice(places, MAX_ERROR_CELLS - len(self.errors)):
