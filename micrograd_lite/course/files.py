@@ -58,7 +58,7 @@ SPREADSHEET_ERROR = re.compile(  # the error values of Excel and LibreOffice (Er
     r"#(?:DIV/0!|VALUE!|REF!|NAME\?|NUM!|N/A|NULL!|SPILL!|CALC!|FIELD!|BLOCKED!|BUSY!|CONNECT!|UNKNOWN!|PYTHON!"
     r"|GETTING_DATA)|Err:\d+"
 )
-_CALAMINE_ERRORS = {"#DIV/0!", "#N/A", "#NAME?", "#NULL!", "#NUM!", "#REF!", "#VALUE!"}  # in an .xlsx; others abort
+_CALAMINE_ERRORS = {"#DIV/0!", "#N/A", "#NAME?", "#NULL!", "#NUM!", "#REF!", "#VALUE!"}  # .xlsx; others abort a sheet
 _Handler = TypeVar("_Handler", bound=xml_sax.handler.ContentHandler)
 SPREADSHEET_SUFFIXES = (".xlsx", ".xlsm", ".ods")
 MAX_SHEETS = 1_000  # worksheets in a workbook: a learner's has a few, one per learning rate
@@ -72,7 +72,7 @@ MAX_UNZIPPED_BYTES = 512 << 20  # every part unzipped, added up
 MAX_DIRECTORY_BYTES = 1 << 20  # the zip's list of parts: some 10,000 of them; a workbook has a few dozen
 MAX_RATIO = 100  # unzipped ÷ zipped of a part over 1 MiB: spreadsheets' XML packs 5-15 times, whitespace 1,000
 MAX_RUN = 1 << 20  # bytes of text or tag without a '<': a cell holds at most 32,767 characters
-MAX_ERROR_CELLS = 100  # error values kept a worksheet, to name: a broken sheet has a few; the table meets the first
+MAX_ERROR_CELLS = 100  # error values kept per worksheet, to name: a broken sheet has a few; the table meets the first
 _CHUNK = MAX_RUN  # bytes unzipped (or scanned) at a time: no more than MAX_RUN, see _longest_run
 _ZIP, _OLE = b"PK\x03\x04", b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1"  # how a zip and an OLE2 compound file begin
 _EMPTY_ZIP = b"PK\x05\x06"
