@@ -219,7 +219,7 @@ def test_no_command_leaves_a_file_or_process_open(tmp_path):
 
 
 # ----------------------------------------------------------------------
-# What an adversarial pass over issues 11-15 found (from test_adversarial.py), one test per defect.
+# What an adversarial pass over issues 11-15 found (were test_adversarial.py), one test per defect.
 # ----------------------------------------------------------------------
 
 

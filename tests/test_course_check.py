@@ -91,7 +91,7 @@ def test_other_targets_and_inputs_are_the_workbooks_own():
 
 
 # ----------------------------------------------------------------------
-# What an adversarial pass over issues 11-15 found (from test_adversarial.py), one test per defect.
+# What an adversarial pass over issues 11-15 found (were test_adversarial.py), one test per defect.
 # ----------------------------------------------------------------------
 
 

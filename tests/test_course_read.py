@@ -187,7 +187,7 @@ def test_a_huge_sheet_is_refused_before_it_is_read(tmp_path, monkeypatch):
 
 
 # ----------------------------------------------------------------------
-# What an adversarial pass over issues 11-15 found (from test_adversarial.py), one test per defect.
+# What an adversarial pass over issues 11-15 found (were test_adversarial.py), one test per defect.
 # ----------------------------------------------------------------------
 
 

@@ -575,7 +575,7 @@ def test_docs_page_runs_and_shows_the_examples_current_output(tmp_path):
 
 
 # ----------------------------------------------------------------------
-# What an adversarial pass over issues 11-15 found (from test_adversarial.py), one test per defect.
+# What an adversarial pass over issues 11-15 found (were test_adversarial.py), one test per defect.
 # ----------------------------------------------------------------------
 
 

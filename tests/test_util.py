@@ -135,7 +135,7 @@ def test_install_hints_name_the_clone_from_a_clone_and_the_published_name_elsewh
 
 
 # ----------------------------------------------------------------------
-# What an adversarial pass over issues 11-15 found (from test_adversarial.py), one test per defect.
+# What an adversarial pass over issues 11-15 found (were test_adversarial.py), one test per defect.
 # ----------------------------------------------------------------------
 
 
