@@ -56,6 +56,7 @@ from ..nn import learning_rate
 from ..ops import NAMESPACE, OPS, numpy_namespace, row
 from ..util import optional_import
 from .arrays import batch_source
+from .fuse import find_layers, fused_batch_source
 from .ir import Program, record
 from .python import replay_source, sgd_step_source
 
@@ -94,6 +95,7 @@ class Replay(Protocol):
     step: SgdStep  # the old name of sgd_step, deprecated
     write_back: Callable[[], None]  # param_values into the params' Values
     batch: Callable[[Sequence[ArrayLike], Sequence[float]], BatchResult]
+    batch_source: Callable[[], str]  # the batch's generated code: each layer of the graph as a matrix product
 
     def __call__(self, inputs: Sequence[float] = (), params: Sequence[float] = ()) -> Result: ...
 
@@ -308,7 +310,12 @@ def _bind(compiled: _Compiled, inputs: list[Value], params: list[Value]) -> Repl
         """See :func:`_batch`."""
         return _batch(replay, _batch_function(compiled), input_columns, params, len(inputs), len(values))
 
+    def batch_source() -> str:
+        """The code ``batch`` runs (NumPy needed): where the graph has layers, their matrix products, ``W1 @ X1``."""
+        return _batch_function(compiled).source
+
     replay.sgd_step, replay.step, replay.write_back, replay.batch = sgd_step, step, write_back, batch
+    replay.batch_source = batch_source
     return replay
 
 
@@ -323,8 +330,10 @@ def _batch_function(compiled: _Compiled) -> _Function:
     np = optional_import("numpy", "numpy", "the batch replay")
     if not compiled.program.inputs:
         raise ValueError("batch: the graph was compiled without inputs, so there is nothing to vary per point")
-    source = batch_source(compiled.program)
-    namespace: dict[str, Any] = dict(numpy_namespace(np), every=np.all)
+    layers = find_layers(compiled.program)  # a layer's products become one matrix product (compile/fuse.py)
+    source = fused_batch_source(compiled.program, layers) if layers else batch_source(compiled.program)
+    namespace: dict[str, Any] = dict(numpy_namespace(np), every=np.all, point_sum=_point_sum(np))
+    namespace.update(array=np.array, stack=np.stack, empty=np.empty, add=np.add)
     exec(compile(source, "<micrograd_lite.compile batch>", "exec"), namespace)  # our own source
     batch: _Function = namespace["batch"]
     batch.source = source
@@ -379,10 +388,22 @@ def _batch(
     return values, input_grads, tuple(param_grads)
 
 
-def _sums(np: types.ModuleType, grads: Iterable[Array | float], count: int) -> list[float]:
-    """Each param's gradients summed over the points of a chunk (one number means the same at every point)."""
+def _sums(np: types.ModuleType, grads: Iterable[Array | float] | Array, count: int) -> list[float]:
+    """Each param's gradients summed over the points of a chunk (the fused code returns them summed)."""
+    if isinstance(grads, np.ndarray):
+        return cast(list[float], grads.tolist())
+    point_sum = _point_sum(np)
+    return [float(point_sum(g, count)) for g in grads]
+
+
+def _point_sum(np: types.ModuleType) -> Callable[[Array | float, int], Array]:
+    """A gradient summed over ``count`` points: an array's sum, or one number (the same at every point) count times."""
     add = np.add.reduce  # what ndarray.sum() calls, without its overhead: twice as fast on 337 params
-    return [float(add(g if isinstance(g, np.ndarray) and g.ndim else np.full(count, g))) for g in grads]
+
+    def point_sum(g: Array | float, count: int) -> Array:
+        return cast("Array", add(g if isinstance(g, np.ndarray) and g.ndim else np.full(count, g)))
+
+    return point_sum
 
 
 def _columns(np: types.ModuleType, input_columns: Sequence[ArrayLike], count: int) -> list[Array]:
@@ -400,7 +421,7 @@ def _columns(np: types.ModuleType, input_columns: Sequence[ArrayLike], count: in
         if array.dtype.kind not in "iuf":  # None or a string would become nan or fail later; bools are no floats
             raise ValueError(f"batch: input column {i} is not a column of numbers (it holds {array.dtype})")
         array = array.astype(np.float64, copy=False)
-        bad = np.flatnonzero(~np.isfinite(array)) if array.ndim == 1 else []
+        bad = np.flatnonzero(~np.isfinite(array)) if array.ndim == 1 and not np.isfinite(array).all() else []
         if len(bad):
             first = f"input column {i}, point {bad[0]} is {float(array[bad[0]])!r}"
             raise ValueError(f"batch: {first}: a finite number is needed")
@@ -424,8 +445,11 @@ def _finite_numbers(values: Iterable[float], what: str) -> list[float]:
     """``values`` as Python floats, or an error naming the first that is not a finite number (a bool is not one)."""
     if isinstance(values, (dict, str, bytes)):
         raise ValueError(f"{what}s must be a sequence of numbers, got {type(values).__name__}")
+    given = list(values)
+    if all(type(x) is float for x in given) and 0.0 * sum(given) == 0.0:  # the usual case, at C speed: all finite
+        return given
     floats: list[float] = []
-    for i, x in enumerate(values):
+    for i, x in enumerate(given):
         if isinstance(x, (bool, str, bytes, Value)) or not hasattr(type(x), "__float__"):
             raise ValueError(f"{what} {i} must be a number, got {type(x).__name__}: {x!r:.40}")
         floats.append(float(x))
