@@ -333,7 +333,7 @@ def _batch_function(compiled: _Compiled) -> _Function:
     layers = find_layers(compiled.program)  # a layer's products become one matrix product (compile/fuse.py)
     source = fused_batch_source(compiled.program, layers) if layers else batch_source(compiled.program)
     namespace: dict[str, Any] = dict(numpy_namespace(np), every=np.all, point_sum=_point_sum(np))
-    namespace.update(array=np.array, stack=np.stack, empty=np.empty, add=np.add)
+    namespace.update(array=np.array, stack=np.stack, empty=np.empty, full=np.full, add=np.add)
     exec(compile(source, "<micrograd_lite.compile batch>", "exec"), namespace)  # our own source
     batch: _Function = namespace["batch"]
     batch.source = source

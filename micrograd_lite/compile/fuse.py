@@ -65,7 +65,7 @@ class Layer:
     outputs: list[str]  # each row's output: its activation's target, or its sum
     nodes: dict[int, int] = field(default_factory=dict)  # id of each statement the layer replaces: its row
     output_grads: list[str] = field(default_factory=list)  # each output's gradient, complete: its name
-    backward_at: int = -1  # index of its first backward statement in the program (-1: no backward)
+    backward_at: int = -1  # its backward runs before the program's statement of this index (-1: no backward)
 
     def names(self, letter: str) -> str:
         return f"{letter}{self.number}"
@@ -122,6 +122,8 @@ def find_layers(program: Program) -> list[Layer]:
         layer.nodes.update({id(a): j for j, a in enumerate(activation or [])})
         layers.append(layer)
     layers.sort(key=lambda layer: min(position[node] for node in layer.nodes))  # W1 is the first layer
+    for i, layer in enumerate(layers):
+        layer.number = i + 1
     return _with_backward(program, layers, readers)
 
 
@@ -201,13 +203,9 @@ def _activation(
 
 def _with_backward(program: Program, layers: list[Layer], readers: dict[str, list[Operation]]) -> list[Layer]:
     """The layers whose backward can run as one piece; the others are dropped (their statements stay per node)."""
+    layers = [layer for layer in layers if _backward_fits(program, layer, readers)]
     while True:
-        node_layer = {node: layer for layer in layers for node in layer.nodes}
-        dropped = None
-        for layer in layers:
-            if not _backward_fits(program, layer, node_layer, readers):
-                dropped = layer
-                break
+        dropped = _place_backwards(program, layers)
         if dropped is None:
             break
         layers = [layer for layer in layers if layer is not dropped]
@@ -216,41 +214,67 @@ def _with_backward(program: Program, layers: list[Layer], readers: dict[str, lis
     return layers
 
 
-def _backward_fits(
-    program: Program, layer: Layer, node_layer: dict[int, Layer], readers: dict[str, list[Operation]]
-) -> bool:
-    """Whether ``layer``'s backward can replace its statements: see the module's docstring."""
+def _backward_fits(program: Program, layer: Layer, readers: dict[str, list[Operation]]) -> bool:
+    """Whether ``layer``'s backward can replace its statements: each output's gradient is known, by a name
+    or a number, and each input of X needs no gradient or is read by this layer's products alone."""
     statements = program.statements
     # an output's gradient: the upstream of its activation's statement, or of any of its row's (a sum's
     # derivative is 1.0, so its products' statements read the sum's gradient itself)
     activations = {id(s) for s in statements if isinstance(s, Operation) and s.target in layer.outputs}
     grads: dict[str, str] = {}
-    positions = []
-    for index, statement in enumerate(statements):
+    for statement in statements:
         node = id(statement.local.node) if isinstance(statement, Gradient) else None
         if isinstance(statement, Gradient) and node in layer.nodes:
-            positions.append(index)
             if layer.activation is None or node in activations:
                 grads[layer.outputs[layer.nodes[node]]] = statement.upstream
-    # every input of X is read by this layer's products only, or needs no gradient
     targets = {s.target for s in statements if isinstance(s, Gradient)}
     for x in layer.inputs:
         if f"d_{x}" in targets and any(id(r) not in layer.nodes for r in readers.get(x, [])):
             return False
-    if not positions:
-        layer.backward_at, layer.output_grads = -1, []
+    if not any(isinstance(s, Gradient) and id(s.local.node) in layer.nodes for s in statements):
+        layer.backward_at, layer.output_grads = -1, []  # no gradient flows through it
         return True
-    if set(grads) != set(layer.outputs) or not all(g.isidentifier() for g in grads.values()):
+    if set(grads) != set(layer.outputs) or not all(g.isidentifier() or number(g) is not None for g in grads.values()):
         return False
-    layer.backward_at, layer.output_grads = positions[0], [grads[o] for o in layer.outputs]
-    wanted = set(layer.output_grads)
-    for index, statement in enumerate(statements):  # each output's gradient is complete where the backward runs
-        if isinstance(statement, Gradient) and statement.target in wanted:
-            other = node_layer.get(id(statement.local.node))
-            at = index if other is None else other.backward_at
-            if other is layer or at >= layer.backward_at:
-                return False
+    layer.output_grads = [grads[o] for o in layer.outputs]
     return True
+
+
+def _place_backwards(program: Program, layers: list[Layer]) -> Layer | None:
+    """Where each layer's backward runs (``backward_at``: before that statement); a layer that fits nowhere.
+
+    After every statement that writes its outputs' gradients (and after the layers that do), and before
+    any statement that reads the gradients it gives its inputs.
+    """
+    statements = program.statements
+    node_layer = {node: layer for layer in layers for node in layer.nodes}
+    per_node = [
+        (i, s) for i, s in enumerate(statements) if isinstance(s, Gradient) and id(s.local.node) not in node_layer
+    ]
+    writer = {f"d_{x}": layer for layer in layers if layer.output_grads for x in layer.inputs}
+    placed = [layer for layer in layers if layer.output_grads]
+    for layer in placed:
+        layer.backward_at = 0
+    for _ in range(len(placed) + 1):  # each round settles at least one more layer
+        for layer in placed:
+            wanted = set(layer.output_grads)
+            at = max([i + 1 for i, s in per_node if s.target in wanted], default=0)
+            at = max([at, *(writer[name].backward_at for name in wanted if name in writer)])
+            layer.backward_at = at
+    for layer in placed:
+        wanted = set(layer.output_grads)
+        before = [writer[name] for name in wanted if name in writer]
+        if any(other is layer or other.backward_at > layer.backward_at or _deeper(layer, other) for other in before):
+            return layer
+        gives = {f"d_{x}" for x in layer.inputs}
+        if any(i < layer.backward_at and s.reads() & gives for i, s in per_node):
+            return layer
+    return None
+
+
+def _deeper(layer: Layer, other: Layer) -> bool:
+    """Whether ``layer`` runs after ``other`` in the forward pass (so its backward must come first)."""
+    return layer.number > other.number
 
 
 # ----------------------------------------------------------------------
@@ -289,11 +313,11 @@ def fused_batch_source(program: Program, layers: list[Layer]) -> str:
         last = max(i for i, s in enumerate(program.statements) if id(s) in layer.nodes)
         forward += _forward(layer, rows, position, last)
     units = _in_dependency_order(forward)
-    backward_of = {layer.backward_at: layer for layer in layers if layer.backward_at >= 0}
     param_grads = _param_grads(program, layers)
-    for index, statement in enumerate(program.statements):
-        if index in backward_of:
-            units += _backward(backward_of[index], rows, param_grads, index)
+    for index, statement in enumerate((*program.statements, None)):
+        for layer in sorted(layers, key=lambda layer: -layer.number):  # the deepest layer's backward first
+            if layer.backward_at == index and layer.output_grads:
+                units += _backward(layer, rows, param_grads, index)
         if isinstance(statement, Gradient) and id(statement.local.node) not in node_layer:
             units.append(_Unit(_statement_lines(statement, summed), statement.reads(), {statement.target}, index))
     check_code, check_reads = _checked(program, layers, node_layer)
@@ -408,7 +432,8 @@ def _block(names: list[str] | tuple[str, ...], rows: dict[str, tuple[str, int]])
         if indices == list(range(len(indices))) and rows[block][1] == -len(indices):
             return block, {block}
         return f"{block}[{indices!r}]", {block}
-    return f"stack({tuple_of(names)})", set(names)
+    rows_code = (name if name.isidentifier() else f"full(count, {name})" for name in names)  # a number: each point's
+    return f"stack({tuple_of(rows_code)})", {name for name in names if name.isidentifier()}
 
 
 def _views(names: list[str], block: str, rows: dict[str, tuple[str, int]], at: int) -> _Unit:
@@ -468,7 +493,7 @@ def _param_grads(program: Program, layers: list[Layer]) -> ParamGrads:
     fused: set[str] = set()
     grads: ParamGrads = {}
     for layer in layers:
-        if layer.backward_at < 0:
+        if not layer.output_grads:
             continue
         dW, dB = layer.names("dW"), layer.names("dB")
         if _positions(layer, position) is not None:
