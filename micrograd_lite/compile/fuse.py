@@ -314,12 +314,17 @@ def fused_batch_source(program: Program, layers: list[Layer]) -> str:
         forward += _forward(layer, rows, position, last)
     units = _in_dependency_order(forward)
     param_grads = _param_grads(program, layers)
-    for index, statement in enumerate((*program.statements, None)):
-        for layer in sorted(layers, key=lambda layer: -layer.number):  # the deepest layer's backward first
-            if layer.backward_at == index and layer.output_grads:
-                units += _backward(layer, rows, param_grads, index)
-        if isinstance(statement, Gradient) and id(statement.local.node) not in node_layer:
-            units.append(_Unit(_statement_lines(statement, summed), statement.reads(), {statement.target}, index))
+    deepest_first = sorted(layers, key=lambda layer: -layer.number)
+    for index in range(len(program.statements) + 1):  # a layer's backward may come after the last statement
+        units += [
+            unit
+            for layer in deepest_first
+            if layer.backward_at == index and layer.output_grads
+            for unit in _backward(layer, rows, param_grads, index)
+        ]
+        edge = program.statements[index] if index < len(program.statements) else None
+        if isinstance(edge, Gradient) and id(edge.local.node) not in node_layer:
+            units.append(_Unit(_statement_lines(edge, summed), edge.reads(), {edge.target}, index))
     check_code, check_reads = _checked(program, layers, node_layer)
     units.append(_Unit([f"check = {total(check_code)}"], check_reads, {"check"}, -1))
     grads_code = [f"grads = empty({len(program.params)})"]
