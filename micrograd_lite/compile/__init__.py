@@ -47,7 +47,7 @@ import operator
 import types
 import warnings
 from collections.abc import Callable, Iterable, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from types import CodeType
 from typing import TYPE_CHECKING, Any, NoReturn, Optional, Protocol, Union, cast
 
@@ -70,7 +70,7 @@ if TYPE_CHECKING:  # NumPy is optional: only the batch replay needs it
     # or one number for every point), and the check (None when the replay did the chunk point by point).
     Chunk = tuple[Array, Iterable[Array], Iterable[Union[Array, float]], Optional[Array]]  # noqa: UP007, UP045
 
-__all__ = ["BATCH_CHUNK", "CACHE_SIZE", "Replay", "SgdStep", "compile_graph"]
+__all__ = ["BATCH_CHUNK", "CACHE_SIZE", "Batch", "Replay", "SgdStep", "compile_graph"]
 
 Gradients = tuple[float, ...]
 Result = tuple[float, Gradients, Gradients]  # value, input gradients, param gradients
@@ -94,10 +94,18 @@ class Replay(Protocol):
     sgd_step: SgdStep
     step: SgdStep  # the old name of sgd_step, deprecated
     write_back: Callable[[], None]  # param_values into the params' Values
-    batch: Callable[[Sequence[ArrayLike], Sequence[float]], BatchResult]
-    batch_source: Callable[[], str]  # the batch's generated code: each layer of the graph as a matrix product
+    batch: Batch
+    batch_source: Callable[..., str]  # batch_source(fuse=True): the batch's code, each layer a matrix product
 
     def __call__(self, inputs: Sequence[float] = (), params: Sequence[float] = ()) -> Result: ...
+
+
+class Batch(Protocol):
+    """``replay.batch(input_columns, params, fuse=True) -> (values, input_grads, param_grads)``: see :func:`_batch`."""
+
+    def __call__(
+        self, input_columns: Sequence[ArrayLike], params: Sequence[float], *, fuse: bool = True
+    ) -> BatchResult: ...
 
 
 class _Function(Protocol):
@@ -133,7 +141,7 @@ class _Compiled:
     replay: _Function
     sgd_step: CodeType | None  # None without params: nothing to update
     sgd_step_source: str
-    batch: _Function | None = None  # made on first use (it needs NumPy)
+    batch: dict[bool, _Function] = field(default_factory=dict)  # fused or not: made on first use (it needs NumPy)
 
 
 _CACHE: dict[Structure, _Compiled] = {}  # graph structure -> its compiled code, the oldest first
@@ -306,13 +314,13 @@ def _bind(compiled: _Compiled, inputs: list[Value], params: list[Value]) -> Repl
         for p, v in zip(params, values):
             p.data = v
 
-    def batch(input_columns: Sequence[ArrayLike], params: Sequence[float]) -> BatchResult:
-        """See :func:`_batch`."""
-        return _batch(replay, _batch_function(compiled), input_columns, params, len(inputs), len(values))
+    def batch(input_columns: Sequence[ArrayLike], params: Sequence[float], *, fuse: bool = True) -> BatchResult:
+        """See :func:`_batch`; ``fuse=False`` runs every node on its own, as the scalar replay does."""
+        return _batch(replay, _batch_function(compiled, fuse), input_columns, params, len(inputs), len(values))
 
-    def batch_source() -> str:
+    def batch_source(fuse: bool = True) -> str:
         """The code ``batch`` runs (NumPy needed): where the graph has layers, their matrix products, ``W1 @ X1``."""
-        return _batch_function(compiled).source
+        return _batch_function(compiled, fuse).source
 
     replay.sgd_step, replay.step, replay.write_back, replay.batch = sgd_step, step, write_back, batch
     replay.batch_source = batch_source
@@ -323,21 +331,25 @@ def _no_params(inputs: Sequence[float] = (), lr: float = 0.0) -> NoReturn:
     raise ValueError("sgd_step: this graph was compiled without params, so there is nothing to update")
 
 
-def _batch_function(compiled: _Compiled) -> _Function:
-    """The batch code of a graph structure: its statements over NumPy arrays (printed once, on first use)."""
-    if compiled.batch is not None:
-        return compiled.batch
+def _batch_function(compiled: _Compiled, fuse: bool = True) -> _Function:
+    """The batch code of a graph structure: its statements over NumPy arrays (printed once, on first use).
+
+    Fused, each layer found on the statements is one matrix product (:mod:`.fuse`); a graph without
+    one, or ``fuse=False``, gets one line per node (:mod:`.arrays`).
+    """
+    if fuse in compiled.batch:
+        return compiled.batch[fuse]
     np = optional_import("numpy", "numpy", "the batch replay")
     if not compiled.program.inputs:
         raise ValueError("batch: the graph was compiled without inputs, so there is nothing to vary per point")
-    layers = find_layers(compiled.program)  # a layer's products become one matrix product (compile/fuse.py)
+    layers = find_layers(compiled.program) if fuse else []
     source = fused_batch_source(compiled.program, layers) if layers else batch_source(compiled.program)
     namespace: dict[str, Any] = dict(numpy_namespace(np), every=np.all, point_sum=_point_sum(np))
     namespace.update(array=np.array, stack=np.stack, empty=np.empty, full=np.full, add=np.add)
     exec(compile(source, "<micrograd_lite.compile batch>", "exec"), namespace)  # our own source
     batch: _Function = namespace["batch"]
     batch.source = source
-    compiled.batch = batch
+    compiled.batch[fuse] = batch
     return batch
 
 
