@@ -219,6 +219,9 @@ def classifier_step(sizes: list[int], repeats: int, say) -> dict:
         if mg_nn:  # micrograd starts from our weights
             for p, v in zip(c.mg_params, c.initial):
                 p.data = v
+        for warm in (c.batch_per_node, c.batch, c.torch if torch else None):  # a first call pays for the
+            if warm:  # allocator's and the caches' first touch of arrays this size: done before the timing
+                warm()
         times, losses = timed({k: f for k, f in implementations.items() if f}, repeats)
         reference = losses["micrograd_lite eager"]
         for name, t in times.items():
@@ -242,6 +245,8 @@ def flatness(sizes: list[int], repeats: int, say) -> dict:
         if torch:
             c.torch_initial = [p.detach().clone() for p in c.torch_model.parameters()]
             implementations["PyTorch batched (nn.Linear)"] = c.torch
+        for warm in implementations.values():  # as above: the first touch of arrays this size, untimed
+            warm()
         times, _ = timed(implementations, repeats)
         for name, t in times.items():
             measured[name, n] = t

@@ -283,7 +283,7 @@ def test_training_benchmark_quick_mode_runs():
         timeout=300,
     )
     assert result.returncode == 0, result.stderr
-    assert "replay.sgd_step within 1.3×" in result.stdout and "DISAGREES" not in result.stdout
+    assert "replay.sgd_step within 1.5×" in result.stdout and "DISAGREES" not in result.stdout
 
 
 def test_domain_checks_run_over_the_arrays_not_point_by_point(monkeypatch):

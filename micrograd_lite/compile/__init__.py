@@ -378,7 +378,7 @@ def _batch(
     n = len(columns[0])
     values = np.empty(n)
     input_grads = tuple(np.empty(n) for _ in columns)
-    param_grads = [0.0] * n_params
+    param_grads = np.zeros(n_params)  # each param's sum, chunk after chunk, from 0.0
     for start in range(0, n, BATCH_CHUNK):
         stop = min(start + BATCH_CHUNK, n)
         # Where Python raises (exp(1000), 10.0 ** 400) NumPy gives inf, which a relu could hide: so an
@@ -387,25 +387,25 @@ def _batch(
         with np.errstate(over="raise", divide="raise", invalid="raise", under="ignore"):
             try:
                 result = generated([column[start:stop] for column in columns], params)
-                sums = [] if result is None else _sums(np, result[2], stop - start)
+                sums = np.zeros(0) if result is None else _sums(np, result[2], stop - start)
             except FloatingPointError:
                 result = None
-        if result is None or not (np.isfinite(result[3]).all() and all(map(math.isfinite, sums))):
+        if result is None or not (np.isfinite(result[3]).all() and np.isfinite(sums).all()):
             result = _point_by_point(np, replay, columns, params, start, stop)
             sums = _sums(np, result[2], stop - start)
         values[start:stop] = result[0]
         for whole, part in zip(input_grads, result[1]):
             whole[start:stop] = part
-        param_grads = [total + s for total, s in zip(param_grads, sums)]
-    return values, input_grads, tuple(param_grads)
+        param_grads = param_grads + sums
+    return values, input_grads, tuple(param_grads.tolist())
 
 
-def _sums(np: types.ModuleType, grads: Iterable[Array | float] | Array, count: int) -> list[float]:
+def _sums(np: types.ModuleType, grads: Iterable[Array | float] | Array, count: int) -> Array:
     """Each param's gradients summed over the points of a chunk (the fused code returns them summed)."""
-    if isinstance(grads, np.ndarray):
-        return cast(list[float], grads.tolist())
+    if isinstance(grads, np.ndarray) and grads.ndim == 1:  # the fused code's: one sum per param
+        return cast("Array", grads)
     point_sum = _point_sum(np)
-    return [float(point_sum(g, count)) for g in grads]
+    return cast("Array", np.array([float(point_sum(g, count)) for g in grads], dtype=np.float64))
 
 
 def _point_sum(np: types.ModuleType) -> Callable[[Array | float, int], Array]:

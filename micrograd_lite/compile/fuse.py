@@ -42,7 +42,7 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 
 from ..ops import ACTIVATIONS, ADD, MUL, atom, for_arrays
-from .arrays import summed_as_made
+from .arrays import line, summed_as_made
 from .ir import Constant, Gradient, Local, Operation, Program, Statement, number, plus_zero
 from .python import total, tuple_of
 
@@ -400,8 +400,7 @@ def _needed_views(units: list[_Unit], returned: set[str]) -> list[_Unit]:
 
 
 def _statement_lines(statement: Statement, summed: set[Statement]) -> list[str]:
-    from .arrays import line  # the per-node batch's own line for it
-
+    """The per-node batch's own line for a statement outside the layers, one string per line."""
     return line(statement, statement in summed).replace("\n        ", "\n").split("\n")
 
 
