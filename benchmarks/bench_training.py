@@ -241,7 +241,10 @@ def flatness(sizes: list[int], repeats: int, say) -> dict:
     measured, rows = {}, []
     for n in sizes:
         c = Classifier(*dataset(n))
-        implementations = {"batch replay, per node (before fusion)": c.batch_per_node, "batch replay, fused (NumPy)": c.batch}
+        implementations = {
+            "batch replay, per node (before fusion)": c.batch_per_node,
+            "batch replay, fused (NumPy)": c.batch,
+        }
         if torch:
             c.torch_initial = [p.detach().clone() for p in c.torch_model.parameters()]
             implementations["PyTorch batched (nn.Linear)"] = c.torch
