@@ -39,7 +39,7 @@ bench-torch: setup
 # Compiled training (replay.step, replay.batch) against micrograd and batched PyTorch (CPU build).
 bench-training: setup
 	$(BIN)/python -m pip install --quiet "torch==2.13.0+cpu"
-	$(BIN)/python benchmarks/bench_training.py --write docs/performance.md
+	OPENBLAS_NUM_THREADS=1 $(BIN)/python benchmarks/bench_training.py --write docs/performance.md
 
 setup: graphviz $(VENV)/installed
 

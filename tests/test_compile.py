@@ -214,3 +214,13 @@ def test_a_sum_of_thousands_of_terms_compiles_and_adds_as_the_engine():
     root.backward()
     value, _, grads = compile_graph(root, params=weights)((), [w.data for w in weights])
     assert value == root.data and list(grads) == [w.grad for w in weights]
+
+
+def test_the_sgd_step_writes_sigmoid_and_squares_out_and_stays_the_engines():
+    """No call per sigmoid node and no pow for ** 2 (issue 22); every row of the sheet still equal."""
+    net = course.build_network()
+    replay = compile_graph(net["E_total"], params=[net[w] for w in course.WEIGHT_NAMES])
+    source = "\n".join(line.split("#")[0] for line in replay.sgd_step.source.splitlines())  # code, not comments
+    assert "sigmoid(" not in source and "** 2" not in source and "exp(-v" in source
+    for row in course.train(0.5, 30):
+        assert replay.sgd_step((), 0.5) == row["E_total"]

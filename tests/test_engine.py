@@ -152,6 +152,7 @@ def test_stable_sigmoid_and_tanh_at_extremes():
         (lambda: Value(-2.0) ** Value(2.0), ValueError, ["ln", "-2.0"]),
         (lambda: Value(1000.0).exp(), OverflowError, ["exp", "1000.0"]),
         (lambda: Value(10.0) ** 400, OverflowError, ["10.0", "400"]),
+        (lambda: Value(1e200) ** 2, OverflowError, ["1e+200", "2"]),  # x * x overflows silently: checked
         (lambda: Value(0.0) ** -1, ZeroDivisionError, ["0.0", "-1"]),
         (lambda: Value(-4.0).sqrt(), ValueError, ["sqrt", "-4.0"]),
         (lambda: Value(0.0).sqrt(), ValueError, ["sqrt", "infinite"]),

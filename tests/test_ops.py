@@ -2,12 +2,13 @@
 
 import math
 import operator
+import random
 
 import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from micrograd_lite import Value, gradcheck
+from micrograd_lite import Value, gradcheck, ops
 from micrograd_lite.compile import compile_graph
 from micrograd_lite.explain import derive, evaluate
 from micrograd_lite.expr import parse_expression
@@ -259,3 +260,23 @@ def test_a_label_may_be_a_str_subclass():
         pass
 
     assert Value(1.0, Name("x")).label == "x"
+
+
+@pytest.mark.parametrize("name", sorted(ops.INLINE))
+def test_the_inline_forms_are_the_functions_bit_for_bit(name):
+    """The scalar replay writes sigmoid, relu and heaviside out: the same numbers, sign of zero included."""
+    function = getattr(ops, name.split("(")[0])
+    code = compile(ops.INLINE[name], "<inline>", "eval")
+    points = [0.0, -0.0, 1e-320, -1e-320, 0.5, -0.5, 36.7, -36.7, 745.2, -745.2, 1e308, -1e308, math.inf, -math.inf]
+    points += [random.Random(i).uniform(-50, 50) for i in range(2000)]
+    for x in points:
+        got, expected = eval(code, {"exp": math.exp}, {"a": x}), function(x)
+        assert math.copysign(1.0, got) == math.copysign(1.0, expected) and got == expected, x
+    assert math.isnan(eval(code, {"exp": math.exp}, {"a": math.nan})) == math.isnan(function(math.nan))
+
+
+def test_a_square_is_x_times_x_in_the_row_as_in_the_engine():
+    assert ops.power(2.0).forward == "a * a" and ops.power(3.0).forward == "a ** 3.0"
+    rng = random.Random(7)
+    for x in [rng.uniform(-1e150, 1e150) for _ in range(1000)] + [-0.0, 1e-200, 1.3407807929942596e154]:
+        assert (Value(x) ** 2).data == x * x

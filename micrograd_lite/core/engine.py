@@ -280,9 +280,11 @@ class Value:
         if (a < 0.0 and not n.is_integer()) or (a == 0.0 and n < 1.0 and n != 0.0):
             raise op.error(a)  # not real, a division by zero, or an infinite derivative
         try:
-            out = a**n
+            out = a * a if n == 2.0 else a**n  # x * x is exact, and the compiled replay writes the same
         except OverflowError:
             raise overflow(op, a) from None
+        if out == math.inf and a - a == 0.0:  # a finite a * a overflowed, where pow would have raised
+            raise overflow(op, a)
         try:
             local = n * a ** (n - 1.0) if n != 0.0 else 0.0  # d(a**n)/da = n * a**(n-1)
         except OverflowError:  # the result stands; backward decides (section 6)

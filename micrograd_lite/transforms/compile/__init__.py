@@ -47,7 +47,7 @@ import operator
 import types
 import warnings
 from collections.abc import Callable, Iterable, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from types import CodeType
 from typing import TYPE_CHECKING, Any, NoReturn, Optional, Protocol, Union, cast
 
@@ -56,6 +56,7 @@ from ...core.nn import learning_rate
 from ...core.ops import NAMESPACE, OPS, numpy_namespace, row
 from ...util import optional_import
 from .arrays import batch_source
+from .fuse import find_layers, fused_batch_source
 from .ir import Program, record
 from .python import replay_source, sgd_step_source
 
@@ -69,7 +70,7 @@ if TYPE_CHECKING:  # NumPy is optional: only the batch replay needs it
     # or one number for every point), and the check (None when the replay did the chunk point by point).
     Chunk = tuple[Array, Iterable[Array], Iterable[Union[Array, float]], Optional[Array]]  # noqa: UP007, UP045
 
-__all__ = ["BATCH_CHUNK", "CACHE_SIZE", "Replay", "SgdStep", "compile_graph"]
+__all__ = ["BATCH_CHUNK", "CACHE_SIZE", "Batch", "Replay", "SgdStep", "compile_graph"]
 
 Gradients = tuple[float, ...]
 Result = tuple[float, Gradients, Gradients]  # value, input gradients, param gradients
@@ -93,9 +94,18 @@ class Replay(Protocol):
     sgd_step: SgdStep
     step: SgdStep  # the old name of sgd_step, deprecated
     write_back: Callable[[], None]  # param_values into the params' Values
-    batch: Callable[[Sequence[ArrayLike], Sequence[float]], BatchResult]
+    batch: Batch
+    batch_source: Callable[..., str]  # batch_source(fuse=True): the batch's code, each layer a matrix product
 
     def __call__(self, inputs: Sequence[float] = (), params: Sequence[float] = ()) -> Result: ...
+
+
+class Batch(Protocol):
+    """``replay.batch(input_columns, params, fuse=True) -> (values, input_grads, param_grads)``: see :func:`_batch`."""
+
+    def __call__(
+        self, input_columns: Sequence[ArrayLike], params: Sequence[float], *, fuse: bool = True
+    ) -> BatchResult: ...
 
 
 class _Function(Protocol):
@@ -131,7 +141,7 @@ class _Compiled:
     replay: _Function
     sgd_step: CodeType | None  # None without params: nothing to update
     sgd_step_source: str
-    batch: _Function | None = None  # made on first use (it needs NumPy)
+    batch: dict[bool, _Function] = field(default_factory=dict)  # fused or not: made on first use (it needs NumPy)
 
 
 _CACHE: dict[Structure, _Compiled] = {}  # graph structure -> its compiled code, the oldest first
@@ -304,11 +314,16 @@ def _bind(compiled: _Compiled, inputs: list[Value], params: list[Value]) -> Repl
         for p, v in zip(params, values):
             p.data = v
 
-    def batch(input_columns: Sequence[ArrayLike], params: Sequence[float]) -> BatchResult:
-        """See :func:`_batch`."""
-        return _batch(replay, _batch_function(compiled), input_columns, params, len(inputs), len(values))
+    def batch(input_columns: Sequence[ArrayLike], params: Sequence[float], *, fuse: bool = True) -> BatchResult:
+        """See :func:`_batch`; ``fuse=False`` runs every node on its own, as the scalar replay does."""
+        return _batch(replay, _batch_function(compiled, fuse), input_columns, params, len(inputs), len(values))
+
+    def batch_source(fuse: bool = True) -> str:
+        """The code ``batch`` runs (NumPy needed): where the graph has layers, their matrix products, ``W1 @ X1``."""
+        return _batch_function(compiled, fuse).source
 
     replay.sgd_step, replay.step, replay.write_back, replay.batch = sgd_step, step, write_back, batch
+    replay.batch_source = batch_source
     return replay
 
 
@@ -316,19 +331,25 @@ def _no_params(inputs: Sequence[float] = (), lr: float = 0.0) -> NoReturn:
     raise ValueError("sgd_step: this graph was compiled without params, so there is nothing to update")
 
 
-def _batch_function(compiled: _Compiled) -> _Function:
-    """The batch code of a graph structure: its statements over NumPy arrays (printed once, on first use)."""
-    if compiled.batch is not None:
-        return compiled.batch
+def _batch_function(compiled: _Compiled, fuse: bool = True) -> _Function:
+    """The batch code of a graph structure: its statements over NumPy arrays (printed once, on first use).
+
+    Fused, each layer found on the statements is one matrix product (:mod:`.fuse`); a graph without
+    one, or ``fuse=False``, gets one line per node (:mod:`.arrays`).
+    """
+    if fuse in compiled.batch:
+        return compiled.batch[fuse]
     np = optional_import("numpy", "numpy", "the batch replay")
     if not compiled.program.inputs:
         raise ValueError("batch: the graph was compiled without inputs, so there is nothing to vary per point")
-    source = batch_source(compiled.program)
-    namespace: dict[str, Any] = dict(numpy_namespace(np), every=np.all)
+    layers = find_layers(compiled.program) if fuse else []
+    source = fused_batch_source(compiled.program, layers) if layers else batch_source(compiled.program)
+    namespace: dict[str, Any] = dict(numpy_namespace(np), every=np.all, point_sum=_point_sum(np))
+    namespace.update(array=np.array, stack=np.stack, empty=np.empty, full=np.full, add=np.add)
     exec(compile(source, "<micrograd_lite.compile batch>", "exec"), namespace)  # our own source
     batch: _Function = namespace["batch"]
     batch.source = source
-    compiled.batch = batch
+    compiled.batch[fuse] = batch
     return batch
 
 
@@ -357,7 +378,7 @@ def _batch(
     n = len(columns[0])
     values = np.empty(n)
     input_grads = tuple(np.empty(n) for _ in columns)
-    param_grads = [0.0] * n_params
+    param_grads = np.zeros(n_params)  # each param's sum, chunk after chunk, from 0.0
     for start in range(0, n, BATCH_CHUNK):
         stop = min(start + BATCH_CHUNK, n)
         # Where Python raises (exp(1000), 10.0 ** 400) NumPy gives inf, which a relu could hide: so an
@@ -366,23 +387,35 @@ def _batch(
         with np.errstate(over="raise", divide="raise", invalid="raise", under="ignore"):
             try:
                 result = generated([column[start:stop] for column in columns], params)
-                sums = [] if result is None else _sums(np, result[2], stop - start)
+                sums = np.zeros(0) if result is None else _sums(np, result[2], stop - start)
             except FloatingPointError:
                 result = None
-        if result is None or not (np.isfinite(result[3]).all() and all(map(math.isfinite, sums))):
+        if result is None or not (np.isfinite(result[3]).all() and np.isfinite(sums).all()):
             result = _point_by_point(np, replay, columns, params, start, stop)
             sums = _sums(np, result[2], stop - start)
         values[start:stop] = result[0]
         for whole, part in zip(input_grads, result[1]):
             whole[start:stop] = part
-        param_grads = [total + s for total, s in zip(param_grads, sums)]
-    return values, input_grads, tuple(param_grads)
+        param_grads = param_grads + sums
+    return values, input_grads, tuple(param_grads.tolist())
 
 
-def _sums(np: types.ModuleType, grads: Iterable[Array | float], count: int) -> list[float]:
-    """Each param's gradients summed over the points of a chunk (one number means the same at every point)."""
+def _sums(np: types.ModuleType, grads: Iterable[Array | float] | Array, count: int) -> Array:
+    """Each param's gradients summed over the points of a chunk (the fused code returns them summed)."""
+    if isinstance(grads, np.ndarray) and grads.ndim == 1:  # the fused code's: one sum per param
+        return cast("Array", grads)
+    point_sum = _point_sum(np)
+    return cast("Array", np.array([float(point_sum(g, count)) for g in grads], dtype=np.float64))
+
+
+def _point_sum(np: types.ModuleType) -> Callable[[Array | float, int], Array]:
+    """A gradient summed over ``count`` points: an array's sum, or one number (the same at every point) count times."""
     add = np.add.reduce  # what ndarray.sum() calls, without its overhead: twice as fast on 337 params
-    return [float(add(g if isinstance(g, np.ndarray) and g.ndim else np.full(count, g))) for g in grads]
+
+    def point_sum(g: Array | float, count: int) -> Array:
+        return cast("Array", add(g if isinstance(g, np.ndarray) and g.ndim else np.full(count, g)))
+
+    return point_sum
 
 
 def _columns(np: types.ModuleType, input_columns: Sequence[ArrayLike], count: int) -> list[Array]:
@@ -400,7 +433,7 @@ def _columns(np: types.ModuleType, input_columns: Sequence[ArrayLike], count: in
         if array.dtype.kind not in "iuf":  # None or a string would become nan or fail later; bools are no floats
             raise ValueError(f"batch: input column {i} is not a column of numbers (it holds {array.dtype})")
         array = array.astype(np.float64, copy=False)
-        bad = np.flatnonzero(~np.isfinite(array)) if array.ndim == 1 else []
+        bad = np.flatnonzero(~np.isfinite(array)) if array.ndim == 1 and not np.isfinite(array).all() else []
         if len(bad):
             first = f"input column {i}, point {bad[0]} is {float(array[bad[0]])!r}"
             raise ValueError(f"batch: {first}: a finite number is needed")
@@ -424,8 +457,11 @@ def _finite_numbers(values: Iterable[float], what: str) -> list[float]:
     """``values`` as Python floats, or an error naming the first that is not a finite number (a bool is not one)."""
     if isinstance(values, (dict, str, bytes)):
         raise ValueError(f"{what}s must be a sequence of numbers, got {type(values).__name__}")
+    given = list(values)
+    if all(type(x) is float for x in given) and 0.0 * sum(given) == 0.0:  # the usual case, at C speed: all finite
+        return given
     floats: list[float] = []
-    for i, x in enumerate(values):
+    for i, x in enumerate(given):
         if isinstance(x, (bool, str, bytes, Value)) or not hasattr(type(x), "__float__"):
             raise ValueError(f"{what} {i} must be a number, got {type(x).__name__}: {x!r:.40}")
         floats.append(float(x))

@@ -31,13 +31,13 @@ def batch_source(program: Program) -> str:
     lines = ["def batch(inputs, params):"]  # the caller has checked the counts
     lines += unpack(program)
     lines += [f"    # {name} is {label}" for name, label in program.labels]
-    summed = _summed_as_made(program)
-    code = [_line(statement, statement in summed) for statement in program.statements]
+    summed = summed_as_made(program)
+    code = [line(statement, statement in summed) for statement in program.statements]
     code.append(f"check = {total(checked_code(program.checked, for_arrays))}")
     reads = [statement.reads() for statement in program.statements] + [program.checked_reads()]
     returned = {program.result, *program.input_grads, *program.param_grads}
     lines.append("    try:")
-    for text, freed in zip(code, _freed_after(reads, {s.target for s in program.statements} - returned)):
+    for text, freed in zip(code, freed_after(reads, {s.target for s in program.statements} - returned)):
         lines.append(f"        {text}")
         if freed:
             lines.append(f"        del {', '.join(freed)}")
@@ -49,7 +49,7 @@ def batch_source(program: Program) -> str:
     return "\n".join(lines) + "\n"
 
 
-def _line(statement: Statement, summed: bool) -> str:
+def line(statement: Statement, summed: bool) -> str:
     """One statement over arrays; an operation's domain check follows it."""
     if isinstance(statement, Operation):
         text = f"{statement.target} = {statement.forward(for_arrays)}{comment(statement)}"
@@ -64,7 +64,7 @@ def _line(statement: Statement, summed: bool) -> str:
     return f"{statement.target} = {before}{statement.term(for_arrays)}"
 
 
-def _summed_as_made(program: Program) -> set[Statement]:
+def summed_as_made(program: Program) -> set[Statement]:
     """The gradients ``product_sum`` may sum over the points: a param's, one product, that no statement reads.
 
     Not a name that is an input's gradient too (that one is returned point by
@@ -83,7 +83,7 @@ def _summed_as_made(program: Program) -> set[Statement]:
     return summed
 
 
-def _freed_after(reads: list[set[str]], made: set[str]) -> list[list[str]]:
+def freed_after(reads: list[set[str]], made: set[str]) -> list[list[str]]:
     """For each statement, the names to delete after it: those it reads last (never read: after the last)."""
     last_read = {}
     for i, names in enumerate(reads):

@@ -12,7 +12,7 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 
-from ...core.ops import atom
+from ...core.ops import atom, inline
 from .ir import Constant, Form, Gradient, Local, Operation, Program, as_written, plus_zero
 
 
@@ -73,14 +73,14 @@ def body(program: Program, fallback: str, also_checked: Iterable[str] = (), last
         if isinstance(statement, Constant):
             lines.append(f"        {statement}")
         elif isinstance(statement, Operation):
-            lines.append(f"        {statement.target} = {statement.forward()}" + comment(statement))
+            lines.append(f"        {statement.target} = {statement.forward(inline)}" + comment(statement))
             if statement.op.checks:  # outside the domain the engine raises its own error
                 lines.append(f"        if not {atom(' and '.join(statement.holds()))}:")
                 lines.append(f"            return {fallback}")
     lines.append(f"        # backward: d{program.result}/d(node), the chain rule from the result back to the leaves")
     for statement in program.statements:
         if isinstance(statement, Gradient):
-            lines.append(f"        {accumulate(statement, statement.term())}")
+            lines.append(f"        {accumulate(statement, statement.term(inline))}")
     checked = [*checked_code(program.checked, as_written), *(n for n in also_checked if n not in program.checked)]
     lines.append(f"        check = {total(checked)}")
     lines += [f"        {last}"] if last else []
