@@ -12,7 +12,6 @@ import json
 import math
 import sys
 import traceback
-from collections.abc import Callable
 
 from micrograd_lite import Value, datasets
 from micrograd_lite.nn import SGD
@@ -22,7 +21,14 @@ from micrograd_lite.training import CompiledLoss, Record, Run, TrainConfig, accu
 from micrograd_lite.trainpage import page_html, record_data, summary
 from micrograd_lite.viz import dot_source
 
-layout: Callable[[str], str]  # set by the worker: viz.js's renderString
+MAX_HIDDEN = 16  # the probe's graph has ~15 boxes per hidden neuron: beyond this, too large to read or lay out fast
+
+
+def layout(source: str) -> str:
+    """DOT text to SVG text: the worker puts viz.js's ``renderString`` here (Graphviz in WebAssembly)."""
+    raise RuntimeError("no layout yet: the site's worker sets it when viz.js has loaded")
+
+
 namespace: dict[str, object] = {}
 
 
@@ -38,7 +44,8 @@ def run_code(code: str) -> str:
     try:
         exec(compile(code, "<playground>", "exec"), namespace)
     except BaseException as error:  # the learner's traceback, without this function's frame
-        print("".join(traceback.format_exception(type(error), error, error.__traceback__.tb_next)), file=sys.stderr)
+        frames = error.__traceback__.tb_next if error.__traceback__ else None
+        print("".join(traceback.format_exception(type(error), error, frames)), file=sys.stderr)
         ok = False
     else:
         ok = True
@@ -76,6 +83,8 @@ class Live:
     """One live run: its data set (points can be added and removed), model, optimizer and recorded steps."""
 
     def __init__(self, data: str, hidden: int, optimizer: str, lr: float) -> None:
+        if isinstance(hidden, bool) or not isinstance(hidden, int) or not 1 <= hidden <= MAX_HIDDEN:
+            raise ValueError(f"hidden neurons: a whole number from 1 to {MAX_HIDDEN} on this page, got {hidden!r}")
         config = TrainConfig(data=data, hidden=(hidden,), optimizer=optimizer, lr=lr, steps=1, record=1)
         config.check()
         dataset = datasets.load(data, config.n_train, config.n_val, config.n_test, config.seed)
@@ -93,7 +102,8 @@ class Live:
         config.check()
         if self.optimizer is None or optimizer != run.config.optimizer:  # AdamW starts its running means again
             params = run.model.parameters()
-            self.optimizer = AdamW(params, lr, weight_decay=config.weight_decay) if optimizer == "adamw" else SGD(params, lr)
+            adamw = optimizer == "adamw"
+            self.optimizer = AdamW(params, lr, weight_decay=config.weight_decay) if adamw else SGD(params, lr)
         self.optimizer.lr = lr
         run.config = config
 
@@ -103,8 +113,9 @@ class Live:
         assert optimizer is not None
         for _ in range(steps):
             loss, grads = self.loss(run.dataset.train)
-            if not math.isfinite(loss) or not all(map(math.isfinite, grads)):
-                raise ValueError(f"training diverged at step {len(run.train_loss)} (lr {run.config.lr:g}): loss {loss!r}")
+            if not all(map(math.isfinite, (loss, *grads, *(p.data for p in params)))):
+                step, lr = len(run.train_loss), run.config.lr
+                raise ValueError(f"training diverged at step {step} (lr {lr:g}): the loss is {loss!r}")
             val = self.loss(run.dataset.val, want_grads=False)[0]
             before = [p.data for p in params]
             for p, g in zip(params, grads):
@@ -140,8 +151,11 @@ def live_start(data: str, hidden: int, optimizer: str, lr: float) -> str:
 def live_steps(steps: int, optimizer: str, lr: float) -> str:
     """Train on: the new steps' records and losses, as the page reads them."""
     assert live is not None
+    shown = live.run.config.optimizer  # the page's columns (AdamW's m and √v) are the optimizer's
     live.configure(optimizer, lr)
     new = live.train(steps)
+    if optimizer != shown:  # the whole page again, its table with the new optimizer's columns
+        return json.dumps({"html": page_html(live.run, "Watch it learn, live", layout), **live.status()})
     return json.dumps({"records": [record_data(r) for r in new], "trainLoss": [r.train_loss for r in new],
                        **live.status()}, allow_nan=False)  # fmt: skip
 
@@ -152,7 +166,8 @@ def live_point(x: float, y: float, label: int, remove: bool) -> str:
     train = live.run.dataset.train
     if remove:
         if len(train) > 1:
-            nearest = min(range(len(train)), key=lambda i: (train.points[i][0] - x) ** 2 + (train.points[i][1] - y) ** 2)
+            distance = [(px - x) ** 2 + (py - y) ** 2 for px, py in train.points]
+            nearest = distance.index(min(distance))
             del train.points[nearest], train.labels[nearest]
     else:
         if not 0 <= label < len(live.run.dataset.classes):

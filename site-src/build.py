@@ -24,7 +24,8 @@ from micrograd_lite.stepper import build_stepper
 
 ROOT = Path(__file__).resolve().parent.parent
 SOURCES = Path(__file__).resolve().parent
-PAGES = ["index.html", "train.html", "playground.js", "train-live.js", "python.js", "worker.mjs", "browser.py", "site.css"]
+PAGES = ["index.html", "train.html", "site.css", "playground.js", "train-live.js", "python.js", "worker.mjs"]
+PAGES += ["browser.py"]  # fetched by the worker and run in Pyodide, beside the wheel
 PYODIDE = ["pyodide.mjs", "pyodide.asm.mjs", "pyodide.asm.wasm", "python_stdlib.zip", "pyodide-lock.json"]
 FIRST_LOAD = ["index.html", "site.css", "playground.js", "python.js", "worker.mjs", "manifest.json", "browser.py",
               "viz/viz.js", *(f"pyodide/{name}" for name in PYODIDE)]  # fmt: skip
@@ -58,6 +59,8 @@ def build_wheel(into: Path) -> str:
 
 
 def build(out: Path) -> dict[str, int]:
+    if out.exists() and not (out / "manifest.json").is_file():  # replaced whole: only ever a site this wrote
+        raise SystemExit(f"{out} exists and is not a site built here (no manifest.json): choose another --out")
     modules = ROOT / "node_modules"
     if not (modules / "pyodide").is_dir() or not (modules / "@viz-js" / "viz").is_dir():
         raise SystemExit("node_modules is missing pyodide or @viz-js/viz: run `npm ci` first (make site does)")

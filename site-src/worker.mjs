@@ -31,6 +31,8 @@ self.onmessage = async ({ data: { id, call, args } }) => {
     const globals = await ready;
     say({ id, result: globals.get(call)(...args) });
   } catch (error) {
-    say({ id, error: String(error.message || error) });
+    // A Python exception arrives as its whole traceback, through this file's own frames: its last line says it.
+    const lines = String(error.message || error).trim().split("\n");
+    say({ id, error: lines[lines.length - 1] });
   }
 };
