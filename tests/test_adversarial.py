@@ -203,7 +203,7 @@ def test_the_cell_limit_counts_every_worksheet_of_a_workbook(tmp_path, monkeypat
     monkeypatch.setattr(files, "MAX_CELLS", 3_000)
     with pytest.raises(UnreadableSheet, match=r"100 rows × 20 columns \(and 2,000 cells on the worksheets before it\)"):
         course.read_tables(tmp_path / "two.xlsx")
-    monkeypatch.setattr(files, "_check_workbook_parts", lambda path: {})  # the check after loading counts alike
+    monkeypatch.setattr(files, "_check_workbook_parts", lambda path: ({}, {}))  # the check after loading counts alike
     with pytest.raises(UnreadableSheet, match=r"'second': 100 rows × 20 columns \(and 2,000 cells on the worksheets"):
         course.read_tables(tmp_path / "two.xlsx")
 
@@ -365,7 +365,7 @@ def test_formula_cells_are_told_apart_by_their_saved_value(cells, refused, tmp_p
     from tests.fixtures.make_hostile import xlsx
 
     path = xlsx(tmp_path / "forms.xlsx", {"S": f'<row r="1"><c r="A1"><v>1</v></c>{cells}</row>'})
-    problems = files._check_workbook_parts(path)  # the worksheets calamine must not load, and why
+    problems, _ = files._check_workbook_parts(path)  # the worksheets calamine must not load, and why
     if refused is None:
         assert problems == {}
     else:

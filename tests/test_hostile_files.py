@@ -154,7 +154,7 @@ def test_the_worksheet_scan_carries_less_than_a_cell_from_window_to_window(monke
     monkeypatch.setattr(files, "_last_cell_start", recorded)
     soup = b'<row r="1"><c r="A1" t="inlineStr"><is>' + b"<r><t>x</t></r>" * 40_000 + b"</is></c></row>"
     chunks = [soup[k : k + 4096] for k in range(0, len(soup), 4096)]
-    assert files._scan_xlsx_worksheet(chunks, "soup") == (1, 1, None)
+    assert files._scan_xlsx_worksheet(chunks, "soup") == (1, 1, None, {}, None)
     assert len(windows) == len(chunks) and max(windows) < 2 * 4096
 
 
@@ -315,6 +315,7 @@ XLSX_FORMS = {  # how a data cell is written -> whether calamine reads it as the
     "formula, no value": (lambda r, c, t: hostile.xlsx_cell(r, c, t, formula="1+1", saved=False), False),
     "text formula, no value": (lambda r, c, t: hostile.xlsx_cell(r, c, t, formula="1", kind="str", saved=False), False),
     "error formula, no value": (lambda r, c, t: hostile.xlsx_cell(r, c, t, formula="1", kind="e", saved=False), False),
+    "error value": (lambda r, c, t: hostile.xlsx_cell(r, c, "#DIV/0!", formula="1/0", kind="e"), False),
     "empty value": (lambda r, c, t: f'<c r="{hostile.column_letters(c)}{r}"><v></v></c>', False),
     "missing": (lambda r, c, t: "", False),
 }
@@ -327,6 +328,8 @@ ODS_FORMS = {
                         "</table:table-cell>", False),
     "formula, no type": (lambda t: f'<table:table-cell table:formula="of:=1"><text:p>{t}</text:p></table:table-cell>',
                          False),
+    "error value": (lambda t: '<table:table-cell table:formula="of:=1/0" office:value-type="string"'
+                    ' office:string-value=""><text:p>#DIV/0!</text:p></table:table-cell>', False),
     "missing": (lambda t: "<table:table-cell/>", False),
 }
 LIMITS = {"MAX_ROWS": 3_000, "MAX_CELLS": 60_000}  # small, so that a grid within them is quick to build
@@ -430,7 +433,7 @@ def test_a_part_that_several_sheets_name_is_scanned_once(tmp_path, monkeypatch):
     scans, scan = [], files._scan_xlsx_worksheet
     monkeypatch.setattr(files, "MAX_CELLS", 200_000)
     monkeypatch.setattr(files, "_scan_xlsx_worksheet", lambda *args: scans.append(args[1]) or scan(*args))
-    refused = files._check_workbook_parts(path)
+    refused, _ = files._check_workbook_parts(path)
     assert scans == [f"{path}, worksheet 'A'"]
     assert list(refused) == ["B", "C"] and "'B': 9 rows × 15,922 columns (and 143,298 cells" in str(refused["B"])
 
@@ -477,3 +480,168 @@ def test_a_workbook_listing_thousands_of_worksheets_is_refused_before_they_are_r
     else:
         hostile.xlsx(path, {f"S{k}": "" for k in range(5_000)})
     assert_refused_unopened(path, "more than [12],000 .*1,000 worksheets|1,000 worksheets; --compare reads no more")
+
+
+# ----------------------------------------------------------------------
+# Error values (issue 19): calamine reads an error cell as an empty one; the scan puts its text back
+
+ERROR_ROW, E2 = 4, course_lines()[0].index("E2") + 1  # the cell W4: E2 of the table's third row
+XLSX_ERRORS = {  # how a spreadsheet application (or a hand) writes an error cell -> its text
+    "Excel and LibreOffice": ('<c r="W4" s="1" t="e"><f aca="false">1/0</f><v>#DIV/0!</v></c>', "#DIV/0!"),
+    "no formula": ('<c r="W4" t="e"><v>#N/A</v></c>', "#N/A"),
+    "prefixed, single quotes": ("<x:c r='W4' t = 'e'><x:f>1/0</x:f><x:v>#NUM!</x:v></x:c>", "#NUM!"),
+    "lower case, spaced": ('<c r="w4" t="e">\n  <f t="shared" si="0"/>\n  <v>#REF!</v>\n</c>', "#REF!"),
+}
+ODS_LIBREOFFICE = 'office:value-type="string" office:string-value="" calcext:value-type="error"'
+ODS_ERRORS = {
+    "LibreOffice": (f'<table:table-cell table:formula="of:=1/0" {ODS_LIBREOFFICE}><text:p>#DIV/0!</text:p>'
+                    "</table:table-cell>", "#DIV/0!"),
+    "no value type": ('<table:table-cell table:formula="of:=SQRT(-1)"><text:p>Err:502</text:p></table:table-cell>',
+                      "Err:502"),
+    "typed text, no string value": ('<table:table-cell table:formula="of:=NA()" office:value-type="string">'
+                                    "<text:p>#N/A</text:p></table:table-cell>", "#N/A"),
+    "with a comment": (f'<table:table-cell table:formula="of:=1/0" {ODS_LIBREOFFICE}><office:annotation>'
+                       "<text:p>why? #N/A</text:p></office:annotation><text:p>#DIV/0!</text:p></table:table-cell>",
+                       "#DIV/0!"),  # the comment's text is not the cell's
+    "repeated over E2 and E_total": (f'<table:table-cell table:number-columns-repeated="2" table:formula="of:=1/0" '
+                                     f"{ODS_LIBREOFFICE}><text:p>#VALUE!</text:p></table:table-cell>", "#VALUE!"),
+}
+
+
+def course_lines_with_slip(steps=4):
+    """The course table with its slip: ∂E/∂w3 and ∂E/∂w4 use a_h1·(1−a_h1) where a_h2·(1−a_h2) belongs."""
+    lines = course_lines(steps)
+    at = {name: k for k, name in enumerate(lines[0])}
+    for cells in lines[1:]:
+        a_h1, a_h2 = float(cells[at["a_h1"]]), float(cells[at["a_h2"]])
+        for name in ("dE_dw3", "dE_dw4"):
+            cells[at[name]] = repr(float(cells[at[name]]) * a_h1 * (1 - a_h1) / (a_h2 * (1 - a_h2)))
+    return lines
+
+
+def error_workbook(path, lines, error, where=(ERROR_ROW, E2)):
+    """``lines`` as an .xlsx or .ods (by ``path``'s suffix), ``error`` written in place of the cell at ``where``."""
+    if path.suffix == ".ods":
+        def cell(r, c, text):
+            if (r, c) == where:
+                return error
+            return "" if where[0] == r and c == where[1] + 1 and "repeated" in error else hostile.ods_cell(text)
+
+        return hostile.ods(path, {"Sheet1": ods_rows(lines, cell)})
+    rows = xlsx_rows(lines, lambda r, c, t: error if (r, c) == where else saved(r, c, t))
+    return hostile.xlsx(path, {"Sheet1": rows})
+
+
+def compared(capsys, path):
+    from micrograd_lite import cli as command_line
+
+    status = command_line.main(["sheet", "--compare", str(path)])
+    out = capsys.readouterr()
+    return status, out.out, out.err
+
+
+@pytest.mark.parametrize("slip", [False, True], ids=["correct", "w3 slip"])
+@pytest.mark.parametrize(
+    "suffix, form", [(".xlsx", form) for form in XLSX_ERRORS] + [(".ods", form) for form in ODS_ERRORS]
+)
+def test_an_error_value_is_named_with_its_cell_in_each_form_a_workbook_holds_it(tmp_path, capsys, suffix, form, slip):
+    """It read as an empty cell ("row 4 has no number for E2 … which is empty"), or, not typed in an .ods, as a
+    value never saved; the slip elsewhere in the table changes nothing: the error is what to fix first."""
+    error, text = (ODS_ERRORS if suffix == ".ods" else XLSX_ERRORS)[form]
+    path = error_workbook(tmp_path / f"error{suffix}", course_lines_with_slip() if slip else course_lines(), error)
+    status, out, err = compared(capsys, path)
+    assert status == 2 and len(err.splitlines()) == 1, err
+    assert f"worksheet 'Sheet1': cell W4 (E2) holds the spreadsheet error {text}: its formula failed; fix it" in err
+
+
+@pytest.mark.parametrize("suffix", [".xlsx", ".ods"])
+def test_an_error_value_outside_the_table_leaves_the_table_to_be_checked(tmp_path, capsys, suffix):
+    """An error in a scratch cell beside the table (AH3, past an empty column AG) is in the grid, as text, and the
+    table is checked as before: it agrees, or its slip is named."""
+    xlsx_error, ods_error = XLSX_ERRORS["Excel and LibreOffice"][0].replace("W4", "AH3"), ODS_ERRORS["LibreOffice"][0]
+    last = len(course_lines()[0])  # the table's last column, AF
+    for slip, expected in ((False, 0), (True, 1)):
+        lines = course_lines_with_slip() if slip else course_lines()
+        if suffix == ".ods":
+            def cell(r, c, text):
+                beside = "<table:table-cell/>" + ods_error if (r, c) == (3, last) else ""
+                return hostile.ods_cell(text) + beside
+
+            path = hostile.ods(tmp_path / f"scratch{slip}.ods", {"Sheet1": ods_rows(lines, cell)})
+        else:
+            rows = xlsx_rows(lines, lambda r, c, t: saved(r, c, t) + (xlsx_error if (r, c) == (3, last) else ""))
+            path = hostile.xlsx(tmp_path / f"scratch{slip}.xlsx", {"Sheet1": rows})
+        ((_, _, grid),) = files.worksheet_grids(path)
+        assert grid[2][last + 1] == "#DIV/0!"
+        status, out, err = compared(capsys, path)
+        assert status == expected and not err, (out, err)
+        if slip:
+            assert "use a_h1·(1−a_h1) where a_h2·(1−a_h2) belongs" in out
+
+
+@pytest.mark.parametrize("suffix", [".xlsx", ".ods"])
+def test_a_worksheet_full_of_error_values_keeps_only_the_first_few(tmp_path, suffix):
+    """Memory: a map of every error cell of a hostile sheet would be some 200 bytes a cell; past the first
+    MAX_ERROR_CELLS (in the order of the XML) an error value reads as calamine reads it, empty."""
+    rows, columns = 300, 100
+    if suffix == ".ods":
+        error = ODS_ERRORS["LibreOffice"][0].replace("<table:table-cell ", f'<table:table-cell '
+                                                     f'table:number-columns-repeated="{columns}" ')
+        path = hostile.ods(tmp_path / "errors.ods", {"S": f'<table:table-row table:number-rows-repeated="{rows}">'
+                                                          f"{error}</table:table-row>"})
+    else:
+        path = hostile.xlsx(tmp_path / "errors.xlsx", {"S": "".join(
+            f'<row r="{r}">' + "".join(XLSX_ERRORS["no formula"][0].replace("W4", f"{hostile.column_letters(c)}{r}")
+                                       for c in range(1, columns + 1)) + "</row>"
+            for r in range(1, rows + 1))})
+    refused, errors = files._check_workbook_parts(path)
+    assert refused == {} and len(errors["S"]) == files.MAX_ERROR_CELLS
+    assert sorted(errors["S"])[-1] == divmod(files.MAX_ERROR_CELLS - 1, columns)  # the first, row by row
+    (_, _, grid), = files.worksheet_grids(path)
+    texts = [cell for row in grid for cell in row]
+    assert len(texts) == rows * columns and texts.count("") == rows * columns - files.MAX_ERROR_CELLS
+
+
+def test_an_error_value_calamine_cannot_read_refuses_its_worksheet_alone_naming_the_cell(tmp_path, capsys):
+    """Excel 365's #SPILL! (or #CALC!) made calamine refuse the whole workbook, every worksheet unchecked."""
+    lines = course_lines()
+    spill = xlsx_rows(lines, lambda r, c, t: '<c r="W4" t="e"><f>A1:A2</f><v>#SPILL!</v></c>' if (r, c) == (4, E2)
+                      else saved(r, c, t))
+    path = hostile.xlsx(tmp_path / "spill.xlsx", {"new Excel": spill, "good": xlsx_rows(lines, saved)})
+    status, out, err = compared(capsys, path)
+    assert status == 2 and "worksheet 'good'" in out and "all 4 rows agree" in out, (out, err)
+    (line,) = err.splitlines()
+    assert "spill.xlsx, worksheet 'new Excel': cell W4 holds the error value #SPILL!, which the workbook reader" in line
+
+
+@pytest.mark.parametrize(
+    "cell, problem",
+    [
+        ('<c r="A1" t="e"><v/></c>', None),  # calamine reads an empty error value as an empty cell
+        ('<c r="A1" t="e"><v></v></c>', None),
+        ('<c r="A1" t="e"></c>', None),
+        ('<c r="A1" t="e"><v>#CALC!</v></c>', "cell A1 holds the error value #CALC!, which"),
+        ('<c r="A1" t="e"><v>#N/A\n' + "x" * 1000 + "</v></c>", r"the error value '#N/A\nxxxxxxxxxxxxxxx',"),
+    ],
+)
+def test_an_error_value_calamine_reads_as_empty_is_not_refused_and_one_it_cannot_read_is_shown_short(
+    tmp_path, cell, problem
+):
+    """An empty <v></v> was refused though calamine reads it; a long error value filled the one-line message."""
+    path = hostile.xlsx(tmp_path / "forms.xlsx", {"S": f'<row r="1">{cell}<c r="B1"><v>1</v></c></row>'})
+    ((_, _, grid),) = files.worksheet_grids(path)
+    if problem is None:
+        assert grid == [["", 1.0]]
+    else:
+        assert isinstance(grid, UnreadableSheet) and problem in str(grid) and "\n" not in str(grid)
+
+
+def test_the_worksheet_scan_finds_every_error_value_whatever_the_windows(monkeypatch):
+    """Error cells are found in windows cut where a cell begins: cut anywhere, each is found once, in its place."""
+    row = "".join(XLSX_ERRORS["Excel and LibreOffice"][0].replace("W4", f"{hostile.column_letters(c)}7")
+                  for c in range(1, 40))
+    soup = f'<row r="7">{row}</row>'.encode()
+    whole = files._scan_xlsx_worksheet([soup], "soup")
+    assert whole.errors == {(6, c): "#DIV/0!" for c in range(39)} and whole.unreadable_error is None
+    for size in (1, 7, 50, 333):
+        assert files._scan_xlsx_worksheet([soup[k : k + size] for k in range(0, len(soup), size)], "soup") == whole

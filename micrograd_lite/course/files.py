@@ -20,7 +20,11 @@ the others; a file that cannot be read at all raises it.
   wherever its part lies in the zip;
 * a value must have been saved: a formula without its saved value, or an .ods cell typed a number
   but holding none, is refused naming the first such cell (calamine would read an empty cell, and
-  the table would end early, "agreeing").
+  the table would end early, "agreeing");
+* an error value (``#DIV/0!``, ``Err:502``), which calamine reads as an empty cell, is put back into
+  the grid as its text, so that the table names it with its cell (the first ``MAX_ERROR_CELLS`` of a
+  worksheet, in the order of its XML); a worksheet holding an error calamine cannot read (Excel's
+  ``#SPILL!``) is refused naming the cell.
 
 Every refusal is :class:`~micrograd_lite.errors.UnreadableSheet`, one line naming the file.
 
@@ -41,7 +45,7 @@ import zipfile
 import zlib
 from collections.abc import Iterable, Iterator, Sequence
 from pathlib import Path
-from typing import TypeVar
+from typing import NamedTuple, TypeVar
 from xml import sax as xml_sax
 
 from ..errors import UnreadableSheet
@@ -49,6 +53,12 @@ from ..util import optional_import
 from .cells import cell_name
 
 Grid = Sequence[Sequence[object]]  # a worksheet's rows of cells, from row 1 (or the CSV's first line)
+ErrorCells = dict[tuple[int, int], str]  # an error value's text by its (row, column) in the grid, both from 0
+SPREADSHEET_ERROR = re.compile(  # the error values of Excel and LibreOffice (Err:502 is LibreOffice's own)
+    r"#(?:DIV/0!|VALUE!|REF!|NAME\?|NUM!|N/A|NULL!|SPILL!|CALC!|FIELD!|BLOCKED!|BUSY!|CONNECT!|UNKNOWN!|PYTHON!"
+    r"|GETTING_DATA)|Err:\d+"
+)
+_CALAMINE_ERRORS = {"#DIV/0!", "#N/A", "#NAME?", "#NULL!", "#NUM!", "#REF!", "#VALUE!"}  # .xlsx; others abort a sheet
 _Handler = TypeVar("_Handler", bound=xml_sax.handler.ContentHandler)
 SPREADSHEET_SUFFIXES = (".xlsx", ".xlsm", ".ods")
 MAX_SHEETS = 1_000  # worksheets in a workbook: a learner's has a few, one per learning rate
@@ -62,6 +72,7 @@ MAX_UNZIPPED_BYTES = 512 << 20  # every part unzipped, added up
 MAX_DIRECTORY_BYTES = 1 << 20  # the zip's list of parts: some 10,000 of them; a workbook has a few dozen
 MAX_RATIO = 100  # unzipped ÷ zipped of a part over 1 MiB: spreadsheets' XML packs 5-15 times, whitespace 1,000
 MAX_RUN = 1 << 20  # bytes of text or tag without a '<': a cell holds at most 32,767 characters
+MAX_ERROR_CELLS = 100  # error values kept per worksheet, to name: a broken sheet has a few; the table meets the first
 _CHUNK = MAX_RUN  # bytes unzipped (or scanned) at a time: no more than MAX_RUN, see _longest_run
 _ZIP, _OLE = b"PK\x03\x04", b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1"  # how a zip and an OLE2 compound file begin
 _EMPTY_ZIP = b"PK\x05\x06"
@@ -79,7 +90,12 @@ _FORMULA_WITHOUT_VALUE = re.compile(  # a formula not followed by a value that h
 )
 _CELL_TAG = re.compile(rb"<" + _X + rb"c" + _END + rb"([^<>]*)>\s*")
 _TEXT_RESULT = re.compile(rb"""\st\s*=\s*["']str["']""")  # a text result: an empty <v/> is a value, the empty text
-_REFERENCE = re.compile(_R + rb"([A-Za-z]+[0-9]+)")
+_ERROR_CELL = re.compile(  # a cell typed an error (t="e"), its formula if any, and its value: (attributes, value)
+    rb"<" + _X + rb"c" + _END + rb"""(?=[^<>]*?\st\s*=\s*["']e["'])([^<>]*)>\s*"""
+    rb"(?:<" + _X + rb"f" + _END + rb"[^<>]*(?:/>|>[^<]*</" + _X + rb"f\s*>)\s*)?"
+    rb"<" + _X + rb"v" + _END + rb"[^<>]*(?<!/)>([^<]*)<"  # an empty <v/> is read as an empty cell
+)
+_REFERENCE = re.compile(_R + rb"(([A-Za-z]+)([0-9]+))")  # B7, its letters, its row
 _ODS_TABLE = "urn:oasis:names:tc:opendocument:xmlns:table:1.0"
 _ODS_OFFICE = "urn:oasis:names:tc:opendocument:xmlns:office:1.0"
 _ODS_TEXT = "urn:oasis:names:tc:opendocument:xmlns:text:1.0"
@@ -148,7 +164,7 @@ def _workbook_grids(path: Path) -> list[tuple[str, int, Grid | UnreadableSheet]]
     if size > MAX_WORKBOOK_BYTES:
         raise UnreadableSheet(f"{path}: {size:,} bytes; --compare reads a workbook of at most {MAX_WORKBOOK_BYTES:,}")
     try:
-        refused = _check_workbook_parts(path)
+        refused, errors = _check_workbook_parts(path)
         with open(path, "rb") as file:
             workbook = calamine.CalamineWorkbook.from_filelike(file)  # the format from the content, not the name
         try:
@@ -164,7 +180,8 @@ def _workbook_grids(path: Path) -> list[tuple[str, int, Grid | UnreadableSheet]]
                 worksheet = workbook.get_sheet_by_name(sheet.name)
                 # total_height is the last row's 0-based index
                 cells = _check_extent(source, worksheet.total_height + 1, worksheet.total_width + 1, cells)
-                grids.append((source, 1, worksheet.to_python(skip_empty_area=False)))
+                grid = worksheet.to_python(skip_empty_area=False)
+                grids.append((source, 1, _with_errors(grid, errors.get(sheet.name, {}))))
         finally:
             workbook.close()
     except UnreadableSheet:
@@ -175,8 +192,17 @@ def _workbook_grids(path: Path) -> list[tuple[str, int, Grid | UnreadableSheet]]
     return grids
 
 
-def _check_workbook_parts(path: Path) -> dict[str, UnreadableSheet]:
-    """Refuse a workbook too large before calamine loads it; the worksheets it must not load, by name, and why.
+def _with_errors(grid: list[list[object]], errors: ErrorCells) -> Grid:
+    """``grid`` with each error value's text where calamine read an empty cell."""
+    for (r, c), text in errors.items():
+        if r < len(grid) and c < len(grid[r]) and grid[r][c] == "":
+            grid[r][c] = text
+    return grid
+
+
+def _check_workbook_parts(path: Path) -> tuple[dict[str, UnreadableSheet], dict[str, ErrorCells]]:
+    """Refuse a workbook too large before calamine loads it; the worksheets it must not load, by name, and why;
+    and each worksheet's error values, by its name.
 
     Every part is unzipped here once, bounded, so that calamine, which unzips the same bytes, is bounded
     too. An .xlsx's worksheets are found through xl/workbook.xml and its relationships, as calamine finds
@@ -192,14 +218,21 @@ def _check_workbook_parts(path: Path) -> dict[str, UnreadableSheet]:
             raise UnreadableSheet(f"{path}: an Excel binary workbook (.xlsb), which --compare cannot read: {_SAVE_AS}")
         if _WORKBOOK in parts:
             worksheets, scans, cells, refused = _xlsx_worksheets(path, archive, parts), {}, 0, {}
+            errors: dict[str, ErrorCells] = {}
             for name, part in worksheets:  # several sheets may name one part: it is scanned once
                 source = f"{path}, worksheet '{name}'"
                 if part not in scans:
                     scans[part] = _scan_xlsx_worksheet(_unzipped(path, archive, parts[part]), source)
-                rows, columns, without_value = scans[part]
+                scan = scans[part]
+                errors[name] = scan.errors
                 try:
-                    _check_formula_values(path, without_value and f"{without_value} of worksheet '{name}'")
-                    cells = _check_extent(source, rows, columns, cells)
+                    _check_formula_values(path, scan.without_value and f"{scan.without_value} of worksheet '{name}'")
+                    if scan.unreadable_error:
+                        raise UnreadableSheet(
+                            f"{source}: cell {scan.unreadable_error}, which the workbook reader (python-calamine)"
+                            " cannot read: fix its formula (or delete it) to compare this worksheet"
+                        )
+                    cells = _check_extent(source, scan.rows, scan.columns, cells)
                 except UnreadableSheet as problem:
                     refused[name] = problem
             scanned = {*scans, _WORKBOOK, _WORKBOOK_RELATIONSHIPS}
@@ -207,10 +240,12 @@ def _check_workbook_parts(path: Path) -> dict[str, UnreadableSheet]:
             if _MANIFEST in parts and b"encryption-data" in b"".join(_unzipped(path, archive, parts[_MANIFEST])):
                 raise UnreadableSheet(f"{path}: {_ENCRYPTED}")
             extents, cells, refused = _parse(path, archive, parts["content.xml"], _OdsExtents(path)), 0, {}
-            for name, rows, columns, without_value in extents.tables:
-                cells = _check_extent(f"{path}, worksheet '{name}'", rows, columns, cells)
+            errors = {}
+            for name, scan in extents.tables:
+                cells = _check_extent(f"{path}, worksheet '{name}'", scan.rows, scan.columns, cells)
+                errors[name] = scan.errors
                 try:
-                    _check_formula_values(path, without_value and f"{without_value} of worksheet '{name}'")
+                    _check_formula_values(path, scan.without_value and f"{scan.without_value} of worksheet '{name}'")
                 except UnreadableSheet as problem:
                     refused[name] = problem
             scanned = {"content.xml"}
@@ -219,7 +254,7 @@ def _check_workbook_parts(path: Path) -> dict[str, UnreadableSheet]:
         for name, info in parts.items():  # what calamine may read besides: shared strings, styles …
             if name not in scanned:
                 collections.deque(_unzipped(path, archive, info), maxlen=0)
-    return refused
+    return refused, errors
 
 
 def _check_zip_directory_size(path: Path) -> None:
@@ -386,8 +421,18 @@ def _check_formula_values(path: Path, cell: str | None) -> None:
         )
 
 
-def _scan_xlsx_worksheet(chunks: Iterable[bytes], source: str) -> tuple[int, int, str | None]:
-    """A worksheet's (rows, columns) up to its last cell that holds something, and its first formula without a value.
+class _Scan(NamedTuple):
+    """What a worksheet's XML says, before calamine loads it."""
+
+    rows: int  # up to its last cell that holds something
+    columns: int
+    without_value: str | None  # the first cell whose formula has no saved value ("B7")
+    errors: ErrorCells  # its first MAX_ERROR_CELLS error values
+    unreadable_error: str | None = None  # the first error value calamine cannot read ("C7 holds the error #SPILL!")
+
+
+def _scan_xlsx_worksheet(chunks: Iterable[bytes], source: str) -> _Scan:
+    """A worksheet's extent up to its last cell that holds something, its first formula without a value, its errors.
 
     Counted as calamine places cells: a row or cell without its reference (``r="B7"``) follows the one before
     it. Here every row and cell without one is counted once more, in rows and in columns: exact for the files
@@ -397,12 +442,14 @@ def _scan_xlsx_worksheet(chunks: Iterable[bytes], source: str) -> tuple[int, int
     stops at the next '<', and the carry holds less than a cell, so the time is linear and memory small.
     """
     rows = columns = unnumbered_rows = unnumbered_cells = 0
-    first_without_value, rest = None, b""
+    first_without_value, unreadable_error, errors, rest = None, None, ErrorCells(), b""
     for chunk in itertools.chain(chunks, [b""]):  # b"": the end
         data = rest + chunk
         end = _last_cell_start(data) if chunk else len(data)
         if first_without_value is None and (b"<f" in data or b":f" in data):  # quick: a sheet without formulas
             first_without_value = _first_formula_without_value(data, end)
+        if b"'e'" in data or b'"e"' in data:  # quick: a sheet without error values
+            unreadable_error = _xlsx_errors(data, end, errors) if unreadable_error is None else unreadable_error
         numbers = _ROW.findall(data, 0, end)
         unnumbered_rows += numbers.count(b"")
         rows = max(rows, max(map(int, filter(None, numbers)), default=0))
@@ -415,7 +462,24 @@ def _scan_xlsx_worksheet(chunks: Iterable[bytes], source: str) -> tuple[int, int
         rest = data[end:]
         if len(rest) > MAX_RUN:
             raise UnreadableSheet(f"{source}: a cell of more than {MAX_RUN:,} bytes of XML; a cell holds far less")
-    return rows + unnumbered_rows, columns + unnumbered_cells, first_without_value
+    return _Scan(rows + unnumbered_rows, columns + unnumbered_cells, first_without_value, errors, unreadable_error)
+
+
+def _xlsx_errors(data: bytes, end: int, errors: ErrorCells) -> str | None:
+    """Add the error values in ``data[:end]`` to ``errors`` (up to MAX_ERROR_CELLS); the first calamine cannot read.
+
+    Only a cell that names its place (``r="B7"``) is kept: one without is placed by the cells before it.
+    """
+    for cell in _ERROR_CELL.finditer(data, 0, end):
+        text, reference = cell.group(2).decode(errors="replace"), _REFERENCE.search(cell.group(1))
+        if not text:
+            continue  # calamine reads an empty error value as an empty cell
+        if text not in _CALAMINE_ERRORS:
+            where = reference.group(1).decode().upper() if reference else "(without a reference)"
+            return f"{where} holds the error value {text if SPREADSHEET_ERROR.fullmatch(text) else repr(text[:20])}"
+        if reference and len(errors) < MAX_ERROR_CELLS:
+            errors[int(reference.group(3)) - 1, _column_number(reference.group(2)) - 1] = text
+    return None
 
 
 def _first_formula_without_value(data: bytes, end: int) -> str | None:
@@ -450,16 +514,23 @@ def _last_cell_start(data: bytes) -> int:
 
 
 class _OdsExtents(xml_sax.handler.ContentHandler):
-    """Each table's (name, rows, columns, first cell without a value) up to its last cell that holds something.
+    """Each table's name and :class:`_Scan`: its extent up to its last cell that holds something, its first
+    cell without a value, its error values.
 
     Empty repeats do not count. A cell without a value is a formula without a value type, or a cell typed
-    a number or a date without the value: its name ("B7"), or None.
+    a number or a date without the value: its name ("B7"), or None. An error value is a formula's result
+    typed a text or not typed, and its text is the error's (LibreOffice writes ``office:value-type="string"
+    office:string-value=""``, which calamine reads as empty, and ``<text:p>#DIV/0!</text:p>``).
     """
 
     def __init__(self, path: Path) -> None:
         super().__init__()
         self.path = path
-        self.tables: list[tuple[str, int, int, str | None]] = []
+        self.tables: list[tuple[str, _Scan]] = []
+        self.without_value: str | None = None
+        self.errors = ErrorCells()
+        self.text: str | None = None  # the text of a formula's cell that may hold an error value, while in it
+        self.notes = 0  # depth in <office:annotation>, a comment on a cell, whose text is not the cell's
 
     def startElementNS(  # noqa: N802 (the SAX interface)
         self, name: tuple[str | None, str], qname: str | None, attributes: xml_sax.xmlreader.AttributesNSImpl
@@ -469,22 +540,31 @@ class _OdsExtents(xml_sax.handler.ContentHandler):
             if len(self.tables) == MAX_SHEETS:
                 raise UnreadableSheet(f"{self.path}: more than {MAX_SHEETS:,} worksheets; --compare reads no more")
             self.table, self.row, self.rows, self.columns = attributes.get((_ODS_TABLE, "name"), "?"), 0, 0, 0
-            self.without_value = None
+            self.without_value, self.errors = None, ErrorCells()
         elif namespace == _ODS_TABLE and tag == "table-row":
             self.repeat, self.column, self.last = self._count(attributes, "number-rows-repeated"), 0, 0
         elif namespace == _ODS_TABLE and tag in ("table-cell", "covered-table-cell"):
             value_type = attributes.get((_ODS_OFFICE, "value-type"))  # a text result has one too
             value = _ODS_VALUE.get(value_type or "")
-            unsaved = (value_type is None and (_ODS_TABLE, "formula") in attributes) or (
-                value is not None and (_ODS_OFFICE, value) not in attributes
-            )
-            if unsaved and self.without_value is None:
-                self.without_value = cell_name(self.row + 1, self.column)
+            if value is not None and (_ODS_OFFICE, value) not in attributes:
+                self._unsaved(self.column)
+            if (_ODS_TABLE, "formula") in attributes and value_type in (None, "string"):  # an error value?
+                self.text, self.typed, self.start = "", value_type is not None, self.column
             self.column += self._count(attributes, "number-columns-repeated")
             if value_type is not None:
                 self.last = self.column
         elif namespace == _ODS_TEXT and tag == "p":  # a text cell (a value-type names it, but need not)
             self.last = self.column
+        elif namespace == _ODS_OFFICE and tag == "annotation":
+            self.notes += 1
+
+    def characters(self, content: str) -> None:
+        if self.text is not None and not self.notes and len(self.text) < 32:  # an error value is short
+            self.text += content[:32]
+
+    def _unsaved(self, column: int) -> None:
+        if self.without_value is None:
+            self.without_value = cell_name(self.row + 1, column)
 
     def startPrefixMapping(self, prefix: str | None, uri: str) -> None:  # noqa: N802 (the SAX interface)
         """calamine reads ``table:table-row`` by its letters, whatever ``table:`` stands for: so must this."""
@@ -503,12 +583,22 @@ class _OdsExtents(xml_sax.handler.ContentHandler):
 
     def endElementNS(self, name: tuple[str | None, str], qname: str | None) -> None:  # noqa: N802 (the SAX interface)
         namespace, tag = name
-        if namespace == _ODS_TABLE and tag == "table-row":
+        if namespace == _ODS_OFFICE and tag == "annotation":
+            self.notes -= 1
+        elif namespace == _ODS_TABLE and tag in ("table-cell", "covered-table-cell") and self.text is not None:
+            if SPREADSHEET_ERROR.fullmatch(self.text):  # every cell it repeats, up to MAX_ERROR_CELLS
+                places = itertools.product(range(self.row, self.row + self.repeat), range(self.start, self.column))
+                for place in itertools.islice(places, MAX_ERROR_CELLS - len(self.errors)):
+                    self.errors[place] = self.text
+            elif not self.typed:  # a formula with neither a type nor an error value: its value was never saved
+                self._unsaved(self.start)
+            self.text = None
+        elif namespace == _ODS_TABLE and tag == "table-row":
             if self.last:
                 self.rows, self.columns = self.row + self.repeat, max(self.columns, self.last)
             self.row += self.repeat
         elif namespace == _ODS_TABLE and tag == "table":
-            self.tables.append((self.table, self.rows, self.columns, self.without_value))
+            self.tables.append((self.table, _Scan(self.rows, self.columns, self.without_value, self.errors)))
 
 
 def _csv_grid(path: Path) -> list[list[str]]:

@@ -32,7 +32,7 @@ from pathlib import Path
 from ..errors import UnreadableSheet
 from ..util import Progress, no_progress
 from .cells import cell_name
-from .files import Grid, worksheet_grids
+from .files import SPREADSHEET_ERROR, Grid, worksheet_grids
 from .network import FORWARD_NAMES, INPUTS, TARGETS, WEIGHT_NAMES
 
 REQUIRED = (*TARGETS, *INPUTS, *WEIGHT_NAMES)  # what a row must hold to be recomputed
@@ -53,7 +53,6 @@ _NOTE = re.compile(r"\s*\(.*\)\s*$")  # "t1 ( output of out_o1)": a note after t
 _ETA = r"(?:η|ͷ|ⴄ|h|eta|lr|learning[ _]?rate|α|alpha)(?:\s*\(\s*(?:η|ͷ|ⴄ|eta|α|alpha)\s*\))?"  # LR (η)
 _LR_LABEL = re.compile(_ETA + r"\s*[=:]?", re.IGNORECASE)  # a label, its value in another cell
 _LR_IN_TEXT = re.compile(_ETA + r"\s*[=:]\s*(\S+)", re.IGNORECASE)  # "lr=0.1" in one cell
-_SPREADSHEET_ERROR = re.compile(r"#(?:DIV/0!|VALUE!|REF!|NAME\?|NUM!|N/A|NULL!|SPILL!|CALC!)|Err:\d+")
 
 
 def column_for(header: object) -> str | None:
@@ -246,9 +245,9 @@ def _check_cells_of_row(table: Table, row_number: int, values: dict[str, float |
         if value is None:
             raise UnreadableSheet(
                 f"{table.source}: row {row_number} has no number for {table.headers[name]} (cell {where}),"
-                " which is empty (a formula whose result is an error, such as #DIV/0!, reads as empty too)"
+                " which is empty"
             )
-        if _SPREADSHEET_ERROR.fullmatch(value):
+        if SPREADSHEET_ERROR.fullmatch(value):
             raise UnreadableSheet(
                 f"{table.source}: cell {where} ({table.headers[name]}) holds the spreadsheet error {value}:"
                 " its formula failed; fix it"
