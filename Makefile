@@ -3,7 +3,8 @@
 # `demo` extra only; the tests: the `dev` stack and PyTorch's CPU build), and installs
 # the system Graphviz (`dot`) when it is missing; `make test` (and `make docs`,
 # which takes screenshots) also installs Chromium, for the stepper page's browser
-# tests, and LibreOffice Calc, which the live-workbook tests recalculate with.
+# tests, and LibreOffice Calc, which the live-workbook tests recalculate with; and it runs
+# `npm ci` (Pyodide and viz.js, for the site's browser tests; Debian's npm when npm is missing).
 
 PYTHON ?= python3
 VENV   := .venv
@@ -11,19 +12,37 @@ BIN    := $(VENV)/bin
 SUDO   := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
 OUT    ?= out
 
-.PHONY: demo test typecheck setup graphviz chromium libreoffice docs bench bench-torch bench-training clean
+.PHONY: demo test typecheck setup graphviz chromium libreoffice npm site docs bench bench-torch bench-training clean
 
 demo: graphviz $(VENV)/demo-installed
 	$(BIN)/micrograd-lite demo --out $(OUT)
 
-test: setup chromium libreoffice $(VENV)/torch-installed
-	$(BIN)/ruff check micrograd_lite tests examples benchmarks docs
+test: setup chromium libreoffice $(VENV)/torch-installed node_modules/.installed
+	$(BIN)/ruff check micrograd_lite tests examples benchmarks docs site-src
 	$(BIN)/mypy
 	$(BIN)/python -m pytest micrograd_lite tests README.md
 
 # mypy --strict over the package ([tool.mypy] in pyproject.toml), as `make test` runs it.
 typecheck: setup
 	$(BIN)/mypy
+
+# The static site (docs/site.md): the playground and the live training page on Pyodide, from the project's
+# own wheel; Pyodide and viz.js from the npm registry, pinned by package-lock.json (`npm ci`). -> site/
+site: setup node_modules/.installed
+	$(BIN)/python site-src/build.py --out site
+
+node_modules/.installed: package.json package-lock.json
+	@$(MAKE) --no-print-directory npm
+	npm ci --no-audit --no-fund
+	touch $@
+
+npm:
+	@command -v npm >/dev/null 2>&1 || { \
+	  echo "npm is missing: installing Debian's nodejs and npm (the site's Pyodide and viz.js come from npm)"; \
+	  if command -v apt-get >/dev/null 2>&1; then \
+	    $(SUDO) apt-get update -qq && $(SUDO) apt-get install -y -qq nodejs npm; \
+	  elif command -v brew >/dev/null 2>&1; then brew install node; \
+	  else echo "Please install Node.js and npm (https://nodejs.org/)"; exit 1; fi; }
 
 docs: setup chromium
 	$(BIN)/python docs/build.py
@@ -89,4 +108,4 @@ libreoffice:
 	fi
 
 clean:
-	rm -rf $(VENV) $(OUT) *.egg-info .pytest_cache .ruff_cache .mypy_cache .hypothesis
+	rm -rf $(VENV) $(OUT) site node_modules *.egg-info .pytest_cache .ruff_cache .mypy_cache .hypothesis

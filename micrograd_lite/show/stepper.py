@@ -22,7 +22,7 @@ import json
 import re
 import xml.etree.ElementTree as ET
 from collections import Counter
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from importlib import resources
 
@@ -119,8 +119,11 @@ def build_stepper(
     rankdir: str = "TB",
     max_turns: int | None = DEFAULT_MAX_TURNS,
     max_steps: int | None = None,
+    layout: Callable[[str], str] | None = None,
 ) -> Stepper:
     """Log the backward pass of ``root`` and lay its graph out once (needs Graphviz's ``dot`` program).
+
+    ``layout``: DOT text to SVG text instead of the ``dot`` program (in a browser: Graphviz in WebAssembly).
 
     Constants are folded into their operation (``0.5 *``): they are drawn
     nowhere and send nothing worth a line. Raises ValueError past ``max_turns``
@@ -177,7 +180,7 @@ def build_stepper(
         turns.append(
             Turn(ids[id(node)], name.definition(node), f"{upstream} = {format_number(turn_rows[0].upstream)}", sends)
         )
-    svg = _layout(root, params, rankdir, texts, name)
+    svg = _layout(root, params, rankdir, texts, name, layout)
     initial = {ids[key]: values[0] for key, values in texts.items()}
     given = {id(p): k for k, p in enumerate(params)}
     leaves = [node for node in name.order if not node.children and not is_constant(node) and node is not root]
@@ -195,14 +198,17 @@ def _by_turn(log: list[LogRow]) -> list[list[LogRow]]:
     return turns
 
 
-def _layout(root: Value, params: Iterable[Value], rankdir: str, texts: dict[int, list[str]], name: Namer) -> str:
+def _layout(
+    root: Value, params: Iterable[Value], rankdir: str, texts: dict[int, list[str]], name: Namer,
+    layout: Callable[[str], str] | None = None,
+) -> str:  # fmt: skip
     """The one picture: laid out with each box's widest gradient text, so no later number overflows it."""
     widest = {key: max(values, key=len) for key, values in texts.items()}
     source = dot_source(
         root, params=params, rankdir=rankdir, max_nodes=None, fold_constants=True, name_intermediates=True,
         namer=name, grad_texts=widest,
     )  # fmt: skip
-    svg = pipe(source, "svg").decode()
+    svg = layout(source) if layout else pipe(source, "svg").decode()
     return svg[svg.index("<svg") :]  # no XML prolog inside HTML
 
 

@@ -30,12 +30,13 @@ import html
 import json
 import math
 import re
+from collections.abc import Callable
 from importlib import resources
 
 from ..core.engine import Value, topological_order
 from ..core.losses import cross_entropy
 from ..core.ops import Op
-from ..transforms.training import Run, TrainConfig, logits_of, make_model, neuron_names, point_inputs
+from ..transforms.training import Record, Run, TrainConfig, logits_of, make_model, neuron_names, point_inputs
 from .notation import format_number
 from .viz import dot_source, pipe
 
@@ -79,8 +80,11 @@ def probe_graph(run: Run, label: int) -> tuple[Value, list[Value]]:
     return loss, topological_order(loss)
 
 
-def export_graph(run: Run, label: int) -> dict[str, object]:
-    """One class's graph for the page: its picture, and its nodes as [kind, …] in topological order."""
+def export_graph(run: Run, label: int, layout: Callable[[str], str] | None = None) -> dict[str, object]:
+    """One class's graph for the page: its picture, and its nodes as [kind, …] in topological order.
+
+    ``layout``: DOT text to SVG text instead of Graphviz's ``dot`` program (in a browser: viz.js).
+    """
     root, order = probe_graph(run, label)
     params = run.model.parameters()
     param_at = {id(p): i for i, p in enumerate(params)}
@@ -110,7 +114,7 @@ def export_graph(run: Run, label: int) -> dict[str, object]:
     finally:
         for node, data, grad in saved:
             node.data, node.grad = data, grad
-    svg = pipe(source, "svg").decode()
+    svg = layout(source) if layout else pipe(source, "svg").decode()
     return {"svg": svg[svg.index("<svg") :], "nodes": nodes, "logits": logits, "root": position[id(root)]}
 
 
@@ -119,7 +123,14 @@ def _short(xs: list[float] | None) -> list[float] | None:
     return None if xs is None else [float(format_number(x, 6)) for x in xs]
 
 
-def page_data(run: Run) -> dict[str, object]:
+def record_data(r: Record) -> dict[str, object]:
+    """One recorded step as the page reads it (the live page sends these as it trains)."""
+    return {"step": r.step, "p": r.params, "g": _short(r.grads), "m": _short(r.m),
+            "v": _short(None if r.v is None else [v**0.5 for v in r.v]), "u": _short(r.updates),
+            "tl": r.train_loss, "vl": None if math.isnan(r.val_loss) else r.val_loss}  # fmt: skip
+
+
+def page_data(run: Run, layout: Callable[[str], str] | None = None) -> dict[str, object]:
     data = run.dataset
     everything = data.train.points + data.val.points
     xs, ys = [p[0] for p in everything], [p[1] for p in everything]
@@ -138,13 +149,8 @@ def page_data(run: Run) -> dict[str, object]:
         "firstLayer": [[index[id(w)] for w in n.w] + [index[id(n.b)]] for n in first],
         "firstNames": neuron_names(run.config.hidden, len(data.classes))[0],
         "trainLoss": run.train_loss,
-        "records": [
-            {"step": r.step, "p": r.params, "g": _short(r.grads), "m": _short(r.m),
-             "v": _short(None if r.v is None else [v**0.5 for v in r.v]), "u": _short(r.updates),
-             "tl": r.train_loss, "vl": None if math.isnan(r.val_loss) else r.val_loss}  # fmt: skip
-            for r in run.records
-        ],
-        "graphs": [export_graph(run, label) for label in range(len(data.classes))],
+        "records": [record_data(r) for r in run.records],
+        "graphs": [export_graph(run, label, layout) for label in range(len(data.classes))],
         "optimizer": run.config.optimizer,
         "summary": summary(run),
     }
@@ -159,10 +165,10 @@ def summary(run: Run) -> str:
     )
 
 
-def page_html(run: Run, title: str = "Watch it learn") -> str:
+def page_html(run: Run, title: str = "Watch it learn", layout: Callable[[str], str] | None = None) -> str:
     """The self-contained page (no network requests: the data, the pictures and the script are inside)."""
     template = resources.files("micrograd_lite.show").joinpath("templates/train.html").read_text(encoding="utf-8")
-    payload = json.dumps(page_data(run), ensure_ascii=False, allow_nan=False, separators=(",", ":"))
+    payload = json.dumps(page_data(run, layout), ensure_ascii=False, allow_nan=False, separators=(",", ":"))
     payload = payload.replace("</", "<\\/")  # cannot close the script
     values = {"title": html.escape(title), "summary": html.escape(summary(run)), "data": payload}
     return re.sub(r"\{\{(\w+)\}\}", lambda m: values[m.group(1)], template)  # one pass: inserted text stays as is
