@@ -154,7 +154,7 @@ def test_the_worksheet_scan_carries_less_than_a_cell_from_window_to_window(monke
     monkeypatch.setattr(files, "_last_cell_start", recorded)
     soup = b'<row r="1"><c r="A1" t="inlineStr"><is>' + b"<r><t>x</t></r>" * 40_000 + b"</is></c></row>"
     chunks = [soup[k : k + 4096] for k in range(0, len(soup), 4096)]
-    assert files._scan_xlsx_worksheet(chunks, "soup") == (1, 1, None, {}, None)
+    assert files._scan_xlsx_worksheet(chunks, "soup") == (1, 1, None, {}, None, None)
     assert len(windows) == len(chunks) and max(windows) < 2 * 4096
 
 

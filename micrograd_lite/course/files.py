@@ -96,6 +96,11 @@ _ERROR_CELL = re.compile(  # a cell typed an error (t="e"), its formula if any, 
     rb"<" + _X + rb"v" + _END + rb"[^<>]*(?<!/)>([^<]*)<"  # an empty <v/> is read as an empty cell
 )
 _REFERENCE = re.compile(_R + rb"(([A-Za-z]+)([0-9]+))")  # B7, its letters, its row
+_VALUE = re.compile(  # a cell's saved value: (attributes, its text up to the first '<', what closes it if </v>)
+    rb"<" + _X + rb"c" + _END + rb"([^<>]*)>\s*"
+    rb"(?:<" + _X + rb"f" + _END + rb"[^<>]*(?:/>|>[^<]*</" + _X + rb"f\s*>)\s*)?"
+    rb"<" + _X + rb"v" + _END + rb"[^<>]*(?<!/)>([^<]*)<(/" + _X + rb"v\s*>\s*(?:<" + _X + rb"f" + _END + rb")?)?"
+)
 _ODS_TABLE = "urn:oasis:names:tc:opendocument:xmlns:table:1.0"
 _ODS_OFFICE = "urn:oasis:names:tc:opendocument:xmlns:office:1.0"
 _ODS_TEXT = "urn:oasis:names:tc:opendocument:xmlns:text:1.0"
@@ -231,6 +236,11 @@ def _check_workbook_parts(path: Path) -> tuple[dict[str, UnreadableSheet], dict[
                         raise UnreadableSheet(
                             f"{source}: cell {scan.unreadable_error}, which the workbook reader (python-calamine)"
                             " cannot read: fix its formula (or delete it) to compare this worksheet"
+                        )
+                    if scan.misread:
+                        raise UnreadableSheet(
+                            f"{source}: cell {scan.misread} holds a value the workbook reader (python-calamine)"
+                            " reads as an empty cell: open and save the file in a spreadsheet application"
                         )
                     cells = _check_extent(source, scan.rows, scan.columns, cells)
                 except UnreadableSheet as problem:
@@ -429,6 +439,7 @@ class _Scan(NamedTuple):
     without_value: str | None  # the first cell whose formula has no saved value ("B7")
     errors: ErrorCells  # its first MAX_ERROR_CELLS error values
     unreadable_error: str | None = None  # the first error value calamine cannot read ("C7 holds the error #SPILL!")
+    misread: str | None = None  # the first saved value calamine reads as an empty cell ("B7 (… markup …)")
 
 
 def _scan_xlsx_worksheet(chunks: Iterable[bytes], source: str) -> _Scan:
@@ -442,12 +453,14 @@ def _scan_xlsx_worksheet(chunks: Iterable[bytes], source: str) -> _Scan:
     stops at the next '<', and the carry holds less than a cell, so the time is linear and memory small.
     """
     rows = columns = unnumbered_rows = unnumbered_cells = 0
-    first_without_value, unreadable_error, errors, rest = None, None, ErrorCells(), b""
+    first_without_value, unreadable_error, misread, errors, rest = None, None, None, ErrorCells(), b""
     for chunk in itertools.chain(chunks, [b""]):  # b"": the end
         data = rest + chunk
         end = _last_cell_start(data) if chunk else len(data)
         if first_without_value is None and (b"<f" in data or b":f" in data):  # quick: a sheet without formulas
             first_without_value = _first_formula_without_value(data, end)
+        if misread is None and (b"&" in data or b"<!" in data or b"<?" in data[1:] or b"</v><" in data):  # quick
+            misread = _first_misread_value(data, end)
         if b"'e'" in data or b'"e"' in data:  # quick: a sheet without error values
             unreadable_error = _xlsx_errors(data, end, errors) if unreadable_error is None else unreadable_error
         numbers = _ROW.findall(data, 0, end)
@@ -462,7 +475,31 @@ def _scan_xlsx_worksheet(chunks: Iterable[bytes], source: str) -> _Scan:
         rest = data[end:]
         if len(rest) > MAX_RUN:
             raise UnreadableSheet(f"{source}: a cell of more than {MAX_RUN:,} bytes of XML; a cell holds far less")
-    return _Scan(rows + unnumbered_rows, columns + unnumbered_cells, first_without_value, errors, unreadable_error)
+    return _Scan(
+        rows + unnumbered_rows, columns + unnumbered_cells, first_without_value, errors, unreadable_error, misread
+    )
+
+
+def _first_misread_value(data: bytes, end: int) -> str | None:
+    """The first cell in ``data[:end]`` whose saved value calamine reads as an empty cell, and why, if any.
+
+    Valid XML that a spreadsheet application reads as the number it is, but calamine as nothing: markup
+    inside ``<v>`` (CDATA, a comment), a character reference in a number (``&#48;.05``), a ``<v>`` before
+    the ``<f>``. Such a row would end the table early and go unchecked, "agreeing".
+    """
+    for cell in _VALUE.finditer(data, 0, end):
+        closing, text = cell.group(3), cell.group(2)
+        if closing is None:
+            why = "markup (CDATA, a comment) inside its <v>"
+        elif b"<" in closing:
+            why = "its <v> before its <f>"
+        elif b"&" in text and not _TEXT_RESULT.search(cell.group(1)):
+            why = "a character reference in its number"
+        else:
+            continue
+        reference = _REFERENCE.search(cell.group(1))
+        return f"{reference.group(1).decode().upper() if reference else '(without a reference)'} ({why})"
+    return None
 
 
 def _xlsx_errors(data: bytes, end: int, errors: ErrorCells) -> str | None:

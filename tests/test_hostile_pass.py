@@ -1,0 +1,58 @@
+"""A fresh hostile pass on --compare's reading of workbooks: each test failed before its fix.
+
+A saved value that a spreadsheet application reads as the number it is, but python-calamine as an empty
+cell (markup inside ``<v>``, a character reference in a number, ``<v>`` before ``<f>``), ended the table
+at that row: a wrong last row went unchecked and the file "agreed", exit 0.
+"""
+
+import pytest
+
+from micrograd_lite.course import files
+from tests.fixtures import make_hostile as hostile
+from tests.test_hardening import assert_one_line_error, cli
+from tests.test_hostile_files import course_lines, xlsx_rows
+
+MISREAD = {  # how each form writes a number's saved value, and the words of the refusal
+    "cdata": (lambda ref, text: f'<c r="{ref}"><v><![CDATA[{text}]]></v></c>', "markup"),
+    "comment": (lambda ref, text: f'<c r="{ref}"><v><!-- saved -->{text}</v></c>', "markup"),
+    "processing instruction": (lambda ref, text: f'<c r="{ref}"><v><?x y?>{text}</v></c>', "markup"),
+    "character reference": (lambda ref, text: f'<c r="{ref}"><v>&#48;{text}</v></c>', "character reference"),
+    "value before formula": (lambda ref, text: f'<c r="{ref}"><v>{text}</v><f>1+1</f></c>', "<v> before its <f>"),
+}
+
+
+def last_row_wrong_workbook(tmp_path, form):
+    """The course table whose last row holds a wrong E_total, that row's cells written in ``form``."""
+    lines = course_lines(4)
+    e_total = lines[0].index("E_total")
+    lines[-1][e_total] = repr(2 * float(lines[-1][e_total]))
+    write, _ = MISREAD[form]
+
+    def cell(r, c, text):
+        if r == len(lines):
+            return write(f"{hostile.column_letters(c)}{r}", text)
+        return hostile.xlsx_cell(r, c, text)
+
+    return hostile.xlsx(tmp_path / f"{form.replace(' ', '_')}.xlsx", {"S": xlsx_rows(lines, cell)})
+
+
+@pytest.mark.parametrize("form", MISREAD)
+def test_a_value_calamine_reads_as_empty_is_refused_not_agreed_with(tmp_path, form):
+    path = last_row_wrong_workbook(tmp_path, form)
+    result = cli("sheet", "--compare", str(path))
+    assert_one_line_error(result, "cell A5", MISREAD[form][1], "reads as an empty cell")
+
+
+def test_a_text_result_with_a_character_reference_is_read_as_before(tmp_path):
+    """Excel writes a formula's text result ``R&D`` as ``<v>R&amp;D</v>``: a text, never the table's number."""
+    rows = '<row r="1"><c r="A1" t="str"><f>"R"&amp;"D"</f><v>R&amp;D</v></c><c r="B1"><f>1</f><v>1</v></c></row>'
+    path = hostile.xlsx(tmp_path / "text.xlsx", {"S": rows})
+    assert files._check_workbook_parts(path)[0] == {}
+
+
+@pytest.mark.parametrize("window", [7, 64, 1 << 20])
+def test_the_misread_value_is_found_whatever_the_windows(tmp_path, monkeypatch, window):
+    path = last_row_wrong_workbook(tmp_path, "character reference")
+    monkeypatch.setattr(files, "_CHUNK", window)
+    refused, _ = files._check_workbook_parts(path)
+    assert "cell A5" in str(refused["S"])
