@@ -9,7 +9,7 @@ import pytest
 
 from micrograd_lite.course import files
 from tests.fixtures import make_hostile as hostile
-from tests.test_hardening import assert_one_line_error, cli
+from tests.commands import assert_one_line_error, cli
 from tests.test_hostile_files import course_lines, xlsx_rows
 
 MISREAD = {  # how each form writes a number's saved value, and the words of the refusal
