@@ -8,8 +8,8 @@ at that row: a wrong last row went unchecked and the file "agreed", exit 0.
 import pytest
 
 from micrograd_lite.course import files
-from tests.fixtures import make_hostile as hostile
 from tests.commands import assert_one_line_error, cli
+from tests.fixtures import make_hostile as hostile
 from tests.test_hostile_files import course_lines, xlsx_rows
 
 MISREAD = {  # how each form writes a number's saved value, and the words of the refusal
