@@ -185,9 +185,9 @@ def test_the_stepper_steps_through_the_backward_pass(playground):
     playground.click("#values button:has-text('step through') >> nth=3")  # y
     frame = playground.frame_locator("#stepper")
     frame.locator("#where").wait_for()
-    assert frame.locator("#where").inner_text() == "step 0 / 3"
+    assert frame.locator("#where").inner_text() == "turn 0 / 3"
     frame.locator("#next").click()
-    assert frame.locator("#where").inner_text() == "step 1 / 3"
+    assert frame.locator("#where").inner_text() == "turn 1 / 3"
     assert "tanh" in frame.locator("#panel h2").inner_text()
     frame.locator("#last").click()
     done = frame.locator("#panel .done").inner_text()
@@ -212,7 +212,7 @@ def test_a_graph_too_long_to_step_through_says_so(playground):
              "for _ in range(600):\n    y = y * 1.001\n")  # fmt: skip
     playground.click("#values button:has-text('step through') >> nth=1")  # y: 600 steps
     playground.wait_for_function("!document.getElementById('run').disabled")
-    assert "600 steps, more than the limit of 500" in playground.inner_text("#output")
+    assert "600 turns, more than the limit of 500" in playground.inner_text("#output")
 
 
 def test_endless_printing_is_cut_and_stopped(playground):
