@@ -105,6 +105,7 @@ _ODS_TABLE = "urn:oasis:names:tc:opendocument:xmlns:table:1.0"
 _ODS_OFFICE = "urn:oasis:names:tc:opendocument:xmlns:office:1.0"
 _ODS_TEXT = "urn:oasis:names:tc:opendocument:xmlns:text:1.0"
 _ODS_PREFIXES = {"table": _ODS_TABLE, "office": _ODS_OFFICE, "text": _ODS_TEXT}
+_NUMBER = frozenset(" \t\r\n+-._eE")  # with the decimal digits, what a number's text (float()) may hold
 _ODS_VALUE = {"float": "value", "percentage": "value", "currency": "value", "date": "date-value",
               "time": "time-value", "boolean": "boolean-value"}  # each type's attribute; a string's is its text
 _WORKBOOK, _WORKBOOK_RELATIONSHIPS = "xl/workbook.xml", "xl/_rels/workbook.xml.rels"
@@ -237,11 +238,7 @@ def _check_workbook_parts(path: Path) -> tuple[dict[str, UnreadableSheet], dict[
                             f"{source}: cell {scan.unreadable_error}, which the workbook reader (python-calamine)"
                             " cannot read: fix its formula (or delete it) to compare this worksheet"
                         )
-                    if scan.misread:
-                        raise UnreadableSheet(
-                            f"{source}: cell {scan.misread} holds a value the workbook reader (python-calamine)"
-                            " reads as an empty cell: open and save the file in a spreadsheet application"
-                        )
+                    _check_misread(source, scan.misread)
                     cells = _check_extent(source, scan.rows, scan.columns, cells)
                 except UnreadableSheet as problem:
                     refused[name] = problem
@@ -256,6 +253,7 @@ def _check_workbook_parts(path: Path) -> tuple[dict[str, UnreadableSheet], dict[
                 errors[name] = scan.errors
                 try:
                     _check_formula_values(path, scan.without_value and f"{scan.without_value} of worksheet '{name}'")
+                    _check_misread(f"{path}, worksheet '{name}'", scan.misread)
                 except UnreadableSheet as problem:
                     refused[name] = problem
             scanned = {"content.xml"}
@@ -389,6 +387,8 @@ def _parse(path: Path, archive: zipfile.ZipFile, info: zipfile.ZipInfo, handler:
     assert isinstance(parser, xml_sax.xmlreader.IncrementalParser)  # expat's, which is fed a chunk at a time
     parser.setFeature(xml_sax.handler.feature_namespaces, True)
     parser.setContentHandler(handler)
+    if isinstance(handler, xml_sax.handler.LexicalHandler):  # to see CDATA sections
+        parser.setProperty(xml_sax.handler.property_lexical_handler, handler)
     for chunk in _unzipped(path, archive, info):
         parser.feed(chunk)
     parser.close()
@@ -439,7 +439,16 @@ class _Scan(NamedTuple):
     without_value: str | None  # the first cell whose formula has no saved value ("B7")
     errors: ErrorCells  # its first MAX_ERROR_CELLS error values
     unreadable_error: str | None = None  # the first error value calamine cannot read ("C7 holds the error #SPILL!")
-    misread: str | None = None  # the first saved value calamine reads as an empty cell ("B7 (… markup …)")
+    misread: str | None = None  # the first value calamine reads as an empty cell ("B7 (… markup …)")
+
+
+def _check_misread(source: str, misread: str | None) -> None:
+    """Refuse a worksheet with a cell calamine reads as empty though a spreadsheet shows a value: ``misread``."""
+    if misread:
+        raise UnreadableSheet(
+            f"{source}: cell {misread} holds a value the workbook reader (python-calamine)"
+            " reads as an empty cell: open and save the file in a spreadsheet application"
+        )
 
 
 def _scan_xlsx_worksheet(chunks: Iterable[bytes], source: str) -> _Scan:
@@ -550,14 +559,19 @@ def _last_cell_start(data: bytes) -> int:
     return at
 
 
-class _OdsExtents(xml_sax.handler.ContentHandler):
+class _OdsExtents(xml_sax.handler.ContentHandler, xml_sax.handler.LexicalHandler):
     """Each table's name and :class:`_Scan`: its extent up to its last cell that holds something, its first
-    cell without a value, its error values.
+    cell without a value, its error values, its first cell calamine misreads.
 
     Empty repeats do not count. A cell without a value is a formula without a value type, or a cell typed
     a number or a date without the value: its name ("B7"), or None. An error value is a formula's result
     typed a text or not typed, and its text is the error's (LibreOffice writes ``office:value-type="string"
     office:string-value=""``, which calamine reads as empty, and ``<text:p>#DIV/0!</text:p>``).
+
+    calamine reads a cell's text only when it is typed a string, and then without its CDATA sections; a
+    spreadsheet application shows the text of every cell. A misread cell is one without a type (nor a
+    formula, nor an attribute holding its value) whose text would be a number, or a string whose text
+    holds a CDATA section: such a last row would end the table early and go unchecked, "agreeing".
     """
 
     def __init__(self, path: Path) -> None:
@@ -568,6 +582,10 @@ class _OdsExtents(xml_sax.handler.ContentHandler):
         self.errors = ErrorCells()
         self.text: str | None = None  # the text of a formula's cell that may hold an error value, while in it
         self.notes = 0  # depth in <office:annotation>, a comment on a cell, whose text is not the cell's
+        self.misread: str | None = None
+        self.string = False  # in a cell whose value is its text, as calamine reads it: without CDATA sections
+        self.ignored_text = False  # in a cell whose text calamine ignores: no type, no value attribute, no formula
+        self.number = self.digit = False  # whether the latter's text so far would be a number, and has a digit
 
     def startElementNS(  # noqa: N802 (the SAX interface)
         self, name: tuple[str | None, str], qname: str | None, attributes: xml_sax.xmlreader.AttributesNSImpl
@@ -577,7 +595,7 @@ class _OdsExtents(xml_sax.handler.ContentHandler):
             if len(self.tables) == MAX_SHEETS:
                 raise UnreadableSheet(f"{self.path}: more than {MAX_SHEETS:,} worksheets; --compare reads no more")
             self.table, self.row, self.rows, self.columns = attributes.get((_ODS_TABLE, "name"), "?"), 0, 0, 0
-            self.without_value, self.errors = None, ErrorCells()
+            self.without_value, self.errors, self.misread = None, ErrorCells(), None
         elif namespace == _ODS_TABLE and tag == "table-row":
             self.repeat, self.column, self.last = self._count(attributes, "number-rows-repeated"), 0, 0
         elif namespace == _ODS_TABLE and tag in ("table-cell", "covered-table-cell"):
@@ -587,6 +605,9 @@ class _OdsExtents(xml_sax.handler.ContentHandler):
                 self._unsaved(self.column)
             if (_ODS_TABLE, "formula") in attributes and value_type in (None, "string"):  # an error value?
                 self.text, self.typed, self.start = "", value_type is not None, self.column
+            if value is None and not any((_ODS_OFFICE, held) in attributes for held in ("value", "string-value")):
+                self.string, self.number, self.digit, self.start = value_type == "string", True, False, self.column
+                self.ignored_text = not self.string and (_ODS_TABLE, "formula") not in attributes  # a formula: above
             self.column += self._count(attributes, "number-columns-repeated")
             if value_type is not None:
                 self.last = self.column
@@ -598,6 +619,17 @@ class _OdsExtents(xml_sax.handler.ContentHandler):
     def characters(self, content: str) -> None:
         if self.text is not None and not self.notes and len(self.text) < 32:  # an error value is short
             self.text += content[:32]
+        if self.ignored_text and not self.notes and not content.isspace():  # would its text be a number?
+            self.number = self.number and all(c in _NUMBER or c.isdecimal() for c in content)
+            self.digit = self.digit or any(c.isdecimal() for c in content)
+
+    def startCDATA(self) -> None:  # noqa: N802 (the SAX interface)
+        if self.string and not self.notes:
+            self._misread(self.start, "a CDATA section in its text")
+
+    def _misread(self, column: int, why: str) -> None:
+        if self.misread is None:
+            self.misread = f"{cell_name(self.row + 1, column)} ({why})"
 
     def _unsaved(self, column: int) -> None:
         if self.without_value is None:
@@ -622,7 +654,12 @@ class _OdsExtents(xml_sax.handler.ContentHandler):
         namespace, tag = name
         if namespace == _ODS_OFFICE and tag == "annotation":
             self.notes -= 1
-        elif namespace == _ODS_TABLE and tag in ("table-cell", "covered-table-cell") and self.text is not None:
+        elif namespace == _ODS_TABLE and tag in ("table-cell", "covered-table-cell"):
+            if self.ignored_text and self.number and self.digit:
+                self._misread(self.start, "text that would be a number, without a value type")
+            self.string = self.ignored_text = False
+            if self.text is None:
+                return
             if SPREADSHEET_ERROR.fullmatch(self.text):  # every cell it repeats, up to MAX_ERROR_CELLS
                 places = itertools.product(range(self.row, self.row + self.repeat), range(self.start, self.column))
                 for place in itertools.islice(places, MAX_ERROR_CELLS - len(self.errors)):
@@ -635,7 +672,8 @@ class _OdsExtents(xml_sax.handler.ContentHandler):
                 self.rows, self.columns = self.row + self.repeat, max(self.columns, self.last)
             self.row += self.repeat
         elif namespace == _ODS_TABLE and tag == "table":
-            self.tables.append((self.table, _Scan(self.rows, self.columns, self.without_value, self.errors)))
+            scan = _Scan(self.rows, self.columns, self.without_value, self.errors, misread=self.misread)
+            self.tables.append((self.table, scan))
 
 
 def _csv_grid(path: Path) -> list[list[str]]:
