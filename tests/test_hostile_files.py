@@ -260,12 +260,14 @@ def _add_part(path, name):
 
 def test_sigterm_while_writing_the_csv_leaves_no_temporary_file(tmp_path):
     """Ctrl-C removed the half-written hidden temporary file; SIGTERM left it behind."""
-    command = [sys.executable, "-m", "micrograd_lite", "sheet", "--epochs", "100000000", "--csv", "out.csv"]
+    # 5,000,000 epochs: long enough to interrupt, and a CSV (~3 GB) that the free-space check lets start;
+    # 10^8 epochs was refused up front on a disk with less than 64 GB free, and no file ever appeared
+    command = [sys.executable, "-m", "micrograd_lite", "sheet", "--epochs", "5000000", "--csv", "out.csv"]
     process = subprocess.Popen(command, cwd=tmp_path, stdout=subprocess.PIPE, stderr=subprocess.PIPE)
     deadline = time.monotonic() + 60
     while not any(tmp_path.iterdir()) and time.monotonic() < deadline:
         time.sleep(0.05)
-    assert any(tmp_path.iterdir()), "the temporary file never appeared"
+    assert any(tmp_path.iterdir()), ("the temporary file never appeared; exit status", process.poll())
     process.send_signal(signal.SIGTERM)
     _, error = process.communicate(timeout=60)
     assert process.returncode == 130 and b"interrupted" in error, (process.returncode, error)
